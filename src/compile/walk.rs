@@ -1,0 +1,916 @@
+//! The generic walk: one exhaustive `match` per tree type, no catch-all arm, so a new
+//! node does not compile until every statement and dialect path handles it.
+
+use super::Compiler;
+use crate::dialect::Feature;
+use crate::error::{Error, Result};
+use crate::expr::{BinOp, ColumnRef, Node, Source};
+use crate::schema::{constraint_name, Table};
+use crate::stmt::{
+    CreateIndex, CreateTable, Ddl, Delete, DropTable, Insert, Join, JoinKind, Select, SelectItem,
+    Statement, Update,
+};
+
+/// Binding strength: a child weaker than its parent's slot is parenthesised.
+fn prec(n: &Node) -> u8 {
+    match n {
+        Node::Or(v) if v.len() > 1 => 1,
+        Node::And(v) if v.len() > 1 => 2,
+        Node::Not(_) => 3,
+        Node::IsNull(..)
+        | Node::Like { .. }
+        | Node::InList(..)
+        | Node::InSelect(..)
+        | Node::Between(..)
+        | Node::And(_)
+        | Node::Or(_) => 4,
+        Node::Binary(op, ..) => match op {
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => 4,
+            BinOp::Concat => 5,
+            BinOp::Add | BinOp::Sub => 6,
+            BinOp::Mul | BinOp::Div | BinOp::Mod => 7,
+        },
+        Node::Neg(_) => 8,
+        Node::Column(_)
+        | Node::Bind(_)
+        | Node::Param(_)
+        | Node::Literal(_)
+        | Node::Raw(_)
+        | Node::Star
+        | Node::Func { .. }
+        | Node::Now
+        | Node::Cast(..)
+        | Node::Tuple(_)
+        | Node::Subquery(_)
+        | Node::Exists(_) => 9,
+    }
+}
+
+fn op_sql(op: BinOp) -> &'static str {
+    match op {
+        BinOp::Eq => " = ",
+        BinOp::Ne => " <> ",
+        BinOp::Lt => " < ",
+        BinOp::Le => " <= ",
+        BinOp::Gt => " > ",
+        BinOp::Ge => " >= ",
+        BinOp::Add => " + ",
+        BinOp::Sub => " - ",
+        BinOp::Mul => " * ",
+        BinOp::Div => " / ",
+        BinOp::Mod => " % ",
+        BinOp::Concat => " || ",
+    }
+}
+
+impl Compiler<'_> {
+    /// Writes `n` in a slot of strength `min`: parenthesised when it binds weaker (or
+    /// equally, with `strict`), and always when it is a raw fragment inside an operator.
+    fn child(&mut self, n: &Node, min: u8, strict: bool) -> Result<()> {
+        let p = prec(n);
+        let wrap = p < min || (strict && p == min) || matches!(n, Node::Raw(_));
+        if wrap {
+            self.push("(");
+        }
+        self.node(n)?;
+        if wrap {
+            self.push(")");
+        }
+        Ok(())
+    }
+
+    fn list(&mut self, nodes: &[Node]) -> Result<()> {
+        for (i, n) in nodes.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.node(n)?;
+        }
+        Ok(())
+    }
+
+    fn column(&mut self, c: &ColumnRef) {
+        if self.qualify {
+            self.push_ident(c.source.qualifier());
+            self.push(".");
+        }
+        self.push_ident(c.name());
+    }
+
+    pub(super) fn node(&mut self, n: &Node) -> Result<()> {
+        match n {
+            Node::Column(c) => self.column(c),
+            Node::Bind(v) => self.push_bind(v.clone())?,
+            Node::Param(name) => self.push_param(name)?,
+            Node::Literal(v) => self.push_literal(v)?,
+            Node::Raw(s) => self.push(s),
+            Node::Star => self.push("*"),
+            Node::Not(inner) => match &**inner {
+                Node::Exists(q) => {
+                    self.push("NOT EXISTS (");
+                    self.subselect(q)?;
+                    self.push(")");
+                }
+                inner => {
+                    self.push("NOT ");
+                    self.child(inner, 9, false)?;
+                }
+            },
+            Node::Neg(inner) => {
+                self.push("-");
+                let atom = matches!(
+                    **inner,
+                    Node::Column(_) | Node::Bind(_) | Node::Param(_) | Node::Func { .. }
+                );
+                if atom {
+                    self.node(inner)?;
+                } else {
+                    self.push("(");
+                    self.node(inner)?;
+                    self.push(")");
+                }
+            }
+            Node::IsNull(inner, negated) => {
+                self.child(inner, 4, true)?;
+                self.push(if *negated { " IS NOT NULL" } else { " IS NULL" });
+            }
+            Node::Binary(BinOp::Concat, l, r) if !self.dialect.supports(Feature::ConcatOperator) => {
+                self.push("CONCAT(");
+                self.concat_args(l)?;
+                self.push(", ");
+                self.concat_args(r)?;
+                self.push(")");
+            }
+            Node::Binary(op, l, r) => {
+                let p = prec(n);
+                let left_strict = p == 4;
+                self.child(l, p, left_strict)?;
+                self.push(op_sql(*op));
+                self.child(r, p, true)?;
+            }
+            Node::Like {
+                expr,
+                pattern,
+                escape,
+                negated,
+                case_insensitive,
+            } => {
+                let native_ci = *case_insensitive && self.dialect.supports(Feature::Ilike);
+                let lower = *case_insensitive && !native_ci;
+                if lower {
+                    self.push("lower(");
+                    self.node(expr)?;
+                    self.push(")");
+                } else {
+                    self.child(expr, 4, true)?;
+                }
+                self.push(match (negated, native_ci) {
+                    (false, false) => " LIKE ",
+                    (true, false) => " NOT LIKE ",
+                    (false, true) => " ILIKE ",
+                    (true, true) => " NOT ILIKE ",
+                });
+                if lower {
+                    self.push("lower(");
+                    self.node(pattern)?;
+                    self.push(")");
+                } else {
+                    self.child(pattern, 4, true)?;
+                }
+                if let Some(e) = escape {
+                    self.push(" ESCAPE ");
+                    self.push_literal(&crate::value::Value::Text(e.to_string()))?;
+                }
+            }
+            Node::InList(expr, list, negated) => {
+                if list.is_empty() {
+                    // `x IN ()` is a syntax error on two of three dialects.
+                    self.push(if *negated { "1 = 1" } else { "1 = 0" });
+                } else {
+                    self.child(expr, 4, true)?;
+                    self.push(if *negated { " NOT IN (" } else { " IN (" });
+                    self.list(list)?;
+                    self.push(")");
+                }
+            }
+            Node::InSelect(expr, q, negated) => {
+                self.child(expr, 4, true)?;
+                self.push(if *negated { " NOT IN (" } else { " IN (" });
+                self.subselect(q)?;
+                self.push(")");
+            }
+            Node::Between(parts, negated) => {
+                let [e, lo, hi] = &**parts;
+                self.child(e, 4, true)?;
+                self.push(if *negated { " NOT BETWEEN " } else { " BETWEEN " });
+                self.child(lo, 4, true)?;
+                self.push(" AND ");
+                self.child(hi, 4, true)?;
+            }
+            Node::And(items) | Node::Or(items) => {
+                let and = matches!(n, Node::And(_));
+                match items.as_slice() {
+                    [] => self.push(if and { "1 = 1" } else { "1 = 0" }),
+                    [one] => self.node(one)?,
+                    many => {
+                        let p = if and { 2 } else { 1 };
+                        for (i, item) in many.iter().enumerate() {
+                            if i > 0 {
+                                self.push(if and { " AND " } else { " OR " });
+                            }
+                            self.child(item, p, false)?;
+                        }
+                    }
+                }
+            }
+            Node::Func {
+                name,
+                args,
+                distinct,
+            } => {
+                let fname = self.dialect.function_name(name);
+                self.push(fname);
+                self.push("(");
+                if *distinct {
+                    self.push("DISTINCT ");
+                }
+                self.list(args)?;
+                self.push(")");
+            }
+            Node::Now => self.dialect.write_now(&mut self.sql),
+            Node::Cast(inner, ty) => {
+                self.push("CAST(");
+                self.node(inner)?;
+                self.push(" AS ");
+                self.dialect.write_cast_type(&mut self.sql, *ty);
+                self.push(")");
+            }
+            Node::Tuple(items) => {
+                self.push("(");
+                self.list(items)?;
+                self.push(")");
+            }
+            Node::Subquery(q) => {
+                self.push("(");
+                self.subselect(q)?;
+                self.push(")");
+            }
+            Node::Exists(q) => {
+                self.push("EXISTS (");
+                self.subselect(q)?;
+                self.push(")");
+            }
+        }
+        Ok(())
+    }
+
+    /// Arguments of MySQL's `CONCAT`, flattening nested concatenations.
+    fn concat_args(&mut self, n: &Node) -> Result<()> {
+        match n {
+            Node::Binary(BinOp::Concat, l, r) => {
+                self.concat_args(l)?;
+                self.push(", ");
+                self.concat_args(r)
+            }
+            n => self.node(n),
+        }
+    }
+
+    /// A select nested in an expression: it correlates with the enclosing FROM.
+    fn subselect(&mut self, q: &Select) -> Result<()> {
+        self.select(q, false, true)
+    }
+
+    fn source(&mut self, s: &Source) -> Result<()> {
+        match s {
+            Source::Table(t) => self.table_ref(t),
+            Source::Subquery(sq) => {
+                self.push("(");
+                self.select(sq.select(), true, false)?;
+                self.push(") AS ");
+                self.push_ident(sq.name());
+            }
+        }
+        Ok(())
+    }
+
+    fn table_name(&mut self, t: &Table) {
+        if let Some(schema) = t.def().schema() {
+            self.push_ident(schema);
+            self.push(".");
+        }
+        self.push_ident(t.name());
+    }
+
+    fn table_ref(&mut self, t: &Table) {
+        self.table_name(t);
+        if let Some(a) = t.alias_name() {
+            self.push(" AS ");
+            self.push_ident(a);
+        }
+    }
+
+    /// The FROM list: explicit entries, then tables inferred from the columns used, less
+    /// join targets and (in a nested select) tables of the enclosing query.
+    fn froms(&self, q: &Select, correlate: bool) -> Vec<Source> {
+        let mut found: Vec<Source> = q.from.clone();
+        let mut add = |s: &Source| {
+            if !found.iter().any(|f| f.same_as(s)) {
+                found.push(s.clone());
+            }
+        };
+        let mut visit = |n: &Node| collect_sources(n, &mut add);
+        for it in &q.items {
+            visit(&it.node);
+        }
+        if let Some(w) = &q.where_ {
+            visit(w);
+        }
+        for g in &q.group_by {
+            visit(g);
+        }
+        if let Some(h) = &q.having {
+            visit(h);
+        }
+        for o in &q.order_by {
+            visit(&o.node);
+        }
+        found.retain(|s| !q.joins.iter().any(|j| j.target.same_as(s)));
+        if correlate {
+            if let Some(outer) = self.scopes.last() {
+                let explicit = |s: &Source| q.from.iter().any(|f| f.same_as(s));
+                let kept: Vec<Source> = found
+                    .iter()
+                    .filter(|s| explicit(s) || !outer.iter().any(|o| o.same_as(s)))
+                    .cloned()
+                    .collect();
+                if !kept.is_empty() || !q.joins.is_empty() {
+                    return kept;
+                }
+            }
+        }
+        found
+    }
+
+    pub(crate) fn select(&mut self, q: &Select, in_subquery: bool, correlate: bool) -> Result<()> {
+        if q.items.is_empty() {
+            return Err(Error::invalid("SELECT", "the select list is empty"));
+        }
+        let froms = self.froms(q, correlate);
+        let mut scope = froms.clone();
+        scope.extend(q.joins.iter().map(|j| j.target.clone()));
+        if let Some(outer) = self.scopes.last() {
+            // Deeper subqueries may correlate to any enclosing level.
+            scope.extend(outer.iter().cloned());
+        }
+        self.scopes.push(scope);
+        let r = self.select_body(q, &froms, in_subquery);
+        self.scopes.pop();
+        r
+    }
+
+    fn select_body(&mut self, q: &Select, froms: &[Source], in_subquery: bool) -> Result<()> {
+        self.push(if q.distinct { "SELECT DISTINCT " } else { "SELECT " });
+        for i in 0..q.items.len() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.select_item(q, i, in_subquery)?;
+        }
+        if !froms.is_empty() {
+            self.push(" FROM ");
+            for (i, f) in froms.iter().enumerate() {
+                if i > 0 {
+                    self.push(", ");
+                }
+                self.source(f)?;
+                if i == 0 {
+                    for (k, j) in q.joins.iter().enumerate() {
+                        let left: Vec<&Source> = froms
+                            .iter()
+                            .chain(q.joins[..k].iter().map(|j| &j.target))
+                            .collect();
+                        self.join(j, &left)?;
+                    }
+                }
+            }
+        } else if !q.joins.is_empty() {
+            return Err(Error::invalid(
+                "SELECT",
+                "a join needs a table to join from: add select_from(..)",
+            ));
+        }
+        if let Some(w) = &q.where_ {
+            self.push(" WHERE ");
+            self.node(w)?;
+        }
+        if !q.group_by.is_empty() {
+            self.push(" GROUP BY ");
+            self.list(&q.group_by)?;
+        }
+        if let Some(h) = &q.having {
+            self.push(" HAVING ");
+            self.node(h)?;
+        }
+        if !q.order_by.is_empty() {
+            self.push(" ORDER BY ");
+            for (i, o) in q.order_by.iter().enumerate() {
+                if i > 0 {
+                    self.push(", ");
+                }
+                let native = self.dialect.supports(Feature::NullsOrdering);
+                if let (Some(first), false) = (o.nulls, native) {
+                    // Sort NULLs by an extra key, as the database has no NULLS FIRST/LAST.
+                    self.child(&o.node, 4, true)?;
+                    self.push(if first { " IS NULL DESC, " } else { " IS NULL, " });
+                }
+                self.node(&o.node)?;
+                if o.desc {
+                    self.push(" DESC");
+                }
+                if let (Some(first), true) = (o.nulls, native) {
+                    self.push(if first { " NULLS FIRST" } else { " NULLS LAST" });
+                }
+            }
+        }
+        if q.limit.is_some() || q.offset.is_some() {
+            let d = self.dialect;
+            d.write_limit_offset(self, q.limit.as_ref(), q.offset.as_ref())?;
+        }
+        Ok(())
+    }
+
+    fn select_item(&mut self, q: &Select, i: usize, in_subquery: bool) -> Result<()> {
+        let it: &SelectItem = &q.items[i];
+        self.node(&it.node)?;
+        if let Some(label) = q.render_label(i, in_subquery) {
+            self.push(" AS ");
+            self.push_ident(&label);
+        }
+        Ok(())
+    }
+
+    fn join(&mut self, j: &Join, left: &[&Source]) -> Result<()> {
+        self.push(match j.kind {
+            JoinKind::Inner => " JOIN ",
+            JoinKind::Left => " LEFT OUTER JOIN ",
+            JoinKind::Full => {
+                self.require(Feature::FullOuterJoin)?;
+                " FULL OUTER JOIN "
+            }
+        });
+        self.source(&j.target)?;
+        self.push(" ON ");
+        match &j.on {
+            Some(on) => self.node(on),
+            None => {
+                let on = infer_on(&j.target, left)?;
+                self.node(&on)
+            }
+        }
+    }
+
+    fn returning(&mut self, items: &[SelectItem], feature: Feature) -> Result<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        self.require(feature)?;
+        self.push(" RETURNING ");
+        let was = std::mem::replace(&mut self.qualify, false);
+        let r = (|| {
+            for (i, it) in items.iter().enumerate() {
+                if i > 0 {
+                    self.push(", ");
+                }
+                self.node(&it.node)?;
+                if let Some(l) = &it.label {
+                    self.push(" AS ");
+                    self.push_ident(l);
+                }
+            }
+            Ok(())
+        })();
+        self.qualify = was;
+        r
+    }
+
+    pub(crate) fn insert(&mut self, q: &Insert) -> Result<()> {
+        if let Some(e) = &q.error {
+            return Err(clone_err(e));
+        }
+        let def = q.table.def();
+        let defaults: Vec<usize> = (0..def.columns().len())
+            .filter(|&i| def.columns()[i].client_default().is_some() && !q.columns.contains(&(i as u32)))
+            .collect();
+        if q.rows.is_empty() && !q.default_values {
+            return Err(Error::invalid(
+                "INSERT",
+                format!("no values given for `{}`: use value(), row(), record(), or default_values()", def.name()),
+            ));
+        }
+        self.push("INSERT INTO ");
+        self.table_name(&q.table);
+        let ncols = q.columns.len() + defaults.len();
+        if ncols == 0 {
+            if self.dialect.supports(Feature::DefaultValues) {
+                self.push(" DEFAULT VALUES");
+            } else {
+                self.push(" () VALUES ()");
+            }
+        } else {
+            self.push(" (");
+            let cols = q.columns.iter().map(|&c| c as usize).chain(defaults.iter().copied());
+            for (i, c) in cols.enumerate() {
+                if i > 0 {
+                    self.push(", ");
+                }
+                self.push_ident(def.columns()[c].name());
+            }
+            self.push(") VALUES ");
+            let one_default_row = [Vec::new()];
+            let rows: &[Vec<Node>] = if q.rows.is_empty() { &one_default_row } else { &q.rows };
+            for (r, row) in rows.iter().enumerate() {
+                if r > 0 {
+                    self.push(", ");
+                }
+                self.push("(");
+                for (i, n) in row.iter().enumerate() {
+                    if i > 0 {
+                        self.push(", ");
+                    }
+                    self.node(n)?;
+                }
+                for (i, &c) in defaults.iter().enumerate() {
+                    if i > 0 || !row.is_empty() {
+                        self.push(", ");
+                    }
+                    if let Some(d) = def.columns()[c].client_default() {
+                        self.node(&d.node())?;
+                    }
+                }
+                self.push(")");
+            }
+        }
+        self.returning(&q.returning, Feature::ReturningInsert)
+    }
+
+    pub(crate) fn update(&mut self, q: &Update) -> Result<()> {
+        if let Some(e) = &q.error {
+            return Err(clone_err(e));
+        }
+        let def = q.table.def();
+        if q.sets.is_empty() {
+            return Err(Error::invalid(
+                "UPDATE",
+                format!("no columns of `{}` are set: call set(column, value)", def.name()),
+            ));
+        }
+        self.push("UPDATE ");
+        self.table_ref(&q.table);
+        self.push(" SET ");
+        let on_update = (0..def.columns().len()).filter(|&i| {
+            def.columns()[i].on_update_value().is_some() && !q.sets.iter().any(|(c, _)| *c as usize == i)
+        });
+        let mut first = true;
+        for (c, value) in q.sets.iter().map(|(c, n)| (*c as usize, Some(n))).chain(on_update.map(|i| (i, None))) {
+            if !first {
+                self.push(", ");
+            }
+            first = false;
+            self.push_ident(def.columns()[c].name());
+            self.push(" = ");
+            match value {
+                Some(n) => self.node(n)?,
+                None => {
+                    if let Some(d) = def.columns()[c].on_update_value() {
+                        self.node(&d.node())?;
+                    }
+                }
+            }
+        }
+        self.scopes.push(vec![Source::Table(q.table.clone())]);
+        let r = q.where_.as_ref().map_or(Ok(()), |w| {
+            self.push(" WHERE ");
+            self.node(w)
+        });
+        self.scopes.pop();
+        r?;
+        self.returning(&q.returning, Feature::ReturningUpdate)
+    }
+
+    pub(crate) fn delete(&mut self, q: &Delete) -> Result<()> {
+        self.push("DELETE FROM ");
+        self.table_ref(&q.table);
+        self.scopes.push(vec![Source::Table(q.table.clone())]);
+        let r = q.where_.as_ref().map_or(Ok(()), |w| {
+            self.push(" WHERE ");
+            self.node(w)
+        });
+        self.scopes.pop();
+        r?;
+        self.returning(&q.returning, Feature::ReturningDelete)
+    }
+
+    fn names(&mut self, cols: &[crate::name::Name]) {
+        self.push("(");
+        for (i, c) in cols.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.push_ident(c);
+        }
+        self.push(")");
+    }
+
+    pub(crate) fn create_table(&mut self, q: &CreateTable) -> Result<()> {
+        let was = std::mem::replace(&mut self.inline, true);
+        let r = self.create_table_inner(q);
+        self.inline = was;
+        r
+    }
+
+    fn create_table_inner(&mut self, q: &CreateTable) -> Result<()> {
+        let def = q.table.def();
+        let t = def.name();
+        self.push("CREATE TABLE ");
+        if q.if_not_exists {
+            self.push("IF NOT EXISTS ");
+        }
+        self.table_name(&q.table);
+        self.push(" (");
+        for (i, c) in def.columns().iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.push_ident(c.name());
+            self.push(" ");
+            let auto = def.autoincrement_column() == Some(i);
+            let d = self.dialect;
+            d.write_column_spec(self, c.sql_type(), c.is_nullable(), auto)?;
+            if let Some(default) = c.server_default_node() {
+                self.push(" DEFAULT ");
+                match default {
+                    Node::Literal(_) => self.node(default)?,
+                    n => {
+                        self.push("(");
+                        self.node(n)?;
+                        self.push(")");
+                    }
+                }
+            }
+        }
+        if !def.primary_key().is_empty() {
+            self.push(", CONSTRAINT ");
+            self.push_ident(&constraint_name("pk", t, &[], None));
+            self.push(" PRIMARY KEY ");
+            self.names(def.primary_key());
+        }
+        for u in def.unique_constraints() {
+            self.push(", CONSTRAINT ");
+            let name = match &u.name {
+                Some(n) => n.to_string(),
+                None => constraint_name("uq", t, &u.columns, None),
+            };
+            self.push_ident(&name);
+            self.push(" UNIQUE ");
+            self.names(&u.columns);
+        }
+        for fk in def.foreign_keys() {
+            self.push(", CONSTRAINT ");
+            let name = match &fk.name {
+                Some(n) => n.to_string(),
+                None => constraint_name("fk", t, fk.columns(), Some(fk.ref_table())),
+            };
+            self.push_ident(&name);
+            self.push(" FOREIGN KEY ");
+            self.names(fk.columns());
+            self.push(" REFERENCES ");
+            if let Some(schema) = def.schema() {
+                self.push_ident(schema);
+                self.push(".");
+            }
+            self.push_ident(fk.ref_table());
+            self.push(" ");
+            self.names(fk.ref_columns());
+            if let Some(a) = fk.on_delete {
+                self.push(" ON DELETE ");
+                self.push(a.sql());
+            }
+            if let Some(a) = fk.on_update {
+                self.push(" ON UPDATE ");
+                self.push(a.sql());
+            }
+        }
+        for ck in def.check_constraints() {
+            self.push(", CONSTRAINT ");
+            self.push_ident(&constraint_name("ck", t, &[], Some(&ck.name)));
+            self.push(" CHECK (");
+            self.push(&ck.sql);
+            self.push(")");
+        }
+        self.push(")");
+        Ok(())
+    }
+
+    pub(crate) fn create_index(&mut self, q: &CreateIndex) -> Result<()> {
+        let idx = q.table.def().indexes().get(q.index).ok_or_else(|| {
+            Error::Schema(format!("table `{}` has no index #{}", q.table.name(), q.index).into())
+        })?;
+        self.push(if idx.is_unique() { "CREATE UNIQUE INDEX " } else { "CREATE INDEX " });
+        if q.if_not_exists {
+            self.require(Feature::CreateIndexIfNotExists)?;
+            self.push("IF NOT EXISTS ");
+        }
+        self.push_ident(&idx.name());
+        self.push(" ON ");
+        self.table_name(&q.table);
+        self.push(" ");
+        self.names(idx.columns());
+        Ok(())
+    }
+
+    pub(crate) fn drop_table(&mut self, q: &DropTable) -> Result<()> {
+        self.push("DROP TABLE ");
+        if q.if_exists {
+            self.push("IF EXISTS ");
+        }
+        self.table_name(&q.table);
+        Ok(())
+    }
+}
+
+/// Errors are not `Clone` (they may hold driver errors); a builder's deferred error is
+/// re-created from its message with the same variant where it matters.
+fn clone_err(e: &Error) -> Error {
+    match e {
+        Error::UnknownColumn { table, column } => Error::UnknownColumn {
+            table: table.clone(),
+            column: column.clone(),
+        },
+        Error::InvalidStatement { statement, reason } => Error::InvalidStatement {
+            statement,
+            reason: reason.clone(),
+        },
+        Error::Encode { field, reason } => Error::Encode {
+            field: field.clone(),
+            reason: reason.clone(),
+        },
+        other => Error::invalid("DML", other.to_string()),
+    }
+}
+
+fn collect_sources(n: &Node, add: &mut impl FnMut(&Source)) {
+    match n {
+        Node::Column(c) => add(&c.source),
+        Node::Bind(_)
+        | Node::Param(_)
+        | Node::Literal(_)
+        | Node::Raw(_)
+        | Node::Star
+        | Node::Now
+        | Node::Subquery(_)
+        | Node::Exists(_) => {}
+        Node::Not(x) | Node::Neg(x) | Node::IsNull(x, _) | Node::Cast(x, _) => collect_sources(x, add),
+        Node::InSelect(x, _, _) => collect_sources(x, add),
+        Node::Binary(_, l, r) => {
+            collect_sources(l, add);
+            collect_sources(r, add);
+        }
+        Node::Like { expr, pattern, .. } => {
+            collect_sources(expr, add);
+            collect_sources(pattern, add);
+        }
+        Node::InList(x, list, _) => {
+            collect_sources(x, add);
+            list.iter().for_each(|n| collect_sources(n, add));
+        }
+        Node::Between(parts, _) => parts.iter().for_each(|n| collect_sources(n, add)),
+        Node::And(v) | Node::Or(v) | Node::Tuple(v) => v.iter().for_each(|n| collect_sources(n, add)),
+        Node::Func { args, .. } => args.iter().for_each(|n| collect_sources(n, add)),
+    }
+}
+
+/// The ON clause from the one foreign key between `target` and the tables on the left.
+fn infer_on(target: &Source, left: &[&Source]) -> Result<Node> {
+    let left_names = || {
+        left.iter()
+            .map(|s| s.qualifier().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Source::Table(t) = target else {
+        return Err(Error::JoinCondition {
+            left: left_names().into(),
+            right: target.qualifier().into(),
+            reason: "a subquery has no foreign keys".into(),
+        });
+    };
+    let mut found: Vec<Node> = Vec::new();
+    for l in left {
+        let Source::Table(lt) = l else { continue };
+        // Foreign keys from the target to the left table, and from the left to the target.
+        for (child, parent) in [(t, lt), (lt, t)] {
+            for fk in child.def().foreign_keys() {
+                if fk.ref_table() != parent.name() {
+                    continue;
+                }
+                let mut conds = Vec::new();
+                for (c, rc) in fk.columns().iter().zip(fk.ref_columns()) {
+                    let (Some(ci), Some(pi)) = (child.def().column_index(c), parent.def().column_index(rc)) else {
+                        continue;
+                    };
+                    conds.push(Node::Binary(
+                        BinOp::Eq,
+                        Box::new(child.column_node(ci)),
+                        Box::new(parent.column_node(pi)),
+                    ));
+                }
+                found.push(if conds.len() == 1 { conds.remove(0) } else { Node::And(conds) });
+            }
+            if t.same_as(lt) {
+                break;
+            }
+        }
+    }
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        n => Err(Error::JoinCondition {
+            left: left_names().into(),
+            right: t.qualifier().into(),
+            reason: if n == 0 {
+                "no foreign key links them".into()
+            } else {
+                format!("{n} foreign keys link them").into()
+            },
+        }),
+    }
+}
+
+impl Statement for Select {
+    fn write_to(&self, c: &mut Compiler<'_>) -> Result<()> {
+        c.select(self, false, false)
+    }
+    fn returns_rows(&self) -> bool {
+        true
+    }
+}
+impl Statement for Insert {
+    fn write_to(&self, c: &mut Compiler<'_>) -> Result<()> {
+        c.insert(self)
+    }
+    fn returns_rows(&self) -> bool {
+        !self.returning.is_empty()
+    }
+}
+impl Statement for Update {
+    fn write_to(&self, c: &mut Compiler<'_>) -> Result<()> {
+        c.update(self)
+    }
+    fn returns_rows(&self) -> bool {
+        !self.returning.is_empty()
+    }
+}
+impl Statement for Delete {
+    fn write_to(&self, c: &mut Compiler<'_>) -> Result<()> {
+        c.delete(self)
+    }
+    fn returns_rows(&self) -> bool {
+        !self.returning.is_empty()
+    }
+}
+impl Statement for CreateTable {
+    fn write_to(&self, c: &mut Compiler<'_>) -> Result<()> {
+        c.create_table(self)
+    }
+    fn returns_rows(&self) -> bool {
+        false
+    }
+}
+impl Statement for CreateIndex {
+    fn write_to(&self, c: &mut Compiler<'_>) -> Result<()> {
+        c.create_index(self)
+    }
+    fn returns_rows(&self) -> bool {
+        false
+    }
+}
+impl Statement for DropTable {
+    fn write_to(&self, c: &mut Compiler<'_>) -> Result<()> {
+        c.drop_table(self)
+    }
+    fn returns_rows(&self) -> bool {
+        false
+    }
+}
+impl Statement for Ddl {
+    fn write_to(&self, c: &mut Compiler<'_>) -> Result<()> {
+        match self {
+            Ddl::CreateTable(s) => c.create_table(s),
+            Ddl::CreateIndex(s) => c.create_index(s),
+            Ddl::DropTable(s) => c.drop_table(s),
+        }
+    }
+    fn returns_rows(&self) -> bool {
+        false
+    }
+}

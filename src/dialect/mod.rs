@@ -1,0 +1,349 @@
+//! The [`Dialect`] trait and the three built-in dialects. A dialect is a value with a
+//! server version, chosen at run time (from a URL or by name); it overrides only the
+//! hooks where its SQL differs from the standard, and says in [`Dialect::supports`]
+//! which constructs it can express.
+
+mod mysql;
+mod postgres;
+mod sqlite;
+
+pub use mysql::{Mysql, MysqlFlavor};
+pub use postgres::Postgres;
+pub use sqlite::Sqlite;
+
+use crate::compile::Compiler;
+use crate::error::{Error, Result};
+use crate::expr::Node;
+use crate::schema::SqlType;
+use crate::value::Value;
+use std::fmt;
+
+/// A server version `major.minor.patch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version {
+    /// Major version.
+    pub major: u32,
+    /// Minor version.
+    pub minor: u32,
+    /// Patch version.
+    pub patch: u32,
+}
+
+impl Version {
+    /// `major.minor.patch`
+    pub const fn new(major: u32, minor: u32, patch: u32) -> Self {
+        Version {
+            major,
+            minor,
+            patch,
+        }
+    }
+    /// `self >= major.minor.patch`
+    pub fn at_least(self, major: u32, minor: u32, patch: u32) -> bool {
+        self >= Version::new(major, minor, patch)
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+/// A construct that some dialects cannot express natively. The compiler asks
+/// [`Dialect::supports`]; a missing feature is either emulated (named in its doc) or
+/// refused with [`Error::Unsupported`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Feature {
+    /// `FULL OUTER JOIN`; refused where missing.
+    FullOuterJoin,
+    /// `INSERT .. RETURNING`; refused where missing.
+    ReturningInsert,
+    /// `UPDATE .. RETURNING`; refused where missing.
+    ReturningUpdate,
+    /// `DELETE .. RETURNING`; refused where missing.
+    ReturningDelete,
+    /// Native `ILIKE`; emulated as `lower(a) LIKE lower(b)` where missing.
+    Ilike,
+    /// The `||` operator for strings; emulated with `CONCAT(a, b)` where missing.
+    ConcatOperator,
+    /// `NULLS FIRST` / `NULLS LAST`; emulated with an extra `x IS NULL` sort key.
+    NullsOrdering,
+    /// `CREATE INDEX IF NOT EXISTS`; refused where missing.
+    CreateIndexIfNotExists,
+    /// `INSERT .. DEFAULT VALUES`; emulated as `() VALUES ()` where missing.
+    DefaultValues,
+}
+
+impl fmt::Display for Feature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Feature::FullOuterJoin => "FULL OUTER JOIN",
+            Feature::ReturningInsert => "RETURNING on INSERT",
+            Feature::ReturningUpdate => "RETURNING on UPDATE",
+            Feature::ReturningDelete => "RETURNING on DELETE",
+            Feature::Ilike => "ILIKE",
+            Feature::ConcatOperator => "the || operator",
+            Feature::NullsOrdering => "NULLS FIRST/LAST",
+            Feature::CreateIndexIfNotExists => "CREATE INDEX IF NOT EXISTS",
+            Feature::DefaultValues => "INSERT .. DEFAULT VALUES",
+        })
+    }
+}
+
+/// How a dialect renders SQL. Object-safe: the compiler works on `&dyn Dialect`, so the
+/// dialect is a run-time choice, and a new one can be written outside this crate by
+/// overriding the hooks that differ. Each default calls a public `Compiler::default_*`
+/// or `dialect::default_*` helper so an override can fall back to standard behaviour.
+pub trait Dialect: Send + Sync + fmt::Debug {
+    /// The dialect's name in messages: `"postgresql"`, `"mysql"`, `"mariadb"`, `"sqlite"`.
+    fn name(&self) -> &'static str;
+
+    /// Whether the dialect (at its version) expresses `feature` natively.
+    fn supports(&self, feature: Feature) -> bool;
+
+    /// The identifier quote character.
+    fn quote_char(&self) -> char {
+        '"'
+    }
+
+    /// Whether `word` (lower case) must be quoted as an identifier.
+    fn is_reserved(&self, word: &str) -> bool {
+        default_is_reserved(word)
+    }
+
+    /// Writes the placeholder of the `index`-th parameter (1-based).
+    fn write_placeholder(&self, out: &mut String, index: usize) {
+        let _ = index;
+        out.push('?');
+    }
+
+    /// Writes `LIMIT` / `OFFSET` (each possibly absent).
+    fn write_limit_offset(
+        &self,
+        c: &mut Compiler<'_>,
+        limit: Option<&Node>,
+        offset: Option<&Node>,
+    ) -> Result<()> {
+        c.default_limit_offset(limit, offset)
+    }
+
+    /// Writes a column type in DDL.
+    fn write_type(&self, out: &mut String, ty: SqlType) {
+        default_type(out, ty)
+    }
+
+    /// Writes the target type of `CAST(x AS ..)`.
+    fn write_cast_type(&self, out: &mut String, ty: SqlType) {
+        self.write_type(out, ty)
+    }
+
+    /// Writes the part of a column definition after its name: type, autoincrement,
+    /// nullability.
+    fn write_column_spec(
+        &self,
+        c: &mut Compiler<'_>,
+        ty: SqlType,
+        nullable: bool,
+        autoincrement: bool,
+    ) -> Result<()> {
+        c.default_column_spec(ty, nullable, autoincrement)
+    }
+
+    /// Writes a value as a SQL literal (debug rendering and DDL defaults).
+    fn write_literal(&self, out: &mut String, value: &Value) -> Result<()>;
+
+    /// Writes the current instant.
+    fn write_now(&self, out: &mut String) {
+        out.push_str("CURRENT_TIMESTAMP");
+    }
+
+    /// The dialect's name for a function (e.g. `char_length` is `length` on SQLite).
+    fn function_name<'a>(&self, name: &'a str) -> &'a str {
+        name
+    }
+}
+
+/// The error for a construct `dialect` cannot express.
+pub fn unsupported(dialect: &dyn Dialect, feature: Feature) -> Error {
+    Error::Unsupported {
+        dialect: dialect.name(),
+        feature,
+    }
+}
+
+/// A dialect for display: standard SQL, `?` placeholders, every feature. It is what
+/// `Display` on statements uses, like SQLAlchemy's `str(stmt)`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Generic;
+
+impl Dialect for Generic {
+    fn name(&self) -> &'static str {
+        "generic"
+    }
+    fn supports(&self, _: Feature) -> bool {
+        true
+    }
+    fn write_literal(&self, out: &mut String, value: &Value) -> Result<()> {
+        default_literal(out, value, false, self)
+    }
+}
+
+/// Parses a dialect name (`postgresql`, `postgres`, `mysql`, `mariadb`, `sqlite`) or a
+/// URL's scheme (`postgresql+psycopg://..` works), giving the dialect at its documented
+/// default version.
+pub fn dialect_for(name_or_url: &str) -> Result<Box<dyn Dialect>> {
+    let scheme = name_or_url
+        .split_once(':')
+        .map_or(name_or_url, |(s, _)| s);
+    let base = scheme.split('+').next().unwrap_or(scheme).to_ascii_lowercase();
+    Ok(match base.as_str() {
+        "postgresql" | "postgres" => Box::new(Postgres::default()),
+        "mysql" => Box::new(Mysql::default()),
+        "mariadb" => Box::new(Mysql::mariadb()),
+        "sqlite" => Box::new(Sqlite::default()),
+        _ => {
+            return Err(Error::Url {
+                url: crate::url::redact(name_or_url).into(),
+                reason: format!("unknown database `{scheme}` (expected postgresql, mysql, mariadb or sqlite)").into(),
+            })
+        }
+    })
+}
+
+/// Words quoted as identifiers by every built-in dialect: the reserved words of
+/// PostgreSQL, MySQL and SQLite that a table or column name is likely to collide with.
+const RESERVED: &[&str] = &[
+    "add", "all", "alter", "analyze", "and", "any", "array", "as", "asc", "between", "binary",
+    "both", "by", "case", "cast", "change", "check", "collate", "column", "constraint", "create",
+    "cross", "current_date", "current_time", "current_timestamp", "current_user", "database",
+    "default", "delete", "desc", "describe", "distinct", "div", "do", "drop", "else", "end",
+    "except", "exists", "explain", "false", "fetch", "for", "force", "foreign", "from", "full",
+    "fulltext", "grant", "group", "groups", "having", "if", "ignore", "ilike", "in", "index",
+    "inner", "insert", "intersect", "interval", "into", "is", "isnull", "join", "key", "keys",
+    "lateral", "leading", "left", "like", "limit", "lock", "match", "mod", "natural", "not",
+    "notnull", "null", "offset", "on", "only", "or", "order", "outer", "over", "partition",
+    "primary", "range", "read", "references", "regexp", "rename", "replace", "returning",
+    "revoke", "right", "rlike", "row", "rows", "select", "set", "show", "similar", "some",
+    "table", "then", "to", "trailing", "trigger", "true", "union", "unique", "update", "usage",
+    "user", "using", "values", "when", "where", "window", "with", "write", "xor",
+];
+
+/// The default reserved-word test (sorted list, binary search).
+pub fn default_is_reserved(word: &str) -> bool {
+    RESERVED.binary_search(&word).is_ok()
+}
+
+/// Standard type names (PostgreSQL's, which most dialects share).
+pub fn default_type(out: &mut String, ty: SqlType) {
+    use std::fmt::Write;
+    let _ = match ty {
+        SqlType::SmallInt => write!(out, "SMALLINT"),
+        SqlType::Integer => write!(out, "INTEGER"),
+        SqlType::BigInt => write!(out, "BIGINT"),
+        SqlType::Boolean => write!(out, "BOOLEAN"),
+        SqlType::Float => write!(out, "REAL"),
+        SqlType::Double => write!(out, "DOUBLE PRECISION"),
+        SqlType::Numeric { precision, scale } => write!(out, "NUMERIC({precision}, {scale})"),
+        SqlType::String(n) => write!(out, "VARCHAR({n})"),
+        SqlType::Text => write!(out, "TEXT"),
+        SqlType::Date => write!(out, "DATE"),
+        SqlType::Time => write!(out, "TIME"),
+        SqlType::DateTime => write!(out, "TIMESTAMP WITHOUT TIME ZONE"),
+        SqlType::Timestamp => write!(out, "TIMESTAMP WITH TIME ZONE"),
+        SqlType::Json => write!(out, "JSON"),
+        SqlType::Uuid => write!(out, "UUID"),
+        SqlType::Bytes => write!(out, "BYTEA"),
+    };
+}
+
+/// Writes `s` as a single-quoted string literal, doubling `'`; with `backslash`, also
+/// escaping `\` (MySQL treats it as an escape character inside literals).
+pub fn push_quoted(out: &mut String, s: &str, backslash: bool) {
+    out.reserve(s.len() + 2);
+    out.push('\'');
+    for ch in s.chars() {
+        match ch {
+            '\'' => out.push_str("''"),
+            '\\' if backslash => out.push_str("\\\\"),
+            '\0' if backslash => out.push_str("\\0"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+}
+
+pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for b in bytes {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 15)] as char);
+    }
+}
+
+/// The standard literal rendering shared by the dialects: numbers as digits, strings
+/// quoted, bytes as `X'..'`, temporal values as ISO strings. A NUL in text is refused
+/// unless `backslash` escaping can express it; NaN and infinities are refused.
+pub fn default_literal(
+    out: &mut String,
+    value: &Value,
+    backslash: bool,
+    dialect: &dyn Dialect,
+) -> Result<()> {
+    use std::fmt::Write;
+    match value {
+        Value::Null => out.push_str("NULL"),
+        Value::Bool(true) => out.push_str("TRUE"),
+        Value::Bool(false) => out.push_str("FALSE"),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(f) if f.is_finite() => {
+            let _ = write!(out, "{f:?}");
+        }
+        Value::Float(_) => {
+            return Err(Error::Encode {
+                field: "literal".into(),
+                reason: format!("{} has no literal for NaN or infinity", dialect.name()).into(),
+            })
+        }
+        Value::Decimal(d) => {
+            let _ = write!(out, "{d}");
+        }
+        Value::Text(s) => {
+            if s.contains('\0') && !backslash {
+                return Err(Error::Encode {
+                    field: "literal".into(),
+                    reason: format!("{} cannot write a NUL character in a string literal", dialect.name())
+                        .into(),
+                });
+            }
+            push_quoted(out, s, backslash)
+        }
+        Value::Bytes(b) => {
+            out.push_str("X'");
+            push_hex(out, b);
+            out.push('\'');
+        }
+        Value::Date(d) => {
+            let _ = write!(out, "'{}'", d.format(crate::value::text_format::DATE));
+        }
+        Value::Time(t) => {
+            let _ = write!(out, "'{}'", t.format(crate::value::text_format::TIME));
+        }
+        Value::DateTime(t) => {
+            let _ = write!(out, "'{}'", t.format("%Y-%m-%d %H:%M:%S%.6f"));
+        }
+        Value::Timestamp(t) => {
+            let _ = write!(out, "'{}'", t.format("%Y-%m-%d %H:%M:%S%.6f+00:00"));
+        }
+        Value::Json(j) => push_quoted(out, &j.to_string(), backslash),
+        Value::Uuid(u) => {
+            let _ = write!(out, "'{}'", u.hyphenated());
+        }
+    }
+    Ok(())
+}
+
+pub(crate) use self::push_hex as hex;

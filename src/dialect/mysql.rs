@@ -1,0 +1,146 @@
+//! MySQL and MariaDB: backtick quoting, `?` placeholders, `CONCAT`, `AUTO_INCREMENT`,
+//! emulated ILIKE and NULLS ordering; RETURNING only on MariaDB (INSERT, DELETE).
+
+use super::{default_literal, Dialect, Feature, Version};
+use crate::compile::Compiler;
+use crate::error::Result;
+use crate::expr::Node;
+use crate::schema::SqlType;
+use crate::value::Value;
+use std::fmt::Write;
+
+/// Which server of the MySQL family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MysqlFlavor {
+    /// Oracle MySQL.
+    MySql,
+    /// MariaDB.
+    MariaDb,
+}
+
+/// The MySQL / MariaDB dialect. Defaults: MySQL 8.0, or MariaDB 10.11 from
+/// [`Mysql::mariadb`]; a connection reports the server's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mysql {
+    /// MySQL or MariaDB.
+    pub flavor: MysqlFlavor,
+    /// The server version the SQL is written for.
+    pub version: Version,
+}
+
+impl Default for Mysql {
+    fn default() -> Self {
+        Mysql {
+            flavor: MysqlFlavor::MySql,
+            version: Version::new(8, 0, 36),
+        }
+    }
+}
+
+impl Mysql {
+    /// MariaDB at its documented default version, 10.11.
+    pub fn mariadb() -> Self {
+        Mysql {
+            flavor: MysqlFlavor::MariaDb,
+            version: Version::new(10, 11, 0),
+        }
+    }
+    fn is_mariadb(&self) -> bool {
+        self.flavor == MysqlFlavor::MariaDb
+    }
+}
+
+impl Dialect for Mysql {
+    fn name(&self) -> &'static str {
+        if self.is_mariadb() {
+            "mariadb"
+        } else {
+            "mysql"
+        }
+    }
+    fn supports(&self, feature: Feature) -> bool {
+        let maria = self.is_mariadb();
+        match feature {
+            Feature::ReturningInsert => maria && self.version.at_least(10, 5, 0),
+            Feature::ReturningDelete => maria && self.version.at_least(10, 0, 5),
+            Feature::CreateIndexIfNotExists => maria,
+            Feature::FullOuterJoin
+            | Feature::ReturningUpdate
+            | Feature::Ilike
+            | Feature::ConcatOperator
+            | Feature::NullsOrdering
+            | Feature::DefaultValues => false,
+        }
+    }
+    fn quote_char(&self) -> char {
+        '`'
+    }
+    fn write_limit_offset(
+        &self,
+        c: &mut Compiler<'_>,
+        limit: Option<&Node>,
+        offset: Option<&Node>,
+    ) -> Result<()> {
+        if let (None, Some(_)) = (limit, offset) {
+            // MySQL has no OFFSET without LIMIT; its manual's idiom is the largest LIMIT.
+            c.push(" LIMIT 18446744073709551615");
+            c.push(" OFFSET ");
+            return offset.map_or(Ok(()), |o| c.write_node(o));
+        }
+        c.default_limit_offset(limit, offset)
+    }
+    fn write_type(&self, out: &mut String, ty: SqlType) {
+        let _ = match ty {
+            SqlType::Boolean => write!(out, "BOOL"),
+            SqlType::Float => write!(out, "FLOAT"),
+            SqlType::Double => write!(out, "DOUBLE"),
+            SqlType::Numeric { precision, scale } => write!(out, "DECIMAL({precision}, {scale})"),
+            SqlType::Text => write!(out, "LONGTEXT"),
+            SqlType::Time => write!(out, "TIME(6)"),
+            SqlType::DateTime | SqlType::Timestamp => write!(out, "DATETIME(6)"),
+            SqlType::Uuid => write!(out, "CHAR(36)"),
+            SqlType::Bytes => write!(out, "LONGBLOB"),
+            other => {
+                super::default_type(out, other);
+                Ok(())
+            }
+        };
+    }
+    fn write_cast_type(&self, out: &mut String, ty: SqlType) {
+        match ty {
+            SqlType::SmallInt | SqlType::Integer | SqlType::BigInt | SqlType::Boolean => {
+                out.push_str("SIGNED")
+            }
+            SqlType::String(_) | SqlType::Text => out.push_str("CHAR"),
+            SqlType::Float | SqlType::Double => out.push_str("DOUBLE"),
+            SqlType::Bytes => out.push_str("BINARY"),
+            other => self.write_type(out, other),
+        }
+    }
+    fn write_column_spec(
+        &self,
+        c: &mut Compiler<'_>,
+        ty: SqlType,
+        nullable: bool,
+        autoincrement: bool,
+    ) -> Result<()> {
+        c.default_column_spec(ty, nullable && !autoincrement, false)?;
+        if autoincrement {
+            c.push(" AUTO_INCREMENT");
+        }
+        Ok(())
+    }
+    fn write_literal(&self, out: &mut String, value: &Value) -> Result<()> {
+        match value {
+            // Sessions run in UTC; DATETIME(6) has no offset.
+            Value::Timestamp(t) => {
+                let _ = write!(out, "'{}'", t.format("%Y-%m-%d %H:%M:%S%.6f"));
+                Ok(())
+            }
+            v => default_literal(out, v, true, self),
+        }
+    }
+    fn write_now(&self, out: &mut String) {
+        out.push_str("CURRENT_TIMESTAMP(6)");
+    }
+}

@@ -1,0 +1,185 @@
+//! The one error type of sqlkit: every fallible call returns [`Result<T>`].
+//!
+//! Variants say what went wrong and where. Database errors carry a classified
+//! [`DbErrorKind`] and the SQL that failed, never the parameter values.
+
+use crate::dialect::Feature;
+use std::fmt;
+
+/// The result type used throughout sqlkit.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in sqlkit.
+///
+/// The enum is `#[non_exhaustive]`: match the variants you handle and keep a
+/// catch-all arm.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The dialect cannot express this construct and no faithful emulation exists.
+    #[error("{dialect} cannot express {feature}")]
+    Unsupported {
+        /// Name of the dialect, e.g. `"mysql"`.
+        dialect: &'static str,
+        /// The construct that was refused.
+        feature: Feature,
+    },
+    /// A column was looked up by a name the table (or subquery) does not have.
+    #[error("{table} has no column named `{column}`")]
+    UnknownColumn {
+        /// The table, alias or subquery that was searched.
+        table: Box<str>,
+        /// The name that was asked for.
+        column: Box<str>,
+    },
+    /// A join without an explicit ON found zero or several foreign keys between the tables.
+    #[error("cannot infer the ON clause for a join between `{left}` and `{right}`: {reason}; pass an explicit condition")]
+    JoinCondition {
+        /// The table(s) already in the FROM clause.
+        left: Box<str>,
+        /// The table being joined.
+        right: Box<str>,
+        /// "no foreign key links them" or "N foreign keys link them".
+        reason: Box<str>,
+    },
+    /// A statement that is well-typed but cannot form valid SQL (an INSERT without
+    /// values, rows of different widths, an UPDATE without SET, ...).
+    #[error("invalid {statement} statement: {reason}")]
+    InvalidStatement {
+        /// `"INSERT"`, `"UPDATE"`, `"SELECT"`, ...
+        statement: &'static str,
+        /// What is wrong with it.
+        reason: Box<str>,
+    },
+    /// A schema that cannot be assembled: a foreign key to a table or column that does
+    /// not exist, a duplicate table, a cycle.
+    #[error("schema error: {0}")]
+    Schema(Box<str>),
+    /// A database URL that cannot be parsed.
+    #[error("invalid database URL `{url}`: {reason}")]
+    Url {
+        /// The URL, with any password replaced by `***`.
+        url: Box<str>,
+        /// Why it was refused.
+        reason: Box<str>,
+    },
+    /// The URL names a database whose driver feature is not compiled in.
+    #[error("the URL scheme `{scheme}` needs sqlkit's cargo feature `{feature}`, which is not enabled")]
+    MissingFeature {
+        /// The URL scheme, e.g. `postgresql`.
+        scheme: Box<str>,
+        /// The cargo feature to enable.
+        feature: &'static str,
+    },
+    /// The database refused a statement.
+    #[error(transparent)]
+    Database(Box<DatabaseError>),
+    /// A query that must return one row returned none.
+    #[error("the query returned no rows")]
+    NoRows,
+    /// A query that must return at most one row returned more.
+    #[error("the query returned more than one row")]
+    TooManyRows,
+    /// A value could not be converted to the requested Rust type.
+    #[error("cannot decode column `{column}`: {reason}")]
+    Decode {
+        /// Column name (or `#index` when the result has no name for it).
+        column: Box<str>,
+        /// What was expected and what was found.
+        reason: Box<str>,
+    },
+    /// A Rust value could not be turned into SQL parameters (e.g. a struct given to
+    /// `insert(..).record(..)` that does not serialize to a map).
+    #[error("cannot encode `{field}`: {reason}")]
+    Encode {
+        /// The struct field or column concerned.
+        field: Box<str>,
+        /// What went wrong.
+        reason: Box<str>,
+    },
+    /// A named bind parameter was not given a value, or was given one it does not have.
+    #[error("bind parameter `{0}`: no such parameter or no value given")]
+    Parameter(Box<str>),
+    /// Checking out a connection from the engine's pool failed.
+    #[error("connection pool: {0}")]
+    Pool(Box<str>),
+}
+
+impl Error {
+    pub(crate) fn invalid(statement: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidStatement {
+            statement,
+            reason: reason.into().into_boxed_str(),
+        }
+    }
+
+    pub(crate) fn decode(column: &str, reason: impl Into<String>) -> Self {
+        Error::Decode {
+            column: column.into(),
+            reason: reason.into().into_boxed_str(),
+        }
+    }
+
+    /// The classified kind of a database error, if this is one.
+    pub fn db_kind(&self) -> Option<DbErrorKind> {
+        match self {
+            Error::Database(e) => Some(e.kind),
+            _ => None,
+        }
+    }
+}
+
+/// The broad class of a database error, classified from each server's own codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DbErrorKind {
+    /// A UNIQUE or PRIMARY KEY constraint was violated.
+    UniqueViolation,
+    /// A FOREIGN KEY constraint was violated.
+    ForeignKeyViolation,
+    /// A NOT NULL constraint was violated.
+    NotNullViolation,
+    /// A CHECK constraint was violated.
+    CheckViolation,
+    /// The server chose this transaction as a deadlock victim.
+    Deadlock,
+    /// A serializable transaction could not be serialized.
+    SerializationFailure,
+    /// The database is locked or busy (SQLite `SQLITE_BUSY`).
+    Busy,
+    /// The connection to the server was lost.
+    ConnectionLost,
+    /// The SQL text was rejected (syntax error, unknown table, ...).
+    Syntax,
+    /// Any other error.
+    Other,
+}
+
+/// A database error: its kind, the server's code and message, and the SQL that failed.
+#[derive(Debug)]
+pub struct DatabaseError {
+    /// The classified kind.
+    pub kind: DbErrorKind,
+    /// The server's own error code (SQLite extended code, SQLSTATE, MySQL error number).
+    pub code: Option<String>,
+    /// The server's message.
+    pub message: String,
+    /// The SQL that failed, if a statement was being run. Parameter values are never kept.
+    pub sql: Option<String>,
+}
+
+impl fmt::Display for DatabaseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "database error ({:?}", self.kind)?;
+        if let Some(code) = &self.code {
+            write!(f, ", code {code}")?;
+        }
+        write!(f, "): {}", self.message)?;
+        if let Some(sql) = &self.sql {
+            write!(f, " [SQL: {sql}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DatabaseError {}

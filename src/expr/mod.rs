@@ -1,0 +1,276 @@
+//! The expression tree: one untyped [`Node`] enum beneath typed handles
+//! ([`Expr<T>`], [`Column<T>`]) whose phantom type keeps `users.id.eq("x")` from
+//! compiling while the dialect stays a run-time value.
+
+mod func_;
+mod kind;
+mod ops;
+
+pub mod func {
+    //! SQL functions: `func::count(..)`, `func::lower(..)`, any named function.
+    pub use super::func_::*;
+}
+pub use kind::{
+    kinds, Any, Compatible, IntoOperand, SqlTy, BoolKind, NumericKind, TextKind,
+};
+pub use ops::{and_, asc, bindparam, desc, exists, literal, not_, not_exists, or_, raw, tuple_, ExprOps, OrderItem, Labeled};
+
+use crate::name::Name;
+use crate::schema::{Table, TableDef};
+use crate::stmt::{Select, Subquery};
+use crate::value::Value;
+use std::fmt;
+use std::marker::PhantomData;
+
+/// Where a column comes from: a table (possibly aliased) or a subquery in FROM.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A table or table alias.
+    Table(Table),
+    /// A derived table (`(SELECT ..) AS name`).
+    Subquery(Subquery),
+}
+
+impl Source {
+    /// The name columns of this source are qualified with.
+    pub fn qualifier(&self) -> &str {
+        match self {
+            Source::Table(t) => t.qualifier(),
+            Source::Subquery(s) => s.name(),
+        }
+    }
+    pub(crate) fn same_as(&self, other: &Source) -> bool {
+        match (self, other) {
+            (Source::Table(a), Source::Table(b)) => a.same_as(b),
+            (Source::Subquery(a), Source::Subquery(b)) => a.name() == b.name(),
+            _ => false,
+        }
+    }
+    /// The name of column `idx` of this source.
+    pub fn column_name(&self, idx: u32) -> &str {
+        match self {
+            Source::Table(t) => t.def().columns()[idx as usize].name(),
+            Source::Subquery(s) => s.column_names()[idx as usize].as_str(),
+        }
+    }
+}
+
+/// A reference to one column of a [`Source`].
+#[derive(Debug, Clone)]
+pub struct ColumnRef {
+    /// The table or subquery.
+    pub source: Source,
+    /// The column's position in it.
+    pub idx: u32,
+}
+
+impl ColumnRef {
+    /// The column's name.
+    pub fn name(&self) -> &str {
+        self.source.column_name(self.idx)
+    }
+}
+
+/// Binary operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum BinOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Concat,
+}
+
+/// One node of the expression tree. Every variant is handled by the compiler's one
+/// `match`; see the dialects' feature tables for what each renders to.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Node {
+    /// A column of a table or subquery.
+    Column(ColumnRef),
+    /// A bound parameter value.
+    Bind(Value),
+    /// A named bind parameter whose value is given at execution (`bindparam("x")`).
+    Param(Name),
+    /// A value written into the SQL as a literal (server defaults, `literal(..)`).
+    Literal(Value),
+    /// Trusted raw SQL text.
+    Raw(Name),
+    /// `*` (as in `count(*)`).
+    Star,
+    /// `NOT expr`
+    Not(Box<Node>),
+    /// `-expr`
+    Neg(Box<Node>),
+    /// `expr IS [NOT] NULL`
+    IsNull(Box<Node>, bool),
+    /// `left op right`
+    Binary(BinOp, Box<Node>, Box<Node>),
+    /// `expr [NOT] LIKE pattern [ESCAPE c]`, case-insensitive for ILIKE.
+    Like {
+        /// The matched expression.
+        expr: Box<Node>,
+        /// The pattern.
+        pattern: Box<Node>,
+        /// The escape character, if any.
+        escape: Option<char>,
+        /// `NOT LIKE`.
+        negated: bool,
+        /// ILIKE.
+        case_insensitive: bool,
+    },
+    /// `expr [NOT] IN (list)`
+    InList(Box<Node>, Vec<Node>, bool),
+    /// `expr [NOT] IN (SELECT ..)`
+    InSelect(Box<Node>, Box<Select>, bool),
+    /// `expr [NOT] BETWEEN low AND high`
+    Between(Box<[Node; 3]>, bool),
+    /// Conjunction; empty is true.
+    And(Vec<Node>),
+    /// Disjunction; empty is false.
+    Or(Vec<Node>),
+    /// A function call.
+    Func {
+        /// The function name (trusted).
+        name: Name,
+        /// The arguments.
+        args: Vec<Node>,
+        /// `f(DISTINCT ..)`
+        distinct: bool,
+    },
+    /// The current timestamp, spelled per dialect.
+    Now,
+    /// `CAST(expr AS type)`
+    Cast(Box<Node>, crate::schema::SqlType),
+    /// A row value `(a, b, ..)`.
+    Tuple(Vec<Node>),
+    /// A scalar subquery `(SELECT ..)`.
+    Subquery(Box<Select>),
+    /// `EXISTS (SELECT ..)`
+    Exists(Box<Select>),
+}
+
+/// A typed SQL expression: a [`Node`] and a phantom result type `T`
+/// (`Expr<i64>`, `Expr<String>`, `Expr<Option<String>>`, `Expr<bool>`, or the
+/// untyped [`Expr<Any>`](Any)).
+pub struct Expr<T = Any> {
+    pub(crate) node: Node,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Expr<T> {
+    fn clone(&self) -> Self {
+        Expr::from_node(self.node.clone())
+    }
+}
+
+impl<T> fmt::Debug for Expr<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.node.fmt(f)
+    }
+}
+
+impl<T> Expr<T> {
+    /// Wraps a node, asserting its result type.
+    pub fn from_node(node: Node) -> Self {
+        Expr {
+            node,
+            _t: PhantomData,
+        }
+    }
+    /// The untyped node.
+    pub fn into_node(self) -> Node {
+        self.node
+    }
+    /// The untyped node, borrowed.
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+    /// Forgets the result type.
+    pub fn untyped(self) -> Expr<Any> {
+        Expr::from_node(self.node)
+    }
+    /// Asserts another result type (for raw SQL or a function the crate does not know).
+    pub fn cast_type<U>(self) -> Expr<U> {
+        Expr::from_node(self.node)
+    }
+}
+
+/// A typed, `Copy` handle to a column of a table declared with `#[derive(Table)]`.
+///
+/// Use it as often as you like without `.clone()`: `users.id.eq(1)`,
+/// `select((users.id, users.email))`.
+pub struct Column<T> {
+    def: &'static TableDef,
+    alias: Option<&'static str>,
+    idx: u32,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Column<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Column<T> {}
+
+impl<T> fmt::Debug for Column<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Column({}.{})",
+            self.alias.unwrap_or(self.def.name()),
+            self.def.columns()[self.idx as usize].name()
+        )
+    }
+}
+
+impl<T> Column<T> {
+    /// A handle on column `idx` of a static table, optionally aliased (used by the derive).
+    #[doc(hidden)]
+    pub const fn new(def: &'static TableDef, alias: Option<&'static str>, idx: u32) -> Self {
+        Column {
+            def,
+            alias,
+            idx,
+            _t: PhantomData,
+        }
+    }
+    /// The column's name.
+    pub fn name(&self) -> &'static str {
+        self.def.columns()[self.idx as usize].name()
+    }
+    /// The table handle the column belongs to.
+    pub fn table(&self) -> Table {
+        let t = Table::from_static(self.def);
+        match self.alias {
+            Some(a) => t.alias(a),
+            None => t,
+        }
+    }
+    /// The column as an untyped node.
+    pub fn node(&self) -> Node {
+        Node::Column(ColumnRef {
+            source: Source::Table(self.table()),
+            idx: self.idx,
+        })
+    }
+    /// The column as an expression.
+    pub fn expr(self) -> Expr<T> {
+        Expr::from_node(self.node())
+    }
+}
+
+impl<T> From<Column<T>> for Expr<T> {
+    fn from(c: Column<T>) -> Self {
+        c.expr()
+    }
+}

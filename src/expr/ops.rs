@@ -1,0 +1,405 @@
+//! Operators: the [`ExprOps`] methods (`eq`, `like`, `in_`, ...), Rust's `& | ! + - * / %`
+//! on expressions, and the free functions `and_`, `or_`, `not_`, `exists`, `asc`, `desc`.
+
+use super::kind::{kinds, BoolKind, IntoOperand, NumericKind, SqlTy, TextKind};
+use super::{Any, BinOp, Column, Expr, Node};
+use crate::name::Name;
+use crate::stmt::Select;
+use crate::value::Value;
+
+/// The escape character `contains` / `startswith` / `endswith` use: not a backslash,
+/// which MySQL would also treat as a string-literal escape.
+pub(crate) const LIKE_ESCAPE: char = '/';
+
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for ch in s.chars() {
+        if ch == '%' || ch == '_' || ch == LIKE_ESCAPE {
+            out.push(LIKE_ESCAPE);
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn binary<T>(op: BinOp, l: Node, r: Node) -> Expr<T> {
+    Expr::from_node(Node::Binary(op, Box::new(l), Box::new(r)))
+}
+
+fn like(expr: Node, pattern: Node, escape: Option<char>, negated: bool, ci: bool) -> Expr<bool> {
+    Expr::from_node(Node::Like {
+        expr: Box::new(expr),
+        pattern: Box::new(pattern),
+        escape,
+        negated,
+        case_insensitive: ci,
+    })
+}
+
+type KindOf<S> = <<S as ExprOps>::Ty as SqlTy>::Kind;
+
+/// The operators every expression has. Implemented by [`Expr<T>`] and [`Column<T>`];
+/// comparisons take any operand of a compatible kind (a Rust value is bound as a
+/// parameter).
+///
+/// ```
+/// use sqlkit::prelude::*;
+/// # let users = Table::builder("users")
+/// #   .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+/// #   .column(ColumnDef::new("name", SqlType::Text)).build().unwrap();
+/// let id = users.column::<i64>("id").unwrap();
+/// let name = users.column::<String>("name").unwrap();
+/// let cond = id.clone().gt(10) & name.startswith("a_b");
+/// let q = select(id).where_(cond);
+/// assert_eq!(q.compile(&Sqlite::default()).unwrap().sql,
+///   "SELECT users.id FROM users WHERE users.id > ? AND users.name LIKE ? ESCAPE '/'");
+/// ```
+pub trait ExprOps: Sized {
+    /// The Rust result type of the expression.
+    type Ty: SqlTy;
+
+    /// The expression as an untyped node.
+    fn to_node(self) -> Node;
+
+    /// `self = rhs`
+    fn eq<R: IntoOperand<KindOf<Self>>>(self, rhs: R) -> Expr<bool> {
+        binary(BinOp::Eq, self.to_node(), rhs.into_node())
+    }
+    /// `self <> rhs`
+    fn ne<R: IntoOperand<KindOf<Self>>>(self, rhs: R) -> Expr<bool> {
+        binary(BinOp::Ne, self.to_node(), rhs.into_node())
+    }
+    /// `self < rhs`
+    fn lt<R: IntoOperand<KindOf<Self>>>(self, rhs: R) -> Expr<bool> {
+        binary(BinOp::Lt, self.to_node(), rhs.into_node())
+    }
+    /// `self <= rhs`
+    fn le<R: IntoOperand<KindOf<Self>>>(self, rhs: R) -> Expr<bool> {
+        binary(BinOp::Le, self.to_node(), rhs.into_node())
+    }
+    /// `self > rhs`
+    fn gt<R: IntoOperand<KindOf<Self>>>(self, rhs: R) -> Expr<bool> {
+        binary(BinOp::Gt, self.to_node(), rhs.into_node())
+    }
+    /// `self >= rhs`
+    fn ge<R: IntoOperand<KindOf<Self>>>(self, rhs: R) -> Expr<bool> {
+        binary(BinOp::Ge, self.to_node(), rhs.into_node())
+    }
+    /// `self IS NULL`
+    fn is_null(self) -> Expr<bool> {
+        Expr::from_node(Node::IsNull(Box::new(self.to_node()), false))
+    }
+    /// `self IS NOT NULL`
+    fn is_not_null(self) -> Expr<bool> {
+        Expr::from_node(Node::IsNull(Box::new(self.to_node()), true))
+    }
+    /// `self IN (..)`; an empty list is false on every dialect.
+    fn in_<I>(self, items: I) -> Expr<bool>
+    where
+        I: IntoIterator,
+        I::Item: IntoOperand<KindOf<Self>>,
+    {
+        let list = items.into_iter().map(IntoOperand::into_node).collect();
+        Expr::from_node(Node::InList(Box::new(self.to_node()), list, false))
+    }
+    /// `self NOT IN (..)`; an empty list is true on every dialect.
+    fn not_in<I>(self, items: I) -> Expr<bool>
+    where
+        I: IntoIterator,
+        I::Item: IntoOperand<KindOf<Self>>,
+    {
+        let list = items.into_iter().map(IntoOperand::into_node).collect();
+        Expr::from_node(Node::InList(Box::new(self.to_node()), list, true))
+    }
+    /// `self IN (SELECT ..)`
+    fn in_select(self, query: Select) -> Expr<bool> {
+        Expr::from_node(Node::InSelect(Box::new(self.to_node()), Box::new(query), false))
+    }
+    /// `self NOT IN (SELECT ..)`
+    fn not_in_select(self, query: Select) -> Expr<bool> {
+        Expr::from_node(Node::InSelect(Box::new(self.to_node()), Box::new(query), true))
+    }
+    /// `self BETWEEN low AND high`
+    fn between<A, B>(self, low: A, high: B) -> Expr<bool>
+    where
+        A: IntoOperand<KindOf<Self>>,
+        B: IntoOperand<KindOf<Self>>,
+    {
+        let parts = [self.to_node(), low.into_node(), high.into_node()];
+        Expr::from_node(Node::Between(Box::new(parts), false))
+    }
+    /// `self NOT BETWEEN low AND high`
+    fn not_between<A, B>(self, low: A, high: B) -> Expr<bool>
+    where
+        A: IntoOperand<KindOf<Self>>,
+        B: IntoOperand<KindOf<Self>>,
+    {
+        let parts = [self.to_node(), low.into_node(), high.into_node()];
+        Expr::from_node(Node::Between(Box::new(parts), true))
+    }
+    /// `self LIKE pattern` (case-sensitive on every dialect).
+    fn like<R: IntoOperand<kinds::Text>>(self, pattern: R) -> Expr<bool>
+    where
+        KindOf<Self>: TextKind,
+    {
+        like(self.to_node(), pattern.into_node(), None, false, false)
+    }
+    /// `self NOT LIKE pattern`
+    fn not_like<R: IntoOperand<kinds::Text>>(self, pattern: R) -> Expr<bool>
+    where
+        KindOf<Self>: TextKind,
+    {
+        like(self.to_node(), pattern.into_node(), None, true, false)
+    }
+    /// Case-insensitive LIKE: `ILIKE` on PostgreSQL, `lower(x) LIKE lower(y)` elsewhere.
+    fn ilike<R: IntoOperand<kinds::Text>>(self, pattern: R) -> Expr<bool>
+    where
+        KindOf<Self>: TextKind,
+    {
+        like(self.to_node(), pattern.into_node(), None, false, true)
+    }
+    /// Case-insensitive NOT LIKE.
+    fn not_ilike<R: IntoOperand<kinds::Text>>(self, pattern: R) -> Expr<bool>
+    where
+        KindOf<Self>: TextKind,
+    {
+        like(self.to_node(), pattern.into_node(), None, true, true)
+    }
+    /// `self LIKE pattern ESCAPE c` with an explicit escape character.
+    fn like_escape<R: IntoOperand<kinds::Text>>(self, pattern: R, escape: char) -> Expr<bool>
+    where
+        KindOf<Self>: TextKind,
+    {
+        like(self.to_node(), pattern.into_node(), Some(escape), false, false)
+    }
+    /// The text contains `needle` literally: `%` and `_` in it match only themselves.
+    fn contains(self, needle: &str) -> Expr<bool>
+    where
+        KindOf<Self>: TextKind,
+    {
+        let p = format!("%{}%", escape_like(needle));
+        like(self.to_node(), Node::Bind(Value::Text(p)), Some(LIKE_ESCAPE), false, false)
+    }
+    /// The text starts with `prefix` literally.
+    fn startswith(self, prefix: &str) -> Expr<bool>
+    where
+        KindOf<Self>: TextKind,
+    {
+        let p = format!("{}%", escape_like(prefix));
+        like(self.to_node(), Node::Bind(Value::Text(p)), Some(LIKE_ESCAPE), false, false)
+    }
+    /// The text ends with `suffix` literally.
+    fn endswith(self, suffix: &str) -> Expr<bool>
+    where
+        KindOf<Self>: TextKind,
+    {
+        let p = format!("%{}", escape_like(suffix));
+        like(self.to_node(), Node::Bind(Value::Text(p)), Some(LIKE_ESCAPE), false, false)
+    }
+    /// String concatenation: `||`, or `CONCAT(..)` on MySQL.
+    fn concat<R: IntoOperand<kinds::Text>>(self, rhs: R) -> Expr<Self::Ty>
+    where
+        KindOf<Self>: TextKind,
+    {
+        binary(BinOp::Concat, self.to_node(), rhs.into_node())
+    }
+    /// `CAST(self AS ty)`, typed as `U`.
+    fn cast<U: SqlTy>(self, ty: crate::schema::SqlType) -> Expr<U> {
+        Expr::from_node(Node::Cast(Box::new(self.to_node()), ty))
+    }
+    /// `self AS name` in a select list.
+    fn label(self, name: impl Into<Name>) -> Labeled {
+        Labeled {
+            node: self.to_node(),
+            name: name.into(),
+        }
+    }
+    /// `ORDER BY self ASC`
+    fn asc(self) -> OrderItem {
+        OrderItem::new(self.to_node(), false)
+    }
+    /// `ORDER BY self DESC`
+    fn desc(self) -> OrderItem {
+        OrderItem::new(self.to_node(), true)
+    }
+}
+
+impl<T: SqlTy> ExprOps for Expr<T> {
+    type Ty = T;
+    fn to_node(self) -> Node {
+        self.node
+    }
+}
+impl<T: SqlTy> ExprOps for Column<T> {
+    type Ty = T;
+    fn to_node(self) -> Node {
+        self.node()
+    }
+}
+
+/// An expression with a label: `expr AS name`.
+#[derive(Debug, Clone)]
+pub struct Labeled {
+    pub(crate) node: Node,
+    pub(crate) name: Name,
+}
+
+/// One `ORDER BY` term.
+#[derive(Debug, Clone)]
+pub struct OrderItem {
+    pub(crate) node: Node,
+    pub(crate) desc: bool,
+    pub(crate) nulls: Option<bool>,
+}
+
+impl OrderItem {
+    fn new(node: Node, desc: bool) -> Self {
+        OrderItem {
+            node,
+            desc,
+            nulls: None,
+        }
+    }
+    /// `NULLS FIRST` (emulated on MySQL with an extra sort key).
+    pub fn nulls_first(mut self) -> Self {
+        self.nulls = Some(true);
+        self
+    }
+    /// `NULLS LAST` (emulated on MySQL with an extra sort key).
+    pub fn nulls_last(mut self) -> Self {
+        self.nulls = Some(false);
+        self
+    }
+}
+
+/// `ORDER BY expr ASC`, as SQLAlchemy's `asc(..)`.
+pub fn asc<E: ExprOps>(e: E) -> OrderItem {
+    e.asc()
+}
+/// `ORDER BY expr DESC`, as SQLAlchemy's `desc(..)`.
+pub fn desc<E: ExprOps>(e: E) -> OrderItem {
+    e.desc()
+}
+
+fn junction(and: bool, items: Vec<Node>) -> Node {
+    let mut flat = Vec::with_capacity(items.len());
+    for n in items {
+        match n {
+            Node::And(inner) if and => flat.extend(inner),
+            Node::Or(inner) if !and => flat.extend(inner),
+            n => flat.push(n),
+        }
+    }
+    if flat.len() == 1 {
+        if let Some(n) = flat.pop() {
+            return n;
+        }
+    }
+    if and {
+        Node::And(flat)
+    } else {
+        Node::Or(flat)
+    }
+}
+
+/// `a AND b AND ..`; no conditions at all is true.
+pub fn and_<I>(conditions: I) -> Expr<bool>
+where
+    I: IntoIterator,
+    I::Item: IntoOperand<kinds::Bool>,
+{
+    Expr::from_node(junction(
+        true,
+        conditions.into_iter().map(IntoOperand::into_node).collect(),
+    ))
+}
+/// `a OR b OR ..`; no conditions at all is false.
+pub fn or_<I>(conditions: I) -> Expr<bool>
+where
+    I: IntoIterator,
+    I::Item: IntoOperand<kinds::Bool>,
+{
+    Expr::from_node(junction(
+        false,
+        conditions.into_iter().map(IntoOperand::into_node).collect(),
+    ))
+}
+/// `NOT condition`
+pub fn not_<C: IntoOperand<kinds::Bool>>(condition: C) -> Expr<bool> {
+    Expr::from_node(negate(condition.into_node()))
+}
+
+fn negate(n: Node) -> Node {
+    match n {
+        Node::Not(inner) => *inner,
+        n => Node::Not(Box::new(n)),
+    }
+}
+
+/// `EXISTS (SELECT ..)`
+pub fn exists(query: Select) -> Expr<bool> {
+    Expr::from_node(Node::Exists(Box::new(query)))
+}
+/// `NOT EXISTS (SELECT ..)`
+pub fn not_exists(query: Select) -> Expr<bool> {
+    Expr::from_node(Node::Not(Box::new(Node::Exists(Box::new(query)))))
+}
+/// Trusted raw SQL text, untyped (SQLAlchemy's `text(..)`). Never put user input here:
+/// bind it instead.
+pub fn raw(sql: impl Into<Name>) -> Expr<Any> {
+    Expr::from_node(Node::Raw(sql.into()))
+}
+/// A value rendered as a literal in the SQL text, escaped for the dialect.
+pub fn literal<T: SqlTy>(value: impl Into<Value>) -> Expr<T> {
+    Expr::from_node(Node::Literal(value.into()))
+}
+/// A named bind parameter: compile once, then execute with different values.
+pub fn bindparam<T: SqlTy>(name: impl Into<Name>) -> Expr<T> {
+    Expr::from_node(Node::Param(name.into()))
+}
+/// A row value `(a, b, ..)`, e.g. for `tuple_((a, b)).in_([(1, 2), (3, 4)])`.
+pub fn tuple_<T: IntoOperand<kinds::Any>>(items: T) -> Expr<Any> {
+    Expr::from_node(items.into_node())
+}
+
+macro_rules! operators {
+    ($($ty:ident),*) => {$(
+        impl<T: SqlTy, R: IntoOperand<kinds::Bool>> std::ops::BitAnd<R> for $ty<T>
+        where T::Kind: BoolKind {
+            type Output = Expr<bool>;
+            fn bitand(self, rhs: R) -> Expr<bool> {
+                Expr::from_node(junction(true, vec![self.to_node(), rhs.into_node()]))
+            }
+        }
+        impl<T: SqlTy, R: IntoOperand<kinds::Bool>> std::ops::BitOr<R> for $ty<T>
+        where T::Kind: BoolKind {
+            type Output = Expr<bool>;
+            fn bitor(self, rhs: R) -> Expr<bool> {
+                Expr::from_node(junction(false, vec![self.to_node(), rhs.into_node()]))
+            }
+        }
+        impl<T: SqlTy> std::ops::Not for $ty<T> where T::Kind: BoolKind {
+            type Output = Expr<bool>;
+            fn not(self) -> Expr<bool> {
+                Expr::from_node(negate(self.to_node()))
+            }
+        }
+        impl<T: SqlTy> std::ops::Neg for $ty<T> where T::Kind: NumericKind {
+            type Output = Expr<T>;
+            fn neg(self) -> Expr<T> {
+                Expr::from_node(Node::Neg(Box::new(self.to_node())))
+            }
+        }
+        operators!(@arith $ty, Add add Add, Sub sub Sub, Mul mul Mul, Div div Div, Rem rem Mod);
+    )*};
+    (@arith $ty:ident, $($tr:ident $m:ident $op:ident),*) => {$(
+        impl<T: SqlTy, R: IntoOperand<T::Kind>> std::ops::$tr<R> for $ty<T>
+        where T::Kind: NumericKind {
+            type Output = Expr<T>;
+            fn $m(self, rhs: R) -> Expr<T> {
+                binary(BinOp::$op, self.to_node(), rhs.into_node())
+            }
+        }
+    )*};
+}
+operators!(Expr, Column);

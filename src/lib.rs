@@ -1,0 +1,62 @@
+//! # sqlkit
+//!
+//! SQL as Rust values, in the spirit of SQLAlchemy 2.0 Core: tables and typed
+//! columns, a composable expression tree, statements, and one compiler that renders
+//! them for PostgreSQL, MySQL/MariaDB or SQLite, chosen at run time.
+//!
+//! ```
+//! use sqlkit::prelude::*;
+//!
+//! let users = Table::builder("users")
+//!     .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+//!     .column(ColumnDef::new("email", SqlType::String(255)).not_null())
+//!     .build()?;
+//! let email = users.column::<String>("email")?;
+//! let q = select(email.clone()).where_(email.like("%@example.com")).limit(10);
+//!
+//! let pg = q.compile(&Postgres::default())?;
+//! assert_eq!(pg.sql, "SELECT users.email FROM users WHERE users.email LIKE $1 LIMIT $2");
+//! let my = q.compile(&Mysql::default())?;
+//! assert_eq!(my.sql, "SELECT `users`.`email` FROM `users` WHERE `users`.`email` LIKE ? LIMIT ?");
+//! # Ok::<(), sqlkit::Error>(())
+//! ```
+//!
+//! Layers: the Core (`schema`, `expr`, `stmt`, `compile`, `dialect`) needs no
+//! database driver; the `engine` module (feature `sqlite`, on by default) runs
+//! statements.
+#![warn(missing_docs)]
+
+pub mod compile;
+pub mod dialect;
+#[cfg(feature = "sqlite")]
+pub mod engine;
+pub mod error;
+pub mod expr;
+mod name;
+pub mod schema;
+pub mod stmt;
+pub mod url;
+pub mod value;
+
+pub use compile::Compiled;
+pub use error::{DbErrorKind, Error, Result};
+pub use name::Name;
+pub use sqlkit_macros::Table;
+pub use value::{FromValue, ToValue, Value};
+
+/// Everything needed to define tables and build statements: `use sqlkit::prelude::*;`.
+pub mod prelude {
+    pub use crate::dialect::{dialect_for, Dialect, Generic, Mysql, Postgres, Sqlite};
+    #[cfg(feature = "sqlite")]
+    pub use crate::engine::{Connection, Engine, ExecResult, Row, Transaction};
+    pub use crate::expr::{
+        and_, asc, bindparam, desc, exists, func, literal, not_, not_exists, or_, raw, tuple_,
+        Any, Column, Expr, ExprOps,
+    };
+    pub use crate::schema::{ColumnDef, FkAction, ForeignKey, MetaData, SqlType, Table};
+    pub use crate::stmt::{
+        delete, insert, select, update, AsTable, CreateTable, DropTable, Statement,
+    };
+    pub use crate::value::Value;
+    pub use crate::{Error, Result};
+}

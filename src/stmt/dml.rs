@@ -1,0 +1,374 @@
+//! [`Insert`], [`Update`], [`Delete`]: data-changing statements, with client-side
+//! defaults and on-update values applied at compile time, and `RETURNING`.
+
+use super::lists::{AsColumn, AsTable, ColumnList, IntoRow, SelectList};
+use super::select::SelectItem;
+use crate::error::{Error, Result};
+use crate::expr::{kinds, IntoOperand, Node};
+use crate::schema::{SqlType, Table};
+use crate::value::{text_format, Value};
+
+/// An `INSERT` statement: one row, many rows in one statement, or serde records.
+///
+/// ```
+/// use sqlkit::prelude::*;
+/// # let users = Table::builder("users")
+/// #   .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+/// #   .column(ColumnDef::new("name", SqlType::Text)).build().unwrap();
+/// let q = insert(&users).columns(["name"]).row(["ann"]).row(["bob"]);
+/// assert_eq!(q.compile(&Postgres::default()).unwrap().sql,
+///            "INSERT INTO users (name) VALUES ($1), ($2)");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Insert {
+    pub(crate) table: Table,
+    pub(crate) columns: Vec<u32>,
+    pub(crate) rows: Vec<Vec<Node>>,
+    pub(crate) default_values: bool,
+    pub(crate) returning: Vec<SelectItem>,
+    pub(crate) error: Option<std::sync::Arc<Error>>,
+}
+
+/// `INSERT INTO table ..`
+pub fn insert(table: impl AsTable) -> Insert {
+    Insert {
+        table: table.as_table(),
+        columns: Vec::new(),
+        rows: Vec::new(),
+        default_values: false,
+        returning: Vec::new(),
+        error: None,
+    }
+}
+
+fn keep_first(slot: &mut Option<std::sync::Arc<Error>>, r: Result<()>) {
+    if let (None, Err(e)) = (&slot, r) {
+        *slot = Some(std::sync::Arc::new(e));
+    }
+}
+
+impl Insert {
+    /// Sets one column of a single-row insert.
+    pub fn value<C, V>(mut self, column: C, value: V) -> Self
+    where
+        C: AsColumn,
+        V: IntoOperand<kinds::Any>,
+    {
+        let r = self.set_value(&column, value.into_node());
+        keep_first(&mut self.error, r);
+        self
+    }
+    fn set_value(&mut self, column: &dyn AsColumn, node: Node) -> Result<()> {
+        let idx = column.column_in(&self.table)?;
+        if self.rows.len() > 1 {
+            return Err(Error::invalid(
+                "INSERT",
+                "value() sets a column of a single-row insert; this one has several rows",
+            ));
+        }
+        if self.rows.is_empty() {
+            self.rows.push(Vec::new());
+        }
+        match self.columns.iter().position(|&c| c == idx) {
+            Some(p) => self.rows[0][p] = node,
+            None => {
+                self.columns.push(idx);
+                self.rows[0].push(node);
+            }
+        }
+        Ok(())
+    }
+    /// The column list of a multi-row insert; follow with [`row`](Self::row).
+    pub fn columns(mut self, columns: impl ColumnList) -> Self {
+        match columns.columns_in(&self.table) {
+            Ok(c) => self.columns = c,
+            Err(e) => keep_first(&mut self.error, Err(e)),
+        }
+        self
+    }
+    /// One row of values for the columns given to [`columns`](Self::columns); every
+    /// row must have exactly as many values.
+    pub fn row(mut self, row: impl IntoRow) -> Self {
+        let values = row.into_row();
+        if values.len() != self.columns.len() {
+            let r = Err(Error::invalid(
+                "INSERT",
+                format!(
+                    "row {} has {} values but {} columns were named",
+                    self.rows.len() + 1,
+                    values.len(),
+                    self.columns.len()
+                ),
+            ));
+            keep_first(&mut self.error, r);
+            return self;
+        }
+        self.rows.push(values.into_iter().map(Node::Bind).collect());
+        self
+    }
+    /// Many rows at once (see [`row`](Self::row)).
+    pub fn rows<R: IntoRow>(self, rows: impl IntoIterator<Item = R>) -> Self {
+        rows.into_iter().fold(self, Insert::row)
+    }
+    /// One row from a serde `Serialize` struct (or map): each field sets the column of
+    /// the same name. A `None` for the autoincrement column or a column with a default
+    /// is left out, so the key or default applies. A field that names no column is an
+    /// error.
+    pub fn record<T: serde::Serialize + ?Sized>(self, record: &T) -> Self {
+        self.records(std::iter::once(record))
+    }
+    /// Many rows from serde records (see [`record`](Self::record)).
+    pub fn records<'a, T, I>(mut self, records: I) -> Self
+    where
+        T: serde::Serialize + ?Sized + 'a,
+        I: IntoIterator<Item = &'a T>,
+    {
+        let r = self.add_records(records);
+        keep_first(&mut self.error, r);
+        self
+    }
+    fn add_records<'a, T, I>(&mut self, records: I) -> Result<()>
+    where
+        T: serde::Serialize + ?Sized + 'a,
+        I: IntoIterator<Item = &'a T>,
+    {
+        let mut maps = Vec::new();
+        for rec in records {
+            let json = serde_json::to_value(rec).map_err(|e| Error::Encode {
+                field: "record".into(),
+                reason: e.to_string().into(),
+            })?;
+            let serde_json::Value::Object(map) = json else {
+                return Err(Error::Encode {
+                    field: "record".into(),
+                    reason: "a record must serialize to a struct or map".into(),
+                });
+            };
+            let def = self.table.def();
+            let mut row: Vec<(u32, Value)> = Vec::with_capacity(map.len());
+            for (k, v) in map {
+                let idx = def.column_index(&k).ok_or_else(|| Error::Encode {
+                    field: k.clone().into(),
+                    reason: format!("table `{}` has no column of that name", def.name()).into(),
+                })?;
+                let col = &def.columns()[idx];
+                let skippable = def.autoincrement_column() == Some(idx)
+                    || col.default.is_some()
+                    || col.server_default.is_some();
+                if v.is_null() && skippable {
+                    continue;
+                }
+                row.push((idx as u32, json_to_value(v, col.sql_type(), col.name())?));
+            }
+            maps.push(row);
+        }
+        if !self.rows.is_empty() || maps.is_empty() {
+            if maps.is_empty() {
+                return Ok(());
+            }
+            return Err(Error::invalid(
+                "INSERT",
+                "records() cannot be mixed with value()/row() in one statement",
+            ));
+        }
+        let mut columns: Vec<u32> = Vec::new();
+        for m in &maps {
+            for (c, _) in m {
+                if !columns.contains(c) {
+                    columns.push(*c);
+                }
+            }
+        }
+        for m in maps {
+            let mut row = Vec::with_capacity(columns.len());
+            for c in &columns {
+                match m.iter().find(|(k, _)| k == c) {
+                    Some((_, v)) => row.push(Node::Bind(v.clone())),
+                    None => {
+                        let col = &self.table.def().columns()[*c as usize];
+                        match &col.default {
+                            Some(d) => row.push(d.node()),
+                            None if col.server_default.is_none()
+                                && self.table.def().autoincrement_column() != Some(*c as usize) =>
+                            {
+                                row.push(Node::Bind(Value::Null))
+                            }
+                            None => {
+                                return Err(Error::invalid(
+                                    "INSERT",
+                                    format!(
+                                        "records disagree on whether they set `{}`, which has a server-side default",
+                                        col.name()
+                                    ),
+                                ))
+                            }
+                        }
+                    }
+                }
+            }
+            self.rows.push(row);
+        }
+        self.columns = columns;
+        Ok(())
+    }
+    /// Inserts one row of defaults only (`DEFAULT VALUES`): must be asked for, since an
+    /// insert without values is otherwise an error.
+    pub fn default_values(mut self) -> Self {
+        self.default_values = true;
+        self
+    }
+    /// `RETURNING ..` (PostgreSQL, SQLite 3.35+, MariaDB 10.5+; refused on MySQL).
+    pub fn returning(mut self, items: impl SelectList) -> Self {
+        items.push_items(&mut self.returning);
+        self
+    }
+}
+
+/// Converts a serde JSON value to the [`Value`] a column of type `ty` stores.
+pub(crate) fn json_to_value(v: serde_json::Value, ty: SqlType, column: &str) -> Result<Value> {
+    use serde_json::Value as J;
+    let bad = |what: &str| Error::Encode {
+        field: column.into(),
+        reason: format!("cannot store {what} in a {ty:?} column").into(),
+    };
+    Ok(match (v, ty) {
+        (J::Null, _) => Value::Null,
+        (v, SqlType::Json) => Value::Json(v),
+        (J::Bool(b), _) => Value::Bool(b),
+        (J::Number(n), SqlType::Float | SqlType::Double) => {
+            Value::Float(n.as_f64().ok_or_else(|| bad("a number"))?)
+        }
+        (J::Number(n), SqlType::Numeric { .. }) => Value::Decimal(
+            n.to_string()
+                .parse()
+                .or_else(|_| {
+                    rust_decimal::Decimal::try_from(n.as_f64().unwrap_or(f64::NAN))
+                })
+                .map_err(|_| bad("this number"))?,
+        ),
+        (J::Number(n), _) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().ok_or_else(|| bad("a number"))?),
+        },
+        (J::String(s), t) => {
+            let parsed = match t {
+                SqlType::Numeric { .. } => s.parse().ok().map(Value::Decimal),
+                SqlType::Date => text_format::parse_date(&s).map(Value::Date),
+                SqlType::Time => text_format::parse_time(&s).map(Value::Time),
+                SqlType::DateTime => text_format::parse_datetime(&s).map(Value::DateTime),
+                SqlType::Timestamp => text_format::parse_timestamp(&s).map(Value::Timestamp),
+                SqlType::Uuid => uuid::Uuid::parse_str(&s).ok().map(Value::Uuid),
+                _ => return Ok(Value::Text(s)),
+            };
+            parsed.ok_or_else(|| bad(&format!("the text `{s}`")))?
+        }
+        (J::Array(a), SqlType::Bytes) => Value::Bytes(
+            a.into_iter()
+                .map(|x| x.as_u64().and_then(|b| u8::try_from(b).ok()))
+                .collect::<Option<Vec<u8>>>()
+                .ok_or_else(|| bad("an array that is not bytes"))?,
+        ),
+        (J::Array(_) | J::Object(_), _) => return Err(bad("a nested value")),
+    })
+}
+
+/// An `UPDATE` statement. Columns with an on-update value (`updated_at`) that the
+/// statement does not set are set to it.
+#[derive(Debug, Clone)]
+pub struct Update {
+    pub(crate) table: Table,
+    pub(crate) sets: Vec<(u32, Node)>,
+    pub(crate) where_: Option<Node>,
+    pub(crate) returning: Vec<SelectItem>,
+    pub(crate) error: Option<std::sync::Arc<Error>>,
+}
+
+/// `UPDATE table SET ..`
+pub fn update(table: impl AsTable) -> Update {
+    Update {
+        table: table.as_table(),
+        sets: Vec::new(),
+        where_: None,
+        returning: Vec::new(),
+        error: None,
+    }
+}
+
+impl Update {
+    /// `SET column = value`; the value may be an expression (`views + 1`).
+    pub fn set<C, V>(mut self, column: C, value: V) -> Self
+    where
+        C: AsColumn,
+        V: IntoOperand<kinds::Any>,
+    {
+        match column.column_in(&self.table) {
+            Ok(idx) => {
+                let node = value.into_node();
+                match self.sets.iter_mut().find(|(c, _)| *c == idx) {
+                    Some(slot) => slot.1 = node,
+                    None => self.sets.push((idx, node)),
+                }
+            }
+            Err(e) => keep_first(&mut self.error, Err(e)),
+        }
+        self
+    }
+    /// `WHERE condition`; repeated calls AND together.
+    pub fn where_(mut self, condition: impl IntoOperand<kinds::Bool>) -> Self {
+        let s = crate::stmt::select::Select {
+            where_: self.where_.take(),
+            ..Default::default()
+        }
+        .where_(condition);
+        self.where_ = s.where_;
+        self
+    }
+    /// Synonym of [`where_`](Self::where_).
+    pub fn filter(self, condition: impl IntoOperand<kinds::Bool>) -> Self {
+        self.where_(condition)
+    }
+    /// `RETURNING ..` (PostgreSQL, SQLite 3.35+; refused on MySQL and MariaDB).
+    pub fn returning(mut self, items: impl SelectList) -> Self {
+        items.push_items(&mut self.returning);
+        self
+    }
+}
+
+/// A `DELETE` statement.
+#[derive(Debug, Clone)]
+pub struct Delete {
+    pub(crate) table: Table,
+    pub(crate) where_: Option<Node>,
+    pub(crate) returning: Vec<SelectItem>,
+}
+
+/// `DELETE FROM table`
+pub fn delete(table: impl AsTable) -> Delete {
+    Delete {
+        table: table.as_table(),
+        where_: None,
+        returning: Vec::new(),
+    }
+}
+
+impl Delete {
+    /// `WHERE condition`; repeated calls AND together.
+    pub fn where_(mut self, condition: impl IntoOperand<kinds::Bool>) -> Self {
+        let s = crate::stmt::select::Select {
+            where_: self.where_.take(),
+            ..Default::default()
+        }
+        .where_(condition);
+        self.where_ = s.where_;
+        self
+    }
+    /// Synonym of [`where_`](Self::where_).
+    pub fn filter(self, condition: impl IntoOperand<kinds::Bool>) -> Self {
+        self.where_(condition)
+    }
+    /// `RETURNING ..` (PostgreSQL, SQLite 3.35+, MariaDB 10.5+; refused on MySQL).
+    pub fn returning(mut self, items: impl SelectList) -> Self {
+        items.push_items(&mut self.returning);
+        self
+    }
+}

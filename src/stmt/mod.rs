@@ -1,0 +1,57 @@
+//! Statements as values: [`Select`], [`Insert`], [`Update`], [`Delete`] and the DDL
+//! statements. Builders take `self` and return `Self`; every statement is `Clone`,
+//! `Debug`, `Send + Sync`, and displays as its SQL.
+
+mod ddl;
+mod dml;
+mod lists;
+mod select;
+
+pub use ddl::{CreateIndex, CreateTable, Ddl, DropTable};
+pub use dml::{delete, insert, update, Delete, Insert, Update};
+pub use lists::{AsColumn, AsTable, ColumnList, FromSource, IntoRow, OrderList, SelectList, ExprList};
+pub use select::{select, Join, JoinKind, Select, SelectItem, Subquery};
+
+use crate::compile::{Compiled, Compiler};
+use crate::dialect::{Dialect, Generic};
+use crate::error::Result;
+
+/// A statement the compiler can render: implemented by every statement type.
+pub trait Statement: std::fmt::Debug + Send + Sync {
+    /// Writes the statement into a compiler (the generic walk).
+    fn write_to(&self, c: &mut Compiler<'_>) -> Result<()>;
+
+    /// `true` when executing it yields rows (a SELECT, or DML with RETURNING).
+    fn returns_rows(&self) -> bool;
+
+    /// Renders the statement for `dialect`: SQL text with placeholders and the
+    /// parameter values in order.
+    fn compile(&self, dialect: &dyn Dialect) -> Result<Compiled> {
+        let mut c = Compiler::new(dialect, false);
+        self.write_to(&mut c)?;
+        Ok(c.finish(self.returns_rows()))
+    }
+
+    /// Renders the statement with every value inlined as a literal, escaped for the
+    /// dialect: for logs and debugging, never for execution.
+    fn debug_sql(&self, dialect: &dyn Dialect) -> Result<String> {
+        let mut c = Compiler::new(dialect, true);
+        self.write_to(&mut c)?;
+        Ok(c.finish(false).sql)
+    }
+}
+
+macro_rules! display_as_sql {
+    ($($t:ty),*) => {$(
+        /// Shows the statement's SQL in the generic dialect, like SQLAlchemy's `str(stmt)`.
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                match self.compile(&Generic) {
+                    Ok(c) => f.write_str(&c.sql),
+                    Err(e) => write!(f, "/* cannot render: {e} */"),
+                }
+            }
+        }
+    )*};
+}
+display_as_sql!(Select, Insert, Update, Delete, Ddl, CreateTable, CreateIndex, DropTable);

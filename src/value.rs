@@ -1,0 +1,400 @@
+//! [`Value`]: the one enum for bound parameters and dynamically fetched cells,
+//! with the conversions from Rust values ([`ToValue`]) and back ([`FromValue`]).
+//!
+//! Crates used for the types: `chrono` (dates and times), `rust_decimal`
+//! (exact decimals), `uuid`, `serde_json` (JSON values).
+
+use crate::error::{Error, Result};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+/// A SQL value: a bound parameter or a fetched cell.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Value {
+    /// SQL NULL.
+    #[default]
+    Null,
+    /// BOOLEAN.
+    Bool(bool),
+    /// Any integer width (SMALLINT, INTEGER, BIGINT).
+    Int(i64),
+    /// REAL / DOUBLE PRECISION.
+    Float(f64),
+    /// Exact NUMERIC / DECIMAL.
+    Decimal(Decimal),
+    /// VARCHAR / TEXT.
+    Text(String),
+    /// BYTEA / BLOB.
+    Bytes(Vec<u8>),
+    /// DATE.
+    Date(NaiveDate),
+    /// TIME (microsecond precision).
+    Time(NaiveTime),
+    /// TIMESTAMP WITHOUT TIME ZONE (microsecond precision).
+    DateTime(NaiveDateTime),
+    /// TIMESTAMP WITH TIME ZONE: a UTC instant (microsecond precision).
+    Timestamp(DateTime<Utc>),
+    /// JSON.
+    Json(serde_json::Value),
+    /// UUID.
+    Uuid(Uuid),
+}
+
+impl Value {
+    /// The name of the variant, used in decode errors.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "NULL",
+            Value::Bool(_) => "boolean",
+            Value::Int(_) => "integer",
+            Value::Float(_) => "float",
+            Value::Decimal(_) => "decimal",
+            Value::Text(_) => "text",
+            Value::Bytes(_) => "bytes",
+            Value::Date(_) => "date",
+            Value::Time(_) => "time",
+            Value::DateTime(_) => "datetime",
+            Value::Timestamp(_) => "timestamp with time zone",
+            Value::Json(_) => "json",
+            Value::Uuid(_) => "uuid",
+        }
+    }
+
+    /// `true` for [`Value::Null`].
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+}
+
+/// Text formats shared by binds, literals, server defaults and decoding wherever a
+/// database stores date-times as text (SQLite). ISO 8601, always six fractional
+/// digits, `Z` on UTC instants: text order is time order.
+pub mod text_format {
+    use super::*;
+
+    /// `YYYY-MM-DD`
+    pub const DATE: &str = "%Y-%m-%d";
+    /// `HH:MM:SS.ffffff`
+    pub const TIME: &str = "%H:%M:%S%.6f";
+    /// `YYYY-MM-DDTHH:MM:SS.ffffff`
+    pub const DATETIME: &str = "%Y-%m-%dT%H:%M:%S%.6f";
+    /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`
+    pub const TIMESTAMP: &str = "%Y-%m-%dT%H:%M:%S%.6fZ";
+
+    /// Parses a date written as [`DATE`].
+    pub fn parse_date(s: &str) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(s, DATE).ok()
+    }
+    /// Parses a time written as [`TIME`] (fraction optional).
+    pub fn parse_time(s: &str) -> Option<NaiveTime> {
+        NaiveTime::parse_from_str(s, "%H:%M:%S%.f").ok()
+    }
+    /// Parses a date-time written as [`DATETIME`]; a space instead of `T` is accepted.
+    pub fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
+        let s = s.trim_end_matches('Z');
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+            .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f"))
+            .ok()
+    }
+    /// Parses an instant written as [`TIMESTAMP`] or RFC 3339 with any offset.
+    pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
+        if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+            return Some(t.with_timezone(&Utc));
+        }
+        parse_datetime(s).map(|n| n.and_utc())
+    }
+}
+
+/// Truncates a time-like value to microseconds, the precision every database keeps.
+fn micros(t: NaiveTime) -> NaiveTime {
+    use chrono::Timelike;
+    let nanos = t.nanosecond();
+    t.with_nanosecond(nanos - nanos % 1000).unwrap_or(t)
+}
+
+/// Conversion of a Rust value into a [`Value`] for binding.
+pub trait ToValue {
+    /// Converts `self` into a [`Value`].
+    fn to_value(&self) -> Value;
+}
+
+/// Conversion of a fetched [`Value`] into a Rust value.
+///
+/// Integer conversions are range-checked; text-stored types (SQLite dates,
+/// decimals, UUIDs, JSON) are parsed.
+pub trait FromValue: Sized {
+    /// Converts a value; `column` names the column for the error message.
+    fn from_value(value: Value, column: &str) -> Result<Self>;
+}
+
+fn mismatch<T>(column: &str, want: &str, got: &Value) -> Result<T> {
+    Err(Error::decode(
+        column,
+        format!("expected {want}, found {}", got.type_name()),
+    ))
+}
+
+impl ToValue for Value {
+    fn to_value(&self) -> Value {
+        self.clone()
+    }
+}
+impl FromValue for Value {
+    fn from_value(value: Value, _: &str) -> Result<Self> {
+        Ok(value)
+    }
+}
+
+impl<T: ToValue> ToValue for Option<T> {
+    fn to_value(&self) -> Value {
+        self.as_ref().map_or(Value::Null, ToValue::to_value)
+    }
+}
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(value: Value, column: &str) -> Result<Self> {
+        match value {
+            Value::Null => Ok(None),
+            v => T::from_value(v, column).map(Some),
+        }
+    }
+}
+impl<T: ToValue + ?Sized> ToValue for &T {
+    fn to_value(&self) -> Value {
+        (**self).to_value()
+    }
+}
+
+macro_rules! int_value {
+    ($($t:ty),*) => {$(
+        impl ToValue for $t {
+            fn to_value(&self) -> Value { Value::Int(i64::from(*self)) }
+        }
+        impl FromValue for $t {
+            fn from_value(value: Value, column: &str) -> Result<Self> {
+                match value {
+                    Value::Int(i) => <$t>::try_from(i).map_err(|_| Error::decode(
+                        column, format!("integer {i} is out of range for {}", stringify!($t)))),
+                    Value::Bool(b) => Ok(<$t>::from(b)),
+                    v => mismatch(column, stringify!($t), &v),
+                }
+            }
+        }
+    )*};
+}
+int_value!(i8, i16, i32, i64, u8, u16, u32);
+
+impl ToValue for bool {
+    fn to_value(&self) -> Value {
+        Value::Bool(*self)
+    }
+}
+impl FromValue for bool {
+    fn from_value(value: Value, column: &str) -> Result<Self> {
+        match value {
+            Value::Bool(b) => Ok(b),
+            Value::Int(0) => Ok(false),
+            Value::Int(1) => Ok(true),
+            v => mismatch(column, "bool", &v),
+        }
+    }
+}
+impl ToValue for f64 {
+    fn to_value(&self) -> Value {
+        Value::Float(*self)
+    }
+}
+impl ToValue for f32 {
+    fn to_value(&self) -> Value {
+        Value::Float(f64::from(*self))
+    }
+}
+impl FromValue for f64 {
+    fn from_value(value: Value, column: &str) -> Result<Self> {
+        match value {
+            Value::Float(f) => Ok(f),
+            // An integer stored in a REAL column (SQLite keeps 2.0 as 2) or an aggregate.
+            Value::Int(i) => Ok(i as f64),
+            Value::Decimal(d) => {
+                use rust_decimal::prelude::ToPrimitive;
+                d.to_f64()
+                    .ok_or_else(|| Error::decode(column, "decimal out of f64 range"))
+            }
+            v => mismatch(column, "f64", &v),
+        }
+    }
+}
+impl FromValue for f32 {
+    fn from_value(value: Value, column: &str) -> Result<Self> {
+        f64::from_value(value, column).map(|f| f as f32)
+    }
+}
+impl ToValue for Decimal {
+    fn to_value(&self) -> Value {
+        Value::Decimal(*self)
+    }
+}
+impl FromValue for Decimal {
+    fn from_value(value: Value, column: &str) -> Result<Self> {
+        match value {
+            Value::Decimal(d) => Ok(d),
+            Value::Int(i) => Ok(Decimal::from(i)),
+            Value::Text(s) => s
+                .parse()
+                .map_err(|e| Error::decode(column, format!("invalid decimal `{s}`: {e}"))),
+            v => mismatch(column, "Decimal", &v),
+        }
+    }
+}
+impl ToValue for str {
+    fn to_value(&self) -> Value {
+        Value::Text(self.to_owned())
+    }
+}
+impl ToValue for String {
+    fn to_value(&self) -> Value {
+        Value::Text(self.clone())
+    }
+}
+impl FromValue for String {
+    fn from_value(value: Value, column: &str) -> Result<Self> {
+        match value {
+            Value::Text(s) => Ok(s),
+            v => mismatch(column, "String", &v),
+        }
+    }
+}
+impl ToValue for [u8] {
+    fn to_value(&self) -> Value {
+        Value::Bytes(self.to_vec())
+    }
+}
+impl ToValue for Vec<u8> {
+    fn to_value(&self) -> Value {
+        Value::Bytes(self.clone())
+    }
+}
+impl FromValue for Vec<u8> {
+    fn from_value(value: Value, column: &str) -> Result<Self> {
+        match value {
+            Value::Bytes(b) => Ok(b),
+            v => mismatch(column, "Vec<u8>", &v),
+        }
+    }
+}
+impl ToValue for NaiveDate {
+    fn to_value(&self) -> Value {
+        Value::Date(*self)
+    }
+}
+impl FromValue for NaiveDate {
+    fn from_value(value: Value, column: &str) -> Result<Self> {
+        match value {
+            Value::Date(d) => Ok(d),
+            Value::Text(ref s) => text_format::parse_date(s)
+                .ok_or_else(|| Error::decode(column, format!("invalid date `{s}`"))),
+            v => mismatch(column, "NaiveDate", &v),
+        }
+    }
+}
+impl ToValue for NaiveTime {
+    fn to_value(&self) -> Value {
+        Value::Time(micros(*self))
+    }
+}
+impl FromValue for NaiveTime {
+    fn from_value(value: Value, column: &str) -> Result<Self> {
+        match value {
+            Value::Time(t) => Ok(t),
+            Value::Text(ref s) => text_format::parse_time(s)
+                .ok_or_else(|| Error::decode(column, format!("invalid time `{s}`"))),
+            v => mismatch(column, "NaiveTime", &v),
+        }
+    }
+}
+impl ToValue for NaiveDateTime {
+    fn to_value(&self) -> Value {
+        Value::DateTime(self.date().and_time(micros(self.time())))
+    }
+}
+impl FromValue for NaiveDateTime {
+    fn from_value(value: Value, column: &str) -> Result<Self> {
+        match value {
+            Value::DateTime(t) => Ok(t),
+            Value::Text(ref s) => text_format::parse_datetime(s)
+                .ok_or_else(|| Error::decode(column, format!("invalid datetime `{s}`"))),
+            v => mismatch(column, "NaiveDateTime", &v),
+        }
+    }
+}
+impl ToValue for DateTime<Utc> {
+    fn to_value(&self) -> Value {
+        let n = self.naive_utc();
+        Value::Timestamp(n.date().and_time(micros(n.time())).and_utc())
+    }
+}
+impl FromValue for DateTime<Utc> {
+    fn from_value(value: Value, column: &str) -> Result<Self> {
+        match value {
+            Value::Timestamp(t) => Ok(t),
+            Value::DateTime(t) => Ok(t.and_utc()),
+            Value::Text(ref s) => text_format::parse_timestamp(s)
+                .ok_or_else(|| Error::decode(column, format!("invalid timestamp `{s}`"))),
+            v => mismatch(column, "DateTime<Utc>", &v),
+        }
+    }
+}
+impl ToValue for serde_json::Value {
+    fn to_value(&self) -> Value {
+        Value::Json(self.clone())
+    }
+}
+impl FromValue for serde_json::Value {
+    fn from_value(value: Value, column: &str) -> Result<Self> {
+        match value {
+            Value::Json(j) => Ok(j),
+            Value::Text(ref s) => serde_json::from_str(s)
+                .map_err(|e| Error::decode(column, format!("invalid JSON: {e}"))),
+            v => mismatch(column, "JSON", &v),
+        }
+    }
+}
+impl ToValue for Uuid {
+    fn to_value(&self) -> Value {
+        Value::Uuid(*self)
+    }
+}
+impl FromValue for Uuid {
+    fn from_value(value: Value, column: &str) -> Result<Self> {
+        match value {
+            Value::Uuid(u) => Ok(u),
+            Value::Text(ref s) => Uuid::parse_str(s)
+                .map_err(|e| Error::decode(column, format!("invalid UUID `{s}`: {e}"))),
+            Value::Bytes(ref b) => Uuid::from_slice(b)
+                .map_err(|e| Error::decode(column, format!("invalid UUID bytes: {e}"))),
+            v => mismatch(column, "Uuid", &v),
+        }
+    }
+}
+
+macro_rules! from_for_value {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Value {
+            fn from(v: $t) -> Value { v.to_value() }
+        }
+    )*};
+}
+from_for_value!(
+    i8, i16, i32, i64, u8, u16, u32, bool, f32, f64, Decimal, String, Vec<u8>, NaiveDate,
+    NaiveTime, NaiveDateTime, DateTime<Utc>, serde_json::Value, Uuid
+);
+impl From<&str> for Value {
+    fn from(v: &str) -> Value {
+        Value::Text(v.to_owned())
+    }
+}
+impl<T: ToValue> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Value {
+        v.to_value()
+    }
+}
