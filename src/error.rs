@@ -64,7 +64,9 @@ pub enum Error {
         reason: Box<str>,
     },
     /// The URL names a database whose driver feature is not compiled in.
-    #[error("the URL scheme `{scheme}` needs sqlkit's cargo feature `{feature}`, which is not enabled")]
+    #[error(
+        "the URL scheme `{scheme}` needs sqlkit's cargo feature `{feature}`, which is not enabled"
+    )]
     MissingFeature {
         /// The URL scheme, e.g. `postgresql`.
         scheme: Box<str>,

@@ -44,14 +44,17 @@ pub use name::Name;
 pub use sqlkit_macros::Table;
 pub use value::{FromValue, ToValue, Value};
 
+#[doc(hidden)]
+pub use chrono as __chrono;
+
 /// Everything needed to define tables and build statements: `use sqlkit::prelude::*;`.
 pub mod prelude {
     pub use crate::dialect::{dialect_for, Dialect, Generic, Mysql, Postgres, Sqlite};
     #[cfg(feature = "sqlite")]
     pub use crate::engine::{Connection, Engine, ExecResult, Row, Transaction};
     pub use crate::expr::{
-        and_, asc, bindparam, desc, exists, func, literal, not_, not_exists, or_, raw, tuple_,
-        Any, Column, Expr, ExprOps,
+        and_, asc, bindparam, desc, exists, func, literal, not_, not_exists, or_, raw, tuple_, Any,
+        Column, Expr, ExprOps,
     };
     pub use crate::schema::{ColumnDef, FkAction, ForeignKey, MetaData, SqlType, Table};
     pub use crate::stmt::{

@@ -49,10 +49,14 @@ pub fn parse(url: &str) -> Result<Backend> {
         url: redact(url).into(),
         reason: reason.into(),
     };
-    let (scheme, rest) = url
-        .split_once(':')
-        .ok_or_else(|| bad("no scheme: expected e.g. `sqlite:///app.db` or `postgresql://host/db`"))?;
-    let base = scheme.split('+').next().unwrap_or(scheme).to_ascii_lowercase();
+    let (scheme, rest) = url.split_once(':').ok_or_else(|| {
+        bad("no scheme: expected e.g. `sqlite:///app.db` or `postgresql://host/db`")
+    })?;
+    let base = scheme
+        .split('+')
+        .next()
+        .unwrap_or(scheme)
+        .to_ascii_lowercase();
     match base.as_str() {
         "sqlite" => {
             if rest == ":memory:" || rest == "//" || rest == "///:memory:" || rest == "//:memory:" {

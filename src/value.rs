@@ -385,8 +385,25 @@ macro_rules! from_for_value {
     )*};
 }
 from_for_value!(
-    i8, i16, i32, i64, u8, u16, u32, bool, f32, f64, Decimal, String, Vec<u8>, NaiveDate,
-    NaiveTime, NaiveDateTime, DateTime<Utc>, serde_json::Value, Uuid
+    i8,
+    i16,
+    i32,
+    i64,
+    u8,
+    u16,
+    u32,
+    bool,
+    f32,
+    f64,
+    Decimal,
+    String,
+    Vec<u8>,
+    NaiveDate,
+    NaiveTime,
+    NaiveDateTime,
+    DateTime<Utc>,
+    serde_json::Value,
+    Uuid
 );
 impl From<&str> for Value {
     fn from(v: &str) -> Value {

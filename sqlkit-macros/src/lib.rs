@@ -1,1 +1,397 @@
-use proc_macro::TokenStream; #[proc_macro_derive(Table, attributes(sqlkit))] pub fn d(_i: TokenStream)->TokenStream{TokenStream::new()}
+//! `#[derive(Table)]` for sqlkit: declares a table next to a Rust struct and generates
+//! a `Copy` handle struct whose fields are the typed columns.
+//!
+//! See the `sqlkit` crate's documentation of `Table` for the attributes.
+
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as TokenStream2};
+use quote::{format_ident, quote};
+use syn::{
+    parse_macro_input, punctuated::Punctuated, spanned::Spanned, Data, DeriveInput, Expr, Fields,
+    Ident, LitStr, Token,
+};
+
+/// Derives a table definition from a struct. See `sqlkit::Table`.
+#[proc_macro_derive(Table, attributes(sqlkit))]
+pub fn derive_table(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    match expand(input) {
+        Ok(ts) => ts.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+#[derive(Default)]
+struct FieldOpts {
+    skip: bool,
+    rename: Option<String>,
+    primary_key: bool,
+    autoincrement: Option<bool>,
+    unique: bool,
+    index: bool,
+    nullable: Option<bool>,
+    sql_type: Option<Expr>,
+    default: Option<Expr>,
+    default_fn: Option<Expr>,
+    on_update: Option<Expr>,
+    server_default: Option<Expr>,
+    foreign_key: Option<LitStr>,
+    on_delete: Option<LitStr>,
+    fk_on_update: Option<LitStr>,
+}
+
+fn snake(name: &str) -> String {
+    let mut out = String::new();
+    for (i, ch) in name.chars().enumerate() {
+        if ch.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(ch.to_lowercase());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+fn fk_action(lit: &LitStr) -> syn::Result<TokenStream2> {
+    let v = lit.value().to_ascii_lowercase().replace(['_', '-'], " ");
+    Ok(match v.as_str() {
+        "cascade" => quote!(::sqlkit::schema::FkAction::Cascade),
+        "set null" => quote!(::sqlkit::schema::FkAction::SetNull),
+        "set default" => quote!(::sqlkit::schema::FkAction::SetDefault),
+        "restrict" => quote!(::sqlkit::schema::FkAction::Restrict),
+        "no action" => quote!(::sqlkit::schema::FkAction::NoAction),
+        _ => {
+            return Err(syn::Error::new(
+                lit.span(),
+                "expected cascade, set null, set default, restrict or no action",
+            ))
+        }
+    })
+}
+
+/// `now` means the current instant; anything else is a value convertible into `Value`.
+fn default_value(e: &Expr) -> TokenStream2 {
+    if let Expr::Path(p) = e {
+        if p.path.is_ident("now") {
+            return quote!(::sqlkit::schema::Default::Func(|| ::sqlkit::Value::from(
+                ::sqlkit::__chrono::Utc::now()
+            )));
+        }
+    }
+    quote!(::sqlkit::schema::Default::Value(::sqlkit::Value::from(#e)))
+}
+
+fn ident_list(meta: &syn::meta::ParseNestedMeta) -> syn::Result<Vec<Ident>> {
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let list: Punctuated<Ident, Token![,]> =
+        content.parse_terminated(Ident::parse_any, Token![,])?;
+    Ok(list.into_iter().collect())
+}
+
+use syn::ext::IdentExt;
+
+fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
+    let name = &input.ident;
+    let vis = &input.vis;
+    let mut table_name = snake(&name.to_string());
+    let mut schema: Option<LitStr> = None;
+    let mut composite_pk: Vec<Ident> = Vec::new();
+    let mut uniques: Vec<Vec<Ident>> = Vec::new();
+    let mut indexes: Vec<Vec<Ident>> = Vec::new();
+    let mut checks: Vec<(LitStr, LitStr)> = Vec::new();
+    let mut handle = format_ident!("{}Table", name);
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("sqlkit")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("table") {
+                table_name = meta.value()?.parse::<LitStr>()?.value();
+            } else if meta.path.is_ident("schema") {
+                schema = Some(meta.value()?.parse()?);
+            } else if meta.path.is_ident("handle") {
+                handle = meta.value()?.parse::<Ident>()?;
+            } else if meta.path.is_ident("primary_key") {
+                composite_pk = ident_list(&meta)?;
+            } else if meta.path.is_ident("unique") {
+                uniques.push(ident_list(&meta)?);
+            } else if meta.path.is_ident("index") {
+                indexes.push(ident_list(&meta)?);
+            } else if meta.path.is_ident("check") {
+                let mut cname = None;
+                let mut sql = None;
+                meta.parse_nested_meta(|m| {
+                    if m.path.is_ident("name") {
+                        cname = Some(m.value()?.parse::<LitStr>()?);
+                    } else if m.path.is_ident("sql") {
+                        sql = Some(m.value()?.parse::<LitStr>()?);
+                    } else {
+                        return Err(m.error("expected `name = \"..\"` or `sql = \"..\"`"));
+                    }
+                    Ok(())
+                })?;
+                match (cname, sql) {
+                    (Some(n), Some(s)) => checks.push((n, s)),
+                    _ => return Err(meta.error("check needs both name = \"..\" and sql = \"..\"")),
+                }
+            } else {
+                return Err(meta.error(
+                    "unknown table attribute; expected table, schema, handle, primary_key(..), unique(..), index(..) or check(..)",
+                ));
+            }
+            Ok(())
+        })?;
+    }
+
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "#[derive(Table)] needs a struct",
+        ));
+    };
+    let Fields::Named(fields) = &data.fields else {
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "#[derive(Table)] needs named fields",
+        ));
+    };
+
+    let mut column_defs = Vec::new();
+    let mut handle_fields = Vec::new();
+    let mut handle_inits = Vec::new();
+    let mut column_names: Vec<(Ident, String)> = Vec::new();
+    let mut idx: u32 = 0;
+    for f in &fields.named {
+        let mut o = FieldOpts::default();
+        for attr in f.attrs.iter().filter(|a| a.path().is_ident("sqlkit")) {
+            attr.parse_nested_meta(|meta| {
+                let p = &meta.path;
+                if p.is_ident("skip") {
+                    o.skip = true;
+                } else if p.is_ident("rename") {
+                    o.rename = Some(meta.value()?.parse::<LitStr>()?.value());
+                } else if p.is_ident("primary_key") {
+                    o.primary_key = true;
+                } else if p.is_ident("autoincrement") {
+                    o.autoincrement = Some(meta.value()?.parse::<syn::LitBool>()?.value);
+                } else if p.is_ident("unique") {
+                    o.unique = true;
+                } else if p.is_ident("index") {
+                    o.index = true;
+                } else if p.is_ident("nullable") {
+                    o.nullable = Some(true);
+                } else if p.is_ident("not_null") {
+                    o.nullable = Some(false);
+                } else if p.is_ident("string") {
+                    let n: syn::LitInt = meta.value()?.parse()?;
+                    o.sql_type = Some(syn::parse_quote!(::sqlkit::schema::SqlType::String(#n)));
+                } else if p.is_ident("text") {
+                    o.sql_type = Some(syn::parse_quote!(::sqlkit::schema::SqlType::Text));
+                } else if p.is_ident("sql_type") {
+                    o.sql_type = Some(meta.value()?.parse()?);
+                } else if p.is_ident("default") {
+                    o.default = Some(meta.value()?.parse()?);
+                } else if p.is_ident("default_fn") {
+                    o.default_fn = Some(meta.value()?.parse()?);
+                } else if p.is_ident("on_update") {
+                    o.on_update = Some(meta.value()?.parse()?);
+                } else if p.is_ident("server_default") {
+                    o.server_default = Some(meta.value()?.parse()?);
+                } else if p.is_ident("foreign_key") {
+                    o.foreign_key = Some(meta.value()?.parse()?);
+                } else if p.is_ident("on_delete") {
+                    o.on_delete = Some(meta.value()?.parse()?);
+                } else if p.is_ident("fk_on_update") {
+                    o.fk_on_update = Some(meta.value()?.parse()?);
+                } else {
+                    return Err(meta.error("unknown column attribute"));
+                }
+                Ok(())
+            })?;
+        }
+        if o.skip {
+            continue;
+        }
+        let Some(fident) = f.ident.clone() else {
+            continue;
+        };
+        let col_name = o
+            .rename
+            .clone()
+            .unwrap_or_else(|| fident.unraw().to_string());
+        let ty = &f.ty;
+        let sql_type = match &o.sql_type {
+            Some(t) => quote!(#t),
+            None => quote! {
+                match <#ty as ::sqlkit::expr::SqlTy>::SQL_TYPE {
+                    ::std::option::Option::Some(t) => t,
+                    ::std::option::Option::None => ::sqlkit::schema::SqlType::Text,
+                }
+            },
+        };
+        let mut def = quote! {
+            ::sqlkit::schema::ColumnDef::new(#col_name, #sql_type)
+                .nullable(<#ty as ::sqlkit::expr::SqlTy>::NULLABLE)
+        };
+        if let Some(n) = o.nullable {
+            def.extend(quote!(.nullable(#n)));
+        }
+        if o.primary_key {
+            def.extend(quote!(.primary_key()));
+        }
+        if let Some(a) = o.autoincrement {
+            def.extend(quote!(.autoincrement(#a)));
+        }
+        if o.unique {
+            def.extend(quote!(.unique()));
+        }
+        if o.index {
+            def.extend(quote!(.index()));
+        }
+        if let Some(d) = &o.default {
+            let d = default_value(d);
+            def.extend(quote!(.default(#d)));
+        }
+        if let Some(d) = &o.default_fn {
+            def.extend(quote!(.default(::sqlkit::schema::Default::Func(#d))));
+        }
+        if let Some(d) = &o.on_update {
+            let d = default_value(d);
+            def.extend(quote!(.on_update(#d)));
+        }
+        if let Some(d) = &o.server_default {
+            let is_now = matches!(d, Expr::Path(p) if p.path.is_ident("now"));
+            if is_now {
+                def.extend(quote!(.server_default_expr(::sqlkit::expr::func::now())));
+            } else {
+                def.extend(quote!(.server_default(#d)));
+            }
+        }
+        if let Some(fk) = &o.foreign_key {
+            if !fk.value().contains('.') {
+                return Err(syn::Error::new(
+                    fk.span(),
+                    "foreign_key must be \"table.column\"",
+                ));
+            }
+            def.extend(quote!(.references(#fk)));
+            if let Some(a) = &o.on_delete {
+                let a = fk_action(a)?;
+                def.extend(quote!(.on_delete(#a)));
+            }
+            if let Some(a) = &o.fk_on_update {
+                let a = fk_action(a)?;
+                def.extend(quote!(.on_update_fk(#a)));
+            }
+        } else if o.on_delete.is_some() || o.fk_on_update.is_some() {
+            return Err(syn::Error::new(
+                f.span(),
+                "on_delete / fk_on_update need foreign_key",
+            ));
+        }
+        column_defs.push(def);
+        let fvis = &f.vis;
+        let doc = format!("The `{col_name}` column.");
+        handle_fields.push(quote! {
+            #[doc = #doc]
+            #fvis #fident: ::sqlkit::expr::Column<#ty>
+        });
+        handle_inits.push(quote!(#fident: ::sqlkit::expr::Column::new(def, alias, #idx)));
+        column_names.push((fident, col_name));
+        idx += 1;
+    }
+    if column_defs.is_empty() {
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "a table needs at least one column",
+        ));
+    }
+
+    let find = |i: &Ident| -> syn::Result<String> {
+        column_names
+            .iter()
+            .find(|(f, c)| f == i || c == &i.to_string())
+            .map(|(_, c)| c.clone())
+            .ok_or_else(|| {
+                syn::Error::new(i.span(), format!("no column named `{i}` in this struct"))
+            })
+    };
+    let mut table_extra = TokenStream2::new();
+    if let Some(s) = &schema {
+        table_extra.extend(quote!(.schema(#s)));
+    }
+    if !composite_pk.is_empty() {
+        let cols = composite_pk
+            .iter()
+            .map(find)
+            .collect::<syn::Result<Vec<_>>>()?;
+        table_extra.extend(quote!(.primary_key([#(#cols),*])));
+    }
+    for u in &uniques {
+        let cols = u.iter().map(find).collect::<syn::Result<Vec<_>>>()?;
+        table_extra.extend(quote!(.unique([#(#cols),*])));
+    }
+    for ix in &indexes {
+        let cols = ix.iter().map(find).collect::<syn::Result<Vec<_>>>()?;
+        table_extra.extend(quote!(.index(::std::option::Option::None, [#(#cols),*], false)));
+    }
+    for (n, s) in &checks {
+        table_extra.extend(quote!(.check(#n, #s)));
+    }
+
+    let handle_doc = format!(
+        "Typed columns of table `{table_name}` (generated by `#[derive(Table)]` on `{name}`)."
+    );
+    Ok(quote! {
+        #[doc = #handle_doc]
+        #[derive(Clone, Copy, Debug)]
+        #vis struct #handle {
+            #(#handle_fields,)*
+            __alias: ::std::option::Option<&'static str>,
+        }
+
+        impl #handle {
+            /// The table's definition, built once.
+            pub fn definition() -> &'static ::sqlkit::schema::TableDef {
+                static DEF: ::std::sync::OnceLock<::sqlkit::schema::TableDef> = ::std::sync::OnceLock::new();
+                DEF.get_or_init(|| {
+                    let built = ::sqlkit::schema::Table::builder(#table_name)
+                        #(.column(#column_defs))*
+                        #table_extra
+                        .build_def();
+                    match built {
+                        ::std::result::Result::Ok(d) => d,
+                        // The derive checked the attributes when it expanded; a failure here is a bug in sqlkit.
+                        ::std::result::Result::Err(e) => ::std::panic!("sqlkit derive produced an invalid table: {e}"),
+                    }
+                })
+            }
+            fn with_alias(alias: ::std::option::Option<&'static str>) -> Self {
+                let def = Self::definition();
+                #handle { #(#handle_inits,)* __alias: alias }
+            }
+            /// The same table under an alias (`FROM users AS u2`), for self-joins.
+            pub fn alias(self, alias: &'static str) -> Self {
+                Self::with_alias(::std::option::Option::Some(alias))
+            }
+        }
+
+        impl ::sqlkit::stmt::AsTable for #handle {
+            fn as_table(&self) -> ::sqlkit::schema::Table {
+                let t = ::sqlkit::schema::Table::from_static(Self::definition());
+                match self.__alias {
+                    ::std::option::Option::Some(a) => t.alias(a),
+                    ::std::option::Option::None => t,
+                }
+            }
+        }
+
+        impl #name {
+            /// The typed columns of this struct's table.
+            pub fn table() -> #handle {
+                #handle::with_alias(::std::option::Option::None)
+            }
+        }
+    })
+}

@@ -140,7 +140,8 @@ impl<'d> Compiler<'d> {
         }
         self.params.push(value);
         self.param_names.push(None);
-        self.dialect.write_placeholder(&mut self.sql, self.params.len());
+        self.dialect
+            .write_placeholder(&mut self.sql, self.params.len());
         Ok(())
     }
 
@@ -152,7 +153,8 @@ impl<'d> Compiler<'d> {
         }
         self.params.push(Value::Null);
         self.param_names.push(Some(name.clone()));
-        self.dialect.write_placeholder(&mut self.sql, self.params.len());
+        self.dialect
+            .write_placeholder(&mut self.sql, self.params.len());
         Ok(())
     }
 
@@ -181,7 +183,11 @@ impl<'d> Compiler<'d> {
     }
 
     /// Standard ` LIMIT x OFFSET y` (either may be absent).
-    pub fn default_limit_offset(&mut self, limit: Option<&Node>, offset: Option<&Node>) -> Result<()> {
+    pub fn default_limit_offset(
+        &mut self,
+        limit: Option<&Node>,
+        offset: Option<&Node>,
+    ) -> Result<()> {
         if let Some(l) = limit {
             self.push(" LIMIT ");
             self.node(l)?;
@@ -194,7 +200,12 @@ impl<'d> Compiler<'d> {
     }
 
     /// Standard column spec: type name, then `NOT NULL` unless nullable.
-    pub fn default_column_spec(&mut self, ty: SqlType, nullable: bool, _autoincrement: bool) -> Result<()> {
+    pub fn default_column_spec(
+        &mut self,
+        ty: SqlType,
+        nullable: bool,
+        _autoincrement: bool,
+    ) -> Result<()> {
         self.push_type(ty);
         if !nullable {
             self.push(" NOT NULL");

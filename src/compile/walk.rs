@@ -134,7 +134,9 @@ impl Compiler<'_> {
                 self.child(inner, 4, true)?;
                 self.push(if *negated { " IS NOT NULL" } else { " IS NULL" });
             }
-            Node::Binary(BinOp::Concat, l, r) if !self.dialect.supports(Feature::ConcatOperator) => {
+            Node::Binary(BinOp::Concat, l, r)
+                if !self.dialect.supports(Feature::ConcatOperator) =>
+            {
                 self.push("CONCAT(");
                 self.concat_args(l)?;
                 self.push(", ");
@@ -202,7 +204,11 @@ impl Compiler<'_> {
             Node::Between(parts, negated) => {
                 let [e, lo, hi] = &**parts;
                 self.child(e, 4, true)?;
-                self.push(if *negated { " NOT BETWEEN " } else { " BETWEEN " });
+                self.push(if *negated {
+                    " NOT BETWEEN "
+                } else {
+                    " BETWEEN "
+                });
                 self.child(lo, 4, true)?;
                 self.push(" AND ");
                 self.child(hi, 4, true)?;
@@ -370,7 +376,11 @@ impl Compiler<'_> {
     }
 
     fn select_body(&mut self, q: &Select, froms: &[Source], in_subquery: bool) -> Result<()> {
-        self.push(if q.distinct { "SELECT DISTINCT " } else { "SELECT " });
+        self.push(if q.distinct {
+            "SELECT DISTINCT "
+        } else {
+            "SELECT "
+        });
         for i in 0..q.items.len() {
             if i > 0 {
                 self.push(", ");
@@ -422,7 +432,11 @@ impl Compiler<'_> {
                 if let (Some(first), false) = (o.nulls, native) {
                     // Sort NULLs by an extra key, as the database has no NULLS FIRST/LAST.
                     self.child(&o.node, 4, true)?;
-                    self.push(if first { " IS NULL DESC, " } else { " IS NULL, " });
+                    self.push(if first {
+                        " IS NULL DESC, "
+                    } else {
+                        " IS NULL, "
+                    });
                 }
                 self.node(&o.node)?;
                 if o.desc {
@@ -500,12 +514,17 @@ impl Compiler<'_> {
         }
         let def = q.table.def();
         let defaults: Vec<usize> = (0..def.columns().len())
-            .filter(|&i| def.columns()[i].client_default().is_some() && !q.columns.contains(&(i as u32)))
+            .filter(|&i| {
+                def.columns()[i].client_default().is_some() && !q.columns.contains(&(i as u32))
+            })
             .collect();
         if q.rows.is_empty() && !q.default_values {
             return Err(Error::invalid(
                 "INSERT",
-                format!("no values given for `{}`: use value(), row(), record(), or default_values()", def.name()),
+                format!(
+                    "no values given for `{}`: use value(), row(), record(), or default_values()",
+                    def.name()
+                ),
             ));
         }
         self.push("INSERT INTO ");
@@ -519,7 +538,11 @@ impl Compiler<'_> {
             }
         } else {
             self.push(" (");
-            let cols = q.columns.iter().map(|&c| c as usize).chain(defaults.iter().copied());
+            let cols = q
+                .columns
+                .iter()
+                .map(|&c| c as usize)
+                .chain(defaults.iter().copied());
             for (i, c) in cols.enumerate() {
                 if i > 0 {
                     self.push(", ");
@@ -528,7 +551,11 @@ impl Compiler<'_> {
             }
             self.push(") VALUES ");
             let one_default_row = [Vec::new()];
-            let rows: &[Vec<Node>] = if q.rows.is_empty() { &one_default_row } else { &q.rows };
+            let rows: &[Vec<Node>] = if q.rows.is_empty() {
+                &one_default_row
+            } else {
+                &q.rows
+            };
             for (r, row) in rows.iter().enumerate() {
                 if r > 0 {
                     self.push(", ");
@@ -562,17 +589,26 @@ impl Compiler<'_> {
         if q.sets.is_empty() {
             return Err(Error::invalid(
                 "UPDATE",
-                format!("no columns of `{}` are set: call set(column, value)", def.name()),
+                format!(
+                    "no columns of `{}` are set: call set(column, value)",
+                    def.name()
+                ),
             ));
         }
         self.push("UPDATE ");
         self.table_ref(&q.table);
         self.push(" SET ");
         let on_update = (0..def.columns().len()).filter(|&i| {
-            def.columns()[i].on_update_value().is_some() && !q.sets.iter().any(|(c, _)| *c as usize == i)
+            def.columns()[i].on_update_value().is_some()
+                && !q.sets.iter().any(|(c, _)| *c as usize == i)
         });
         let mut first = true;
-        for (c, value) in q.sets.iter().map(|(c, n)| (*c as usize, Some(n))).chain(on_update.map(|i| (i, None))) {
+        for (c, value) in q
+            .sets
+            .iter()
+            .map(|(c, n)| (*c as usize, Some(n)))
+            .chain(on_update.map(|i| (i, None)))
+        {
             if !first {
                 self.push(", ");
             }
@@ -716,7 +752,11 @@ impl Compiler<'_> {
         let idx = q.table.def().indexes().get(q.index).ok_or_else(|| {
             Error::Schema(format!("table `{}` has no index #{}", q.table.name(), q.index).into())
         })?;
-        self.push(if idx.is_unique() { "CREATE UNIQUE INDEX " } else { "CREATE INDEX " });
+        self.push(if idx.is_unique() {
+            "CREATE UNIQUE INDEX "
+        } else {
+            "CREATE INDEX "
+        });
         if q.if_not_exists {
             self.require(Feature::CreateIndexIfNotExists)?;
             self.push("IF NOT EXISTS ");
@@ -770,7 +810,9 @@ fn collect_sources(n: &Node, add: &mut impl FnMut(&Source)) {
         | Node::Now
         | Node::Subquery(_)
         | Node::Exists(_) => {}
-        Node::Not(x) | Node::Neg(x) | Node::IsNull(x, _) | Node::Cast(x, _) => collect_sources(x, add),
+        Node::Not(x) | Node::Neg(x) | Node::IsNull(x, _) | Node::Cast(x, _) => {
+            collect_sources(x, add)
+        }
         Node::InSelect(x, _, _) => collect_sources(x, add),
         Node::Binary(_, l, r) => {
             collect_sources(l, add);
@@ -785,7 +827,9 @@ fn collect_sources(n: &Node, add: &mut impl FnMut(&Source)) {
             list.iter().for_each(|n| collect_sources(n, add));
         }
         Node::Between(parts, _) => parts.iter().for_each(|n| collect_sources(n, add)),
-        Node::And(v) | Node::Or(v) | Node::Tuple(v) => v.iter().for_each(|n| collect_sources(n, add)),
+        Node::And(v) | Node::Or(v) | Node::Tuple(v) => {
+            v.iter().for_each(|n| collect_sources(n, add))
+        }
         Node::Func { args, .. } => args.iter().for_each(|n| collect_sources(n, add)),
     }
 }
@@ -816,7 +860,9 @@ fn infer_on(target: &Source, left: &[&Source]) -> Result<Node> {
                 }
                 let mut conds = Vec::new();
                 for (c, rc) in fk.columns().iter().zip(fk.ref_columns()) {
-                    let (Some(ci), Some(pi)) = (child.def().column_index(c), parent.def().column_index(rc)) else {
+                    let (Some(ci), Some(pi)) =
+                        (child.def().column_index(c), parent.def().column_index(rc))
+                    else {
                         continue;
                     };
                     conds.push(Node::Binary(
@@ -825,7 +871,11 @@ fn infer_on(target: &Source, left: &[&Source]) -> Result<Node> {
                         Box::new(parent.column_node(pi)),
                     ));
                 }
-                found.push(if conds.len() == 1 { conds.remove(0) } else { Node::And(conds) });
+                found.push(if conds.len() == 1 {
+                    conds.remove(0)
+                } else {
+                    Node::And(conds)
+                });
             }
             if t.same_as(lt) {
                 break;

@@ -9,7 +9,7 @@ mod sqlite;
 
 pub use mysql::{Mysql, MysqlFlavor};
 pub use postgres::Postgres;
-pub use sqlite::Sqlite;
+pub use sqlite::{Sqlite, DECIMAL_TYPE as SQLITE_DECIMAL_TYPE};
 
 use crate::compile::Compiler;
 use crate::error::{Error, Result};
@@ -194,10 +194,12 @@ impl Dialect for Generic {
 /// URL's scheme (`postgresql+psycopg://..` works), giving the dialect at its documented
 /// default version.
 pub fn dialect_for(name_or_url: &str) -> Result<Box<dyn Dialect>> {
-    let scheme = name_or_url
-        .split_once(':')
-        .map_or(name_or_url, |(s, _)| s);
-    let base = scheme.split('+').next().unwrap_or(scheme).to_ascii_lowercase();
+    let scheme = name_or_url.split_once(':').map_or(name_or_url, |(s, _)| s);
+    let base = scheme
+        .split('+')
+        .next()
+        .unwrap_or(scheme)
+        .to_ascii_lowercase();
     Ok(match base.as_str() {
         "postgresql" | "postgres" => Box::new(Postgres::default()),
         "mysql" => Box::new(Mysql::default()),
@@ -206,7 +208,10 @@ pub fn dialect_for(name_or_url: &str) -> Result<Box<dyn Dialect>> {
         _ => {
             return Err(Error::Url {
                 url: crate::url::redact(name_or_url).into(),
-                reason: format!("unknown database `{scheme}` (expected postgresql, mysql, mariadb or sqlite)").into(),
+                reason: format!(
+                    "unknown database `{scheme}` (expected postgresql, mysql, mariadb or sqlite)"
+                )
+                .into(),
             })
         }
     })
@@ -215,19 +220,130 @@ pub fn dialect_for(name_or_url: &str) -> Result<Box<dyn Dialect>> {
 /// Words quoted as identifiers by every built-in dialect: the reserved words of
 /// PostgreSQL, MySQL and SQLite that a table or column name is likely to collide with.
 const RESERVED: &[&str] = &[
-    "add", "all", "alter", "analyze", "and", "any", "array", "as", "asc", "between", "binary",
-    "both", "by", "case", "cast", "change", "check", "collate", "column", "constraint", "create",
-    "cross", "current_date", "current_time", "current_timestamp", "current_user", "database",
-    "default", "delete", "desc", "describe", "distinct", "div", "do", "drop", "else", "end",
-    "except", "exists", "explain", "false", "fetch", "for", "force", "foreign", "from", "full",
-    "fulltext", "grant", "group", "groups", "having", "if", "ignore", "ilike", "in", "index",
-    "inner", "insert", "intersect", "interval", "into", "is", "isnull", "join", "key", "keys",
-    "lateral", "leading", "left", "like", "limit", "lock", "match", "mod", "natural", "not",
-    "notnull", "null", "offset", "on", "only", "or", "order", "outer", "over", "partition",
-    "primary", "range", "read", "references", "regexp", "rename", "replace", "returning",
-    "revoke", "right", "rlike", "row", "rows", "select", "set", "show", "similar", "some",
-    "table", "then", "to", "trailing", "trigger", "true", "union", "unique", "update", "usage",
-    "user", "using", "values", "when", "where", "window", "with", "write", "xor",
+    "add",
+    "all",
+    "alter",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "between",
+    "binary",
+    "both",
+    "by",
+    "case",
+    "cast",
+    "change",
+    "check",
+    "collate",
+    "column",
+    "constraint",
+    "create",
+    "cross",
+    "current_date",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "database",
+    "default",
+    "delete",
+    "desc",
+    "describe",
+    "distinct",
+    "div",
+    "do",
+    "drop",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "explain",
+    "false",
+    "fetch",
+    "for",
+    "force",
+    "foreign",
+    "from",
+    "full",
+    "fulltext",
+    "grant",
+    "group",
+    "groups",
+    "having",
+    "if",
+    "ignore",
+    "ilike",
+    "in",
+    "index",
+    "inner",
+    "insert",
+    "intersect",
+    "interval",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "key",
+    "keys",
+    "lateral",
+    "leading",
+    "left",
+    "like",
+    "limit",
+    "lock",
+    "match",
+    "mod",
+    "natural",
+    "not",
+    "notnull",
+    "null",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "outer",
+    "over",
+    "partition",
+    "primary",
+    "range",
+    "read",
+    "references",
+    "regexp",
+    "rename",
+    "replace",
+    "returning",
+    "revoke",
+    "right",
+    "rlike",
+    "row",
+    "rows",
+    "select",
+    "set",
+    "show",
+    "similar",
+    "some",
+    "table",
+    "then",
+    "to",
+    "trailing",
+    "trigger",
+    "true",
+    "union",
+    "unique",
+    "update",
+    "usage",
+    "user",
+    "using",
+    "values",
+    "when",
+    "where",
+    "window",
+    "with",
+    "write",
+    "xor",
 ];
 
 /// The default reserved-word test (sorted list, binary search).
@@ -315,8 +431,11 @@ pub fn default_literal(
             if s.contains('\0') && !backslash {
                 return Err(Error::Encode {
                     field: "literal".into(),
-                    reason: format!("{} cannot write a NUL character in a string literal", dialect.name())
-                        .into(),
+                    reason: format!(
+                        "{} cannot write a NUL character in a string literal",
+                        dialect.name()
+                    )
+                    .into(),
                 });
             }
             push_quoted(out, s, backslash)

@@ -70,7 +70,11 @@ impl Dialect for Postgres {
         let (prefix, suffix) = match value {
             Value::Float(f) if f.is_nan() => return Ok(out.push_str("'NaN'::float8")),
             Value::Float(f) if f.is_infinite() => {
-                out.push_str(if *f > 0.0 { "'Infinity'" } else { "'-Infinity'" });
+                out.push_str(if *f > 0.0 {
+                    "'Infinity'"
+                } else {
+                    "'-Infinity'"
+                });
                 return Ok(out.push_str("::float8"));
             }
             Value::Bytes(b) => {

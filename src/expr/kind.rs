@@ -108,7 +108,9 @@ macro_rules! compatible {
         impl Compatible<kinds::Any> for kinds::$k {}
     )*};
 }
-compatible!(Integer, Float, Numeric, Text, Bool, Bytes, Date, Time, DateTime, Timestamp, Json, Uuid);
+compatible!(
+    Integer, Float, Numeric, Text, Bool, Bytes, Date, Time, DateTime, Timestamp, Json, Uuid
+);
 impl Compatible<kinds::Any> for kinds::Any {}
 // Integers widen to the other numeric kinds, as SQL does (`price > 5`).
 impl Compatible<kinds::Float> for kinds::Integer {}

@@ -10,10 +10,11 @@ pub mod func {
     //! SQL functions: `func::count(..)`, `func::lower(..)`, any named function.
     pub use super::func_::*;
 }
-pub use kind::{
-    kinds, Any, Compatible, IntoOperand, SqlTy, BoolKind, NumericKind, TextKind,
+pub use kind::{kinds, Any, BoolKind, Compatible, IntoOperand, NumericKind, SqlTy, TextKind};
+pub use ops::{
+    and_, asc, bindparam, desc, exists, literal, not_, not_exists, or_, raw, tuple_, ExprOps,
+    Labeled, OrderItem,
 };
-pub use ops::{and_, asc, bindparam, desc, exists, literal, not_, not_exists, or_, raw, tuple_, ExprOps, OrderItem, Labeled};
 
 use crate::name::Name;
 use crate::schema::{Table, TableDef};

@@ -113,11 +113,19 @@ pub trait ExprOps: Sized {
     }
     /// `self IN (SELECT ..)`
     fn in_select(self, query: Select) -> Expr<bool> {
-        Expr::from_node(Node::InSelect(Box::new(self.to_node()), Box::new(query), false))
+        Expr::from_node(Node::InSelect(
+            Box::new(self.to_node()),
+            Box::new(query),
+            false,
+        ))
     }
     /// `self NOT IN (SELECT ..)`
     fn not_in_select(self, query: Select) -> Expr<bool> {
-        Expr::from_node(Node::InSelect(Box::new(self.to_node()), Box::new(query), true))
+        Expr::from_node(Node::InSelect(
+            Box::new(self.to_node()),
+            Box::new(query),
+            true,
+        ))
     }
     /// `self BETWEEN low AND high`
     fn between<A, B>(self, low: A, high: B) -> Expr<bool>
@@ -170,7 +178,13 @@ pub trait ExprOps: Sized {
     where
         KindOf<Self>: TextKind,
     {
-        like(self.to_node(), pattern.into_node(), Some(escape), false, false)
+        like(
+            self.to_node(),
+            pattern.into_node(),
+            Some(escape),
+            false,
+            false,
+        )
     }
     /// The text contains `needle` literally: `%` and `_` in it match only themselves.
     fn contains(self, needle: &str) -> Expr<bool>
@@ -178,7 +192,13 @@ pub trait ExprOps: Sized {
         KindOf<Self>: TextKind,
     {
         let p = format!("%{}%", escape_like(needle));
-        like(self.to_node(), Node::Bind(Value::Text(p)), Some(LIKE_ESCAPE), false, false)
+        like(
+            self.to_node(),
+            Node::Bind(Value::Text(p)),
+            Some(LIKE_ESCAPE),
+            false,
+            false,
+        )
     }
     /// The text starts with `prefix` literally.
     fn startswith(self, prefix: &str) -> Expr<bool>
@@ -186,7 +206,13 @@ pub trait ExprOps: Sized {
         KindOf<Self>: TextKind,
     {
         let p = format!("{}%", escape_like(prefix));
-        like(self.to_node(), Node::Bind(Value::Text(p)), Some(LIKE_ESCAPE), false, false)
+        like(
+            self.to_node(),
+            Node::Bind(Value::Text(p)),
+            Some(LIKE_ESCAPE),
+            false,
+            false,
+        )
     }
     /// The text ends with `suffix` literally.
     fn endswith(self, suffix: &str) -> Expr<bool>
@@ -194,7 +220,13 @@ pub trait ExprOps: Sized {
         KindOf<Self>: TextKind,
     {
         let p = format!("%{}", escape_like(suffix));
-        like(self.to_node(), Node::Bind(Value::Text(p)), Some(LIKE_ESCAPE), false, false)
+        like(
+            self.to_node(),
+            Node::Bind(Value::Text(p)),
+            Some(LIKE_ESCAPE),
+            false,
+            false,
+        )
     }
     /// String concatenation: `||`, or `CONCAT(..)` on MySQL.
     fn concat<R: IntoOperand<kinds::Text>>(self, rhs: R) -> Expr<Self::Ty>

@@ -2,7 +2,7 @@
 
 use super::Table;
 use crate::error::{Error, Result};
-use crate::stmt::{CreateIndex, CreateTable, DropTable, Ddl};
+use crate::stmt::{AsTable, CreateIndex, CreateTable, Ddl, DropTable};
 
 /// A set of tables: foreign keys are resolved here, so tables may be added in any
 /// order, and [`create_all`](MetaData::create_all_statements) emits them parents first.
@@ -20,8 +20,8 @@ impl MetaData {
     }
 
     /// Adds a table; a second table of the same name is an error.
-    pub fn add(&mut self, table: impl Into<Table>) -> Result<&mut Self> {
-        let table = table.into();
+    pub fn add(&mut self, table: impl AsTable) -> Result<&mut Self> {
+        let table = table.as_table();
         if self.table(table.name()).is_some() {
             return Err(Error::Schema(
                 format!("table `{}` is already in this MetaData", table.name()).into(),
@@ -35,7 +35,7 @@ impl MetaData {
     pub fn from_tables<I>(tables: I) -> Result<Self>
     where
         I: IntoIterator,
-        I::Item: Into<Table>,
+        I::Item: AsTable,
     {
         let mut md = MetaData::new();
         for t in tables {

@@ -463,10 +463,13 @@ impl Table {
     }
     /// The column named `name` with a result type chosen by the caller.
     pub fn column<T: SqlTy>(&self, name: &str) -> Result<Expr<T>> {
-        let idx = self.def().column_index(name).ok_or_else(|| Error::UnknownColumn {
-            table: format!("table `{}`", self.qualifier()).into(),
-            column: name.into(),
-        })?;
+        let idx = self
+            .def()
+            .column_index(name)
+            .ok_or_else(|| Error::UnknownColumn {
+                table: format!("table `{}`", self.qualifier()).into(),
+                column: name.into(),
+            })?;
         Ok(Expr::from_node(self.column_node(idx)))
     }
     /// Every column, untyped, in declaration order.
@@ -666,7 +669,8 @@ impl TableBuilder {
                         c.name
                     ))
                 })?;
-                let mut fk = ForeignKey::new([c.name.clone()], table.to_string(), [col.to_string()]);
+                let mut fk =
+                    ForeignKey::new([c.name.clone()], table.to_string(), [col.to_string()]);
                 if *explicit {
                     fk.on_delete = Some(*on_delete).filter(|a| *a != FkAction::NoAction);
                     fk.on_update = Some(*on_update).filter(|a| *a != FkAction::NoAction);
@@ -756,9 +760,9 @@ pub fn constraint_name(prefix: &str, table: &str, columns: &[Name], extra: Optio
         return name;
     }
     // FNV-1a: stable across platforms and releases, unlike std's hasher.
-    let hash = name
-        .bytes()
-        .fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    let hash = name.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
     let mut cut = MAX_NAME - 9;
     while !name.is_char_boundary(cut) {
         cut -= 1;

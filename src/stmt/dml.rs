@@ -241,9 +241,7 @@ pub(crate) fn json_to_value(v: serde_json::Value, ty: SqlType, column: &str) -> 
         (J::Number(n), SqlType::Numeric { .. }) => Value::Decimal(
             n.to_string()
                 .parse()
-                .or_else(|_| {
-                    rust_decimal::Decimal::try_from(n.as_f64().unwrap_or(f64::NAN))
-                })
+                .or_else(|_| rust_decimal::Decimal::try_from(n.as_f64().unwrap_or(f64::NAN)))
                 .map_err(|_| bad("this number"))?,
         ),
         (J::Number(n), _) => match n.as_i64() {

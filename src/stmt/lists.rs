@@ -166,7 +166,10 @@ impl<T> Column<T> {
 fn column_ref_in(c: &crate::expr::ColumnRef, table: &Table) -> Result<u32> {
     match &c.source {
         Source::Table(t) if t.name() == table.name() => Ok(c.idx),
-        _ => Err(unknown(table, &format!("{}.{}", c.source.qualifier(), c.name()))),
+        _ => Err(unknown(
+            table,
+            &format!("{}.{}", c.source.qualifier(), c.name()),
+        )),
     }
 }
 impl<T> AsColumn for Expr<T> {
@@ -175,7 +178,10 @@ impl<T> AsColumn for Expr<T> {
             Node::Column(c) => column_ref_in(c, table),
             _ => Err(Error::invalid(
                 "DML",
-                format!("a SET/VALUES target must be a column of `{}`, not an expression", table.name()),
+                format!(
+                    "a SET/VALUES target must be a column of `{}`, not an expression",
+                    table.name()
+                ),
             )),
         }
     }

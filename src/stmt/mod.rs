@@ -9,7 +9,9 @@ mod select;
 
 pub use ddl::{CreateIndex, CreateTable, Ddl, DropTable};
 pub use dml::{delete, insert, update, Delete, Insert, Update};
-pub use lists::{AsColumn, AsTable, ColumnList, FromSource, IntoRow, OrderList, SelectList, ExprList};
+pub use lists::{
+    AsColumn, AsTable, ColumnList, ExprList, FromSource, IntoRow, OrderList, SelectList,
+};
 pub use select::{select, Join, JoinKind, Select, SelectItem, Subquery};
 
 use crate::compile::{Compiled, Compiler};
@@ -54,4 +56,13 @@ macro_rules! display_as_sql {
         }
     )*};
 }
-display_as_sql!(Select, Insert, Update, Delete, Ddl, CreateTable, CreateIndex, DropTable);
+display_as_sql!(
+    Select,
+    Insert,
+    Update,
+    Delete,
+    Ddl,
+    CreateTable,
+    CreateIndex,
+    DropTable
+);

@@ -1,0 +1,280 @@
+//! The SQLite driver over `rusqlite` (bundled SQLite): connection setup, binding
+//! [`Value`]s, decoding cells by declared type, classifying errors.
+
+use super::row::Row;
+use super::ExecResult;
+use crate::dialect::{Sqlite, Version};
+use crate::error::{DatabaseError, DbErrorKind, Error, Result};
+use crate::name::Name;
+use crate::value::{text_format, Value};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::OpenFlags;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Opens and prepares SQLite connections for the pool.
+#[derive(Debug)]
+pub(crate) struct Manager {
+    path: String,
+    flags: OpenFlags,
+}
+
+static MEMORY_DBS: AtomicU64 = AtomicU64::new(0);
+
+impl Manager {
+    /// A manager for a file, or (with `None`) for a fresh named in-memory database
+    /// that every connection of the pool shares.
+    pub(crate) fn new(file: Option<&str>) -> Self {
+        let base = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        match file {
+            Some(p) => Manager {
+                path: p.to_string(),
+                flags: base,
+            },
+            None => {
+                let n = MEMORY_DBS.fetch_add(1, Ordering::Relaxed);
+                Manager {
+                    path: format!(
+                        "file:sqlkit-memory-{}-{n}?mode=memory&cache=shared",
+                        std::process::id()
+                    ),
+                    flags: base,
+                }
+            }
+        }
+    }
+
+    pub(crate) fn open(&self) -> Result<rusqlite::Connection> {
+        let conn = rusqlite::Connection::open_with_flags(&self.path, self.flags)
+            .map_err(|e| db_error(e, None))?;
+        setup(&conn).map_err(|e| db_error(e, None))?;
+        Ok(conn)
+    }
+}
+
+/// What every sqlkit SQLite connection gets: foreign keys enforced, LIKE
+/// case-sensitive (as on PostgreSQL and MariaDB with binary collations), Unicode
+/// `lower`/`upper`, and a busy timeout instead of immediate `SQLITE_BUSY`.
+fn setup(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = ON;")?;
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    for (name, upper) in [("lower", false), ("upper", true)] {
+        conn.create_scalar_function(name, 1, flags, move |ctx| {
+            Ok(match ctx.get_raw(0) {
+                ValueRef::Text(t) => {
+                    let s = String::from_utf8_lossy(t);
+                    Some(if upper {
+                        s.to_uppercase()
+                    } else {
+                        s.to_lowercase()
+                    })
+                }
+                ValueRef::Null => None,
+                other => Some(match other {
+                    ValueRef::Integer(i) => i.to_string(),
+                    ValueRef::Real(f) => f.to_string(),
+                    _ => String::new(),
+                }),
+            })
+        })?;
+    }
+    Ok(())
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = rusqlite::Connection;
+    type Error = Error;
+    fn connect(&self) -> Result<rusqlite::Connection> {
+        self.open()
+    }
+    fn is_valid(&self, conn: &mut rusqlite::Connection) -> Result<()> {
+        conn.execute_batch("").map_err(|e| db_error(e, None))
+    }
+    fn has_broken(&self, _: &mut rusqlite::Connection) -> bool {
+        false
+    }
+}
+
+/// The dialect at the linked SQLite library's version.
+pub(crate) fn dialect() -> Sqlite {
+    let n = rusqlite::version_number() as u32;
+    Sqlite {
+        version: Version::new(n / 1_000_000, n / 1000 % 1000, n % 1000),
+    }
+}
+
+struct Param<'a>(&'a Value);
+
+impl rusqlite::ToSql for Param<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        use rusqlite::types::Value as V;
+        Ok(match self.0 {
+            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Bool(b) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*b))),
+            Value::Int(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+            Value::Float(f) => ToSqlOutput::Borrowed(ValueRef::Real(*f)),
+            Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Value::Bytes(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+            Value::Decimal(d) => ToSqlOutput::Owned(V::Text(d.to_string())),
+            Value::Date(d) => ToSqlOutput::Owned(V::Text(d.format(text_format::DATE).to_string())),
+            Value::Time(t) => ToSqlOutput::Owned(V::Text(t.format(text_format::TIME).to_string())),
+            Value::DateTime(t) => {
+                ToSqlOutput::Owned(V::Text(t.format(text_format::DATETIME).to_string()))
+            }
+            Value::Timestamp(t) => {
+                ToSqlOutput::Owned(V::Text(t.format(text_format::TIMESTAMP).to_string()))
+            }
+            Value::Json(j) => ToSqlOutput::Owned(V::Text(j.to_string())),
+            Value::Uuid(u) => ToSqlOutput::Owned(V::Text(u.hyphenated().to_string())),
+        })
+    }
+}
+
+/// How a result column is decoded, from its declared type.
+#[derive(Clone, Copy)]
+enum Hint {
+    Plain,
+    Bool,
+    Decimal,
+    Date,
+    Time,
+    DateTime,
+    Timestamp,
+    Json,
+    Uuid,
+}
+
+fn hint(decl: Option<&str>) -> Hint {
+    let Some(d) = decl else { return Hint::Plain };
+    let d = d.to_ascii_uppercase();
+    let d = d.split('(').next().unwrap_or("").trim();
+    match d {
+        "BOOLEAN" | "BOOL" => Hint::Bool,
+        d if d == crate::dialect::SQLITE_DECIMAL_TYPE => Hint::Decimal,
+        "DATE" => Hint::Date,
+        "TIME" => Hint::Time,
+        "DATETIME" => Hint::DateTime,
+        "TIMESTAMP" => Hint::Timestamp,
+        "JSON" => Hint::Json,
+        "UUID" => Hint::Uuid,
+        _ => Hint::Plain,
+    }
+}
+
+fn decode(v: ValueRef<'_>, h: Hint) -> Value {
+    let text = |t: &[u8]| String::from_utf8_lossy(t).into_owned();
+    match (v, h) {
+        (ValueRef::Null, _) => Value::Null,
+        (ValueRef::Integer(i), Hint::Bool) => Value::Bool(i != 0),
+        (ValueRef::Integer(i), Hint::Json) => Value::Json(i.into()),
+        (ValueRef::Real(f), Hint::Json) => {
+            Value::Json(serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, Into::into))
+        }
+        (ValueRef::Integer(i), Hint::Decimal) => Value::Decimal(i.into()),
+        (ValueRef::Integer(i), _) => Value::Int(i),
+        (ValueRef::Real(f), _) => Value::Float(f),
+        (ValueRef::Blob(b), _) => Value::Bytes(b.to_vec()),
+        (ValueRef::Text(t), h) => {
+            let s = std::str::from_utf8(t).unwrap_or("");
+            let parsed = match h {
+                Hint::Plain | Hint::Bool => None,
+                Hint::Decimal => s.parse().ok().map(Value::Decimal),
+                Hint::Date => text_format::parse_date(s).map(Value::Date),
+                Hint::Time => text_format::parse_time(s).map(Value::Time),
+                Hint::DateTime => text_format::parse_datetime(s).map(Value::DateTime),
+                Hint::Timestamp => text_format::parse_timestamp(s).map(Value::Timestamp),
+                Hint::Json => serde_json::from_str(s).ok().map(Value::Json),
+                Hint::Uuid => uuid::Uuid::parse_str(s).ok().map(Value::Uuid),
+            };
+            parsed.unwrap_or_else(|| Value::Text(text(t)))
+        }
+    }
+}
+
+/// Classifies a rusqlite error by SQLite's extended result code.
+pub(crate) fn db_error(e: rusqlite::Error, sql: Option<&str>) -> Error {
+    let (kind, code, message) = match &e {
+        rusqlite::Error::SqliteFailure(f, msg) => {
+            let kind = match f.extended_code {
+                2067 | 1555 => DbErrorKind::UniqueViolation,
+                787 => DbErrorKind::ForeignKeyViolation,
+                1299 => DbErrorKind::NotNullViolation,
+                275 => DbErrorKind::CheckViolation,
+                c if c & 0xff == 5 || c & 0xff == 6 => DbErrorKind::Busy,
+                c if c & 0xff == 1 => DbErrorKind::Syntax,
+                _ => DbErrorKind::Other,
+            };
+            (
+                kind,
+                Some(f.extended_code.to_string()),
+                msg.clone().unwrap_or_else(|| f.to_string()),
+            )
+        }
+        other => (DbErrorKind::Other, None, other.to_string()),
+    };
+    Error::Database(Box::new(DatabaseError {
+        kind,
+        code,
+        message,
+        sql: sql.map(str::to_string),
+    }))
+}
+
+pub(crate) fn execute(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: &[Value],
+) -> Result<ExecResult> {
+    let mut st = conn
+        .prepare_cached(sql)
+        .map_err(|e| db_error(e, Some(sql)))?;
+    let n = st
+        .execute(rusqlite::params_from_iter(params.iter().map(Param)))
+        .map_err(|e| db_error(e, Some(sql)))?;
+    let is_insert = sql.starts_with("INSERT");
+    Ok(ExecResult {
+        rows_affected: n as u64,
+        last_insert_id: (is_insert && n > 0).then(|| conn.last_insert_rowid()),
+    })
+}
+
+pub(crate) fn query(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: &[Value],
+    mut each: impl FnMut(Row) -> Result<bool>,
+) -> Result<()> {
+    let mut st = conn
+        .prepare_cached(sql)
+        .map_err(|e| db_error(e, Some(sql)))?;
+    let hints: Vec<Hint> = st.columns().map(|c| hint(c.decl_type())).collect();
+    let names: Arc<[Name]> = st
+        .column_names()
+        .into_iter()
+        .map(|n| Name::from(n.to_string()))
+        .collect();
+    let mut rows = st
+        .query(rusqlite::params_from_iter(params.iter().map(Param)))
+        .map_err(|e| db_error(e, Some(sql)))?;
+    while let Some(r) = rows.next().map_err(|e| db_error(e, Some(sql)))? {
+        let mut values = Vec::with_capacity(hints.len());
+        for (i, h) in hints.iter().enumerate() {
+            let v = r.get_ref(i).map_err(|e| db_error(e, Some(sql)))?;
+            values.push(decode(v, *h));
+        }
+        if !each(Row::new(names.clone(), values))? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn batch(conn: &rusqlite::Connection, sql: &str) -> Result<()> {
+    conn.execute_batch(sql).map_err(|e| db_error(e, Some(sql)))
+}
