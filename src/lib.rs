@@ -17,7 +17,7 @@
 //! let pg = q.compile(&Postgres::default())?;
 //! assert_eq!(pg.sql, "SELECT users.email FROM users WHERE users.email LIKE $1 LIMIT $2");
 //! let my = q.compile(&Mysql::default())?;
-//! assert_eq!(my.sql, "SELECT `users`.`email` FROM `users` WHERE `users`.`email` LIKE ? LIMIT ?");
+//! assert_eq!(my.sql, "SELECT users.email FROM users WHERE users.email LIKE ? LIMIT ?");
 //! # Ok::<(), sqlkit::Error>(())
 //! ```
 //!

@@ -191,6 +191,11 @@ impl Compiler<'_> {
                 } else {
                     self.child(expr, 4, true)?;
                     self.push(if *negated { " NOT IN (" } else { " IN (" });
+                    let rows = matches!(**expr, Node::Tuple(_));
+                    if rows && !self.dialect.supports(Feature::RowValueInList) {
+                        // SQLite takes row values on the right of IN from a VALUES table only.
+                        self.push("VALUES ");
+                    }
                     self.list(list)?;
                     self.push(")");
                 }

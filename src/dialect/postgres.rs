@@ -36,7 +36,8 @@ impl Dialect for Postgres {
             | Feature::Ilike
             | Feature::ConcatOperator
             | Feature::NullsOrdering
-            | Feature::DefaultValues => true,
+            | Feature::DefaultValues
+            | Feature::RowValueInList => true,
             Feature::CreateIndexIfNotExists => self.version.at_least(9, 5, 0),
         }
     }

@@ -264,6 +264,10 @@ impl<T> Column<T> {
             idx: self.idx,
         })
     }
+    /// The column as an untyped expression.
+    pub fn untyped(self) -> Expr<Any> {
+        Expr::from_node(self.node())
+    }
     /// The column as an expression.
     pub fn expr(self) -> Expr<T> {
         Expr::from_node(self.node())

@@ -1,0 +1,369 @@
+//! Golden SQL: every construct rendered for PostgreSQL, MySQL, MariaDB and SQLite,
+//! one named case per file under `dialects/<dialect>/`. A reader opens one folder to
+//! see what every case becomes on that database.
+
+mod common;
+
+use chrono::{TimeZone, Utc};
+use common::models::*;
+use sqlkit::expr::func;
+use sqlkit::prelude::*;
+use sqlkit::schema::{constraint_name, ColumnDef, ForeignKey, SqlType};
+use sqlkit::stmt::CreateTable;
+
+const DIALECTS: [&str; 4] = ["postgres", "mysql", "mariadb", "sqlite"];
+
+fn dialect(name: &str) -> Box<dyn Dialect> {
+    match name {
+        "postgres" => Box::new(Postgres::default()),
+        "mysql" => Box::new(Mysql::default()),
+        "mariadb" => Box::new(Mysql::mariadb()),
+        _ => Box::new(Sqlite::default()),
+    }
+}
+
+/// Client-side `now` defaults are evaluated at compile time; show them as `<now>`.
+fn show_params(params: &[Value]) -> String {
+    let shown: Vec<String> = params
+        .iter()
+        .map(|v| match v {
+            Value::Timestamp(t) if t.timestamp() > 1_750_000_000 => "<now>".to_string(),
+            v => format!("{v:?}"),
+        })
+        .collect();
+    format!("[{}]", shown.join(", "))
+}
+
+fn render(stmt: &dyn Statement, d: &dyn Dialect) -> String {
+    match stmt.compile(d) {
+        Ok(c) => format!("{}\n-- params: {}\n", c.sql, show_params(&c.params)),
+        Err(e) => format!("-- error: {e}\n"),
+    }
+}
+
+fn check(case: &str, stmt: &dyn Statement) {
+    for name in DIALECTS {
+        let d = dialect(name);
+        let text = render(stmt, &*d);
+        insta::with_settings!({
+            snapshot_path => format!("../dialects/{name}"),
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+            description => format!("{case} on {name}"),
+        }, {
+            insta::assert_snapshot!(case, text);
+        });
+    }
+}
+
+macro_rules! golden {
+    ($($name:ident => $stmt:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            check(stringify!($name), &$stmt);
+        }
+    )*};
+}
+
+fn jan(day: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 1, day, 0, 0, 0)
+        .single()
+        .expect("valid date")
+}
+
+fn odd_table() -> Table {
+    Table::builder("Order Items")
+        .column(ColumnDef::new("select", SqlType::Integer).primary_key())
+        .column(ColumnDef::new("Group", SqlType::Text))
+        .column(ColumnDef::new("it's", SqlType::Text))
+        .column(ColumnDef::new("back`tick\"quote", SqlType::Text))
+        .build()
+        .expect("valid table")
+}
+
+fn all_types() -> Table {
+    Table::builder("all_types")
+        .column(ColumnDef::new("id", SqlType::Integer).primary_key())
+        .column(ColumnDef::new("small", SqlType::SmallInt).not_null())
+        .column(ColumnDef::new("big", SqlType::BigInt))
+        .column(ColumnDef::new("flag", SqlType::Boolean).server_default(false))
+        .column(ColumnDef::new("ratio", SqlType::Float))
+        .column(ColumnDef::new("score", SqlType::Double))
+        .column(
+            ColumnDef::new(
+                "price",
+                SqlType::Numeric {
+                    precision: 10,
+                    scale: 2,
+                },
+            )
+            .server_default(rust_decimal::Decimal::new(150, 2)),
+        )
+        .column(ColumnDef::new("code", SqlType::String(12)).server_default("it's"))
+        .column(ColumnDef::new("body", SqlType::Text))
+        .column(ColumnDef::new("day", SqlType::Date))
+        .column(ColumnDef::new("at_time", SqlType::Time))
+        .column(ColumnDef::new("local_at", SqlType::DateTime))
+        .column(ColumnDef::new("instant", SqlType::Timestamp).server_default_expr(func::now()))
+        .column(ColumnDef::new("doc", SqlType::Json))
+        .column(ColumnDef::new("uid", SqlType::Uuid))
+        .column(ColumnDef::new("blob", SqlType::Bytes))
+        .check("price_positive", "price >= 0")
+        .index(None, ["day", "instant"], false)
+        .build()
+        .expect("valid table")
+}
+
+fn long_names() -> Table {
+    Table::builder("a_table_with_a_rather_long_name_for_testing")
+        .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+        .column(ColumnDef::new(
+            "another_quite_long_column_name_here",
+            SqlType::BigInt,
+        ))
+        .foreign_key(ForeignKey::new(
+            ["another_quite_long_column_name_here"],
+            "a_table_with_a_rather_long_name_for_testing",
+            ["id"],
+        ))
+        .build()
+        .expect("valid table")
+}
+
+fn u() -> UserTable {
+    User::table()
+}
+fn p() -> PostTable {
+    Post::table()
+}
+fn c() -> CommentTable {
+    Comment::table()
+}
+
+golden! {
+    select_all_columns => select(u());
+    select_columns => select((u().id, u().email));
+    select_where_eq => select(u()).where_(u().email.eq("john@example.com"));
+    select_where_bool => select(u().id).where_(u().is_active.eq(true));
+    select_where_repeated_is_and => select(u().id).where_(u().is_active.eq(true)).where_(u().id.gt(10));
+    select_comparisons => select(p().id).where_(and_([p().views.ne(1), p().views.lt(2), p().views.le(3), p().views.gt(4), p().views.ge(5)]));
+    select_and_or_nested => select(p()).where_(and_([
+        p().published.eq(true),
+        p().created_at.gt(jan(1)),
+        or_([p().title.contains("Python"), p().title.contains("SQLAlchemy")]),
+    ]));
+    select_operators_and_or_not => select(p().id).where_((p().published.eq(true) | p().views.gt(100)) & !p().content.is_null());
+    select_not => select(p().id).where_(not_(p().title.eq("x")));
+    select_empty_and_is_true => select(p().id).where_(and_(Vec::<Expr<bool>>::new()));
+    select_empty_or_is_false => select(p().id).where_(or_(Vec::<Expr<bool>>::new()));
+    select_like => select(p().id).where_(p().title.like("%tutorial%"));
+    select_not_like => select(p().id).where_(p().title.not_like("Draft%"));
+    select_ilike => select(p().id).where_(p().title.ilike("%tutorial%"));
+    select_not_ilike => select(p().id).where_(p().title.not_ilike("%tutorial%"));
+    select_contains_escapes_wildcards => select(p().id).where_(p().title.contains("100%_a/b"));
+    select_startswith => select(p().id).where_(p().slug.startswith("py_"));
+    select_endswith => select(p().id).where_(p().slug.endswith("%"));
+    select_in_list => select(u()).where_(u().id.in_([1, 2, 3, 4, 5]));
+    select_not_in_list => select(u().id).where_(u().id.not_in([1, 2]));
+    select_in_empty_list_is_false => select(u().id).where_(u().id.in_(Vec::<i64>::new()));
+    select_not_in_empty_list_is_true => select(u().id).where_(u().id.not_in(Vec::<i64>::new()));
+    select_in_subquery => select(u().username).where_(u().id.in_select(select(p().author_id).where_(p().published.eq(true))));
+    select_not_in_subquery => select(u().username).where_(u().id.not_in_select(select(p().author_id)));
+    select_row_value_in => select(p().id).where_(tuple_((p().author_id, p().views)).in_([(1, 10), (2, 20)]));
+    select_is_null => select(p()).where_(p().content.is_null());
+    select_is_not_null => select(p().id).where_(p().content.is_not_null());
+    select_between => select(p().id).where_(p().views.between(10, 20));
+    select_not_between => select(p().id).where_(p().views.not_between(10, 20));
+    select_arithmetic_precedence => select(((p().views + 1) * 2 - p().views / (p().views - 3)).label("x"));
+    select_arithmetic_left_assoc => select((p().views - 1 - 2).label("a")).add_columns((p().views - (p().views - 2)).label("b"));
+    select_unary_minus_and_modulo => select((-p().views).label("neg")).add_columns((-(p().views + 1)).label("neg_sum")).add_columns((p().views % 7).label("m"));
+    select_concat => select(u().username.concat(" <").concat(u().email).concat(">").label("display"));
+    select_aggregates => select((
+        func::count(p().id),
+        func::count_distinct(p().author_id),
+        func::sum(p().views),
+        func::avg(p().views),
+        func::min(p().created_at),
+        func::max(p().created_at),
+    ));
+    select_string_functions => select((
+        func::lower(u().email).label("l"),
+        func::upper(u().username).label("u"),
+        func::char_length(u().username).label("n"),
+        func::coalesce(p().content, "").label("c"),
+    )).select_from(u()).join(p(), p().author_id.eq(u().id));
+    select_now => select(func::now().label("ts"));
+    select_named_function => select(func::call::<i64>("abs", [p().views.untyped()]).label("a"));
+    select_count_star_select_from => select(func::count_star()).select_from(u()).where_(u().is_active.eq(true));
+    select_label => select((p().author_id, func::count(p().id).label("post_count"))).group_by(p().author_id);
+    select_group_by_having => select((p().author_id, func::count(p().id).label("post_count")))
+        .group_by(p().author_id)
+        .having(func::count(p().id).gt(5));
+    select_order_by => select(p()).order_by((desc(p().created_at), asc(p().title)));
+    select_order_nulls_last => select(p().id).order_by(p().content.desc().nulls_last());
+    select_order_nulls_first => select(p().id).order_by(p().content.asc().nulls_first());
+    select_limit_offset => select(p()).limit(10).offset(20);
+    select_offset_without_limit => select(p().id).offset(5);
+    select_distinct => select(p().author_id).distinct();
+    select_join_explicit => select((p().title, u().username)).join(u(), p().author_id.eq(u().id));
+    select_outerjoin => select((p().title, u().username)).outerjoin(u(), p().author_id.eq(u().id));
+    select_join_inferred_from_foreign_key => select((u().username, p().title)).join_fk(p());
+    select_join_chain_inferred => select((u().username, p().title, PostTag::table().tag_id)).join_fk(p()).join_fk(PostTag::table());
+    select_join_ambiguous_foreign_keys_is_error => {
+        let cm = c().alias("cm");
+        select((u().username, cm.content)).join_fk(p()).join_fk(cm)
+    };
+    select_full_outer_join => select((u().id, p().id)).full_outer_join(p(), p().author_id.eq(u().id));
+    select_self_join_alias => {
+        let a = u().alias("a");
+        let b = u().alias("b");
+        select((a.username, b.username)).join(b, a.email.eq(b.email) & a.id.lt(b.id))
+    };
+    select_duplicate_names_get_labels => select((u().id, p().id, p().title)).join(p(), p().author_id.eq(u().id));
+    select_scalar_subquery_correlated => {
+        let n = select(func::count(p().id)).where_(p().author_id.eq(u().id)).scalar_subquery();
+        select((u().username, n.label("post_count")))
+    };
+    select_exists => select(u().username).where_(exists(select(p().id).where_(p().author_id.eq(u().id))));
+    select_not_exists => select(u().username).where_(not_exists(select(p().id).where_(p().author_id.eq(u().id))));
+    select_derived_table => {
+        let counts = select((p().author_id, func::count(p().id).label("n"))).group_by(p().author_id).subquery("counts");
+        let n = counts.column::<i64>("n").expect("column n");
+        let author = counts.column::<i64>("author_id").expect("column author_id");
+        select((u().username, n.clone())).join(counts.clone(), author.eq(u().id)).where_(n.gt(1))
+    };
+    select_quoted_identifiers => {
+        let t = odd_table();
+        select((t.c("select").expect("c"), t.c("Group").expect("c"), t.c("it's").expect("c"), t.c("back`tick\"quote").expect("c")))
+            .where_(t.c("select").expect("c").eq(1))
+    };
+    select_cast => select(p().views.cast::<String>(SqlType::Text).label("v"));
+    select_bindparam => select(u()).where_(u().email.eq(sqlkit::expr::bindparam::<String>("email")));
+    select_literal_value => select(literal::<i64>(1).label("one"));
+    select_raw_fragment => select(u().id).where_(raw("1 = 1"));
+    insert_one_row => insert(u()).value(u().email, "a@x.org").value(u().username, "a").value(u().password, "p").value(u().is_active, true).value(u().created_at, jan(1)).value(u().updated_at, jan(1));
+    insert_with_client_defaults => insert(u()).value(u().email, "a@x.org").value(u().username, "a").value(u().password, "p");
+    insert_many_rows => insert(Tag::table()).columns((Tag::table().name,)).rows([("python",), ("rust",), ("sql",)]);
+    insert_record_serde => insert(Tag::table()).record(&Tag { id: None, name: "orm".into() });
+    insert_records_serde => insert(PostTag::table()).records(&[PostTag { post_id: 1, tag_id: 2 }, PostTag { post_id: 1, tag_id: 3 }]);
+    insert_returning => insert(Tag::table()).value(Tag::table().name, "x").returning(Tag::table().id);
+    insert_default_values => insert(Table::builder("counters").column(ColumnDef::new("id", SqlType::BigInt).primary_key()).build().expect("table")).default_values();
+    update_set_expression => update(p()).set(p().views, p().views + 1).set(p().title, "New").where_(p().id.eq(5));
+    update_sets_on_update_columns => update(u()).set(u().is_active, false).where_(u().id.eq(1));
+    update_returning => update(p()).set(p().views, 0).where_(p().id.eq(1)).returning((p().id, p().views));
+    delete_where => delete(p()).where_(p().published.eq(false) & p().views.lt(1));
+    delete_returning => delete(Tag::table()).where_(Tag::table().name.eq("x")).returning(Tag::table().id);
+    create_table_users => CreateTable::new(u());
+    create_table_posts_with_foreign_key => CreateTable::new(p());
+    create_table_composite_primary_key => CreateTable::new(PostTag::table());
+    create_table_all_types => CreateTable::new(all_types());
+    create_table_if_not_exists => CreateTable::new(Tag::table()).if_not_exists();
+    create_table_quoted_names => CreateTable::new(odd_table());
+    create_table_long_constraint_names => CreateTable::new(long_names());
+    drop_table => DropTable::new(u());
+    drop_table_if_exists => DropTable::new(u()).if_exists();
+}
+
+#[test]
+fn create_all_and_drop_all_in_foreign_key_order() {
+    let md = metadata();
+    let create = md.create_all_statements(true).expect("sorted");
+    let drop = md.drop_all_statements(true).expect("sorted");
+    for name in DIALECTS {
+        let d = dialect(name);
+        let text: String = create.iter().chain(&drop).map(|s| render(s, &*d)).collect();
+        insta::with_settings!({
+            snapshot_path => format!("../dialects/{name}"),
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+            description => format!("create_all then drop_all of the blog on {name}"),
+        }, {
+            insta::assert_snapshot!("metadata_create_all_drop_all", text);
+        });
+    }
+}
+
+#[test]
+fn literals_are_escaped_per_dialect() {
+    let hostile = [
+        Value::Text("it's".into()),
+        Value::Text("back\\slash".into()),
+        Value::Text("'; DROP TABLE users; --".into()),
+        Value::Text("100% _sure_ /* */".into()),
+        Value::Text("ünïcødé ✓".into()),
+        Value::Bool(true),
+        Value::Int(-5),
+        Value::Float(1.5),
+        Value::Decimal(rust_decimal::Decimal::new(12345, 2)),
+        Value::Bytes(vec![0, 1, 0xff]),
+        Value::Date(chrono::NaiveDate::from_ymd_opt(2024, 2, 29).expect("date")),
+        Value::Timestamp(jan(2)),
+        Value::Json(serde_json::json!({"a": "it's"})),
+        Value::Uuid(uuid::Uuid::nil()),
+        Value::Null,
+    ];
+    for name in DIALECTS {
+        let d = dialect(name);
+        let items: Vec<Expr<Any>> = hostile.iter().map(|v| literal::<Any>(v.clone())).collect();
+        let q = select(items).where_(u().username.eq("o'neil\\"));
+        let text = q.debug_sql(&*d).unwrap_or_else(|e| format!("error: {e}"));
+        insta::with_settings!({
+            snapshot_path => format!("../dialects/{name}"),
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+            description => format!("debug rendering with inlined literals on {name}"),
+        }, {
+            insta::assert_snapshot!("debug_sql_literals", text);
+        });
+    }
+}
+
+#[test]
+fn every_golden_case_exists_for_every_dialect() {
+    let list = |d: &str| -> Vec<String> {
+        let mut v: Vec<String> =
+            std::fs::read_dir(format!("{}/dialects/{d}", env!("CARGO_MANIFEST_DIR")))
+                .expect("dialect folder")
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".snap"))
+                .collect();
+        v.sort();
+        v
+    };
+    let reference = list("postgres");
+    assert!(
+        reference.len() > 80,
+        "expected the full golden set, found {}",
+        reference.len()
+    );
+    for d in DIALECTS {
+        assert_eq!(
+            list(d),
+            reference,
+            "dialects/{d} differs from dialects/postgres"
+        );
+    }
+}
+
+#[test]
+fn long_constraint_names_are_shortened_deterministically() {
+    let cols = ["another_quite_long_column_name_here".into()];
+    let n = constraint_name(
+        "fk",
+        "a_table_with_a_rather_long_name_for_testing",
+        &cols,
+        Some("a_table_with_a_rather_long_name_for_testing"),
+    );
+    assert!(n.len() <= 63, "{n}");
+    assert_eq!(
+        n,
+        constraint_name(
+            "fk",
+            "a_table_with_a_rather_long_name_for_testing",
+            &cols,
+            Some("a_table_with_a_rather_long_name_for_testing")
+        )
+    );
+    assert!(n.starts_with("fk_a_table_with"));
+}
