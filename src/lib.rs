@@ -61,5 +61,5 @@ pub mod prelude {
         delete, insert, select, update, AsTable, CreateTable, DropTable, Statement,
     };
     pub use crate::value::Value;
-    pub use crate::{Error, Result};
+    pub use crate::{DbErrorKind, Error, Result};
 }

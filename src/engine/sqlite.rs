@@ -199,8 +199,13 @@ fn decode(v: ValueRef<'_>, h: Hint) -> Value {
 
 /// Classifies a rusqlite error by SQLite's extended result code.
 pub(crate) fn db_error(e: rusqlite::Error, sql: Option<&str>) -> Error {
-    let (kind, code, message) = match &e {
-        rusqlite::Error::SqliteFailure(f, msg) => {
+    let failure = match &e {
+        rusqlite::Error::SqliteFailure(f, msg) => Some((f, msg.clone())),
+        rusqlite::Error::SqlInputError { error, msg, .. } => Some((error, Some(msg.clone()))),
+        _ => None,
+    };
+    let (kind, code, message) = match failure {
+        Some((f, msg)) => {
             let kind = match f.extended_code {
                 2067 | 1555 => DbErrorKind::UniqueViolation,
                 787 => DbErrorKind::ForeignKeyViolation,
@@ -213,10 +218,10 @@ pub(crate) fn db_error(e: rusqlite::Error, sql: Option<&str>) -> Error {
             (
                 kind,
                 Some(f.extended_code.to_string()),
-                msg.clone().unwrap_or_else(|| f.to_string()),
+                msg.unwrap_or_else(|| f.to_string()),
             )
         }
-        other => (DbErrorKind::Other, None, other.to_string()),
+        None => (DbErrorKind::Other, None, e.to_string()),
     };
     Error::Database(Box::new(DatabaseError {
         kind,

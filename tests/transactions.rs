@@ -1,0 +1,189 @@
+//! Transactions: the closure form commits on Ok and rolls back on Err and on panic;
+//! the RAII form rolls back on drop; savepoints nest. Run on every configured database.
+
+mod common;
+
+use common::models::*;
+use common::on_each_db;
+use sqlkit::expr::func;
+use sqlkit::prelude::*;
+
+fn count_tags(conn: &mut Connection) -> Result<i64> {
+    conn.query_scalar(&select(func::count_star()).select_from(Tag::table()))
+}
+
+fn add_tag(conn: &mut Connection, name: &str) -> Result<ExecResult> {
+    conn.execute(&insert(Tag::table()).value(Tag::table().name, name))
+}
+
+#[test]
+fn closure_commits_on_ok_and_rolls_back_on_err() {
+    on_each_db(|_, conn| {
+        conn.transaction(|tx| add_tag(tx, "kept").map(|_| ()))?;
+        let r: Result<()> = conn.transaction(|tx| {
+            add_tag(tx, "lost")?;
+            Err(Error::NoRows)
+        });
+        assert!(matches!(r, Err(Error::NoRows)));
+        assert_eq!(count_tags(conn)?, 1);
+        assert_eq!(conn.transaction_depth(), 0);
+        Ok(())
+    });
+}
+
+#[test]
+fn closure_rolls_back_on_panic() {
+    on_each_db(|_, conn| {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _: Result<()> = conn.transaction(|tx| {
+                add_tag(tx, "lost")?;
+                panic!("boom");
+            });
+        }));
+        assert!(r.is_err());
+        assert_eq!(conn.transaction_depth(), 0);
+        assert_eq!(count_tags(conn)?, 0);
+        Ok(())
+    });
+}
+
+#[test]
+fn raii_transaction_rolls_back_on_drop_and_commits_explicitly() {
+    on_each_db(|_, conn| {
+        {
+            let mut tx = conn.begin()?;
+            add_tag(&mut tx, "dropped")?;
+        }
+        assert_eq!(count_tags(conn)?, 0);
+        let mut tx = conn.begin()?;
+        add_tag(&mut tx, "committed")?;
+        tx.commit()?;
+        let mut tx = conn.begin()?;
+        add_tag(&mut tx, "rolled back")?;
+        tx.rollback()?;
+        assert_eq!(count_tags(conn)?, 1);
+        Ok(())
+    });
+}
+
+#[test]
+fn savepoints_roll_back_on_their_own() {
+    on_each_db(|_, conn| {
+        let mut tx = conn.begin()?;
+        add_tag(&mut tx, "outer")?;
+        {
+            let mut sp = tx.savepoint()?;
+            add_tag(&mut sp, "inner, rolled back")?;
+            assert_eq!(sp.transaction_depth(), 2);
+            sp.rollback()?;
+        }
+        {
+            let mut sp = tx.savepoint()?;
+            add_tag(&mut sp, "inner, kept")?;
+            let mut deeper = sp.savepoint()?;
+            add_tag(&mut deeper, "deeper, dropped")?;
+            drop(deeper);
+            sp.commit()?;
+        }
+        // A failing statement inside a savepoint: roll back to it and carry on.
+        let r: Result<()> = tx.transaction(|sp| {
+            add_tag(sp, "outer")?; // duplicate name: unique violation
+            Ok(())
+        });
+        assert_eq!(
+            r.err().and_then(|e| e.db_kind()),
+            Some(DbErrorKind::UniqueViolation)
+        );
+        tx.commit()?;
+        let names: Vec<String> = conn
+            .query(&select(Tag::table().name).order_by(Tag::table().id))?
+            .iter()
+            .map(|r| r.get(0))
+            .collect::<Result<_>>()?;
+        assert_eq!(names, ["outer", "inner, kept"]);
+        Ok(())
+    });
+}
+
+#[test]
+fn engine_transaction_and_errors_keep_data_consistent() {
+    // The seed's "add a user and a post; on error roll back": the post references a
+    // user that does not exist, so neither row survives.
+    on_each_db(|_, conn| {
+        let r: Result<()> = conn.transaction(|tx| {
+            tx.execute(&insert(User::table()).record(&User::new("test")))?;
+            let p = Post::table();
+            tx.execute(
+                &insert(p)
+                    .value(p.title, "Test")
+                    .value(p.slug, "test")
+                    .value(p.author_id, 999_999i64),
+            )?;
+            Ok(())
+        });
+        assert_eq!(
+            r.err().and_then(|e| e.db_kind()),
+            Some(DbErrorKind::ForeignKeyViolation)
+        );
+        let n: i64 = conn.query_scalar(&select(func::count_star()).select_from(User::table()))?;
+        assert_eq!(n, 0);
+        Ok(())
+    });
+}
+
+#[test]
+fn execute_many_compiles_once_and_runs_per_parameter_set() {
+    on_each_db(|_, conn| {
+        let t = Tag::table();
+        let stmt = insert(t).value(t.name, bindparam::<String>("name"));
+        let names = ["a", "b", "c"];
+        let n = conn.execute_many(&stmt, names.iter().map(|n| [("name", Value::from(*n))]))?;
+        assert_eq!(n, 3);
+        assert_eq!(count_tags(conn)?, 3);
+        let missing = conn.execute_many(&stmt, [[("nom", Value::from("x"))]]);
+        assert!(matches!(missing, Err(Error::Parameter(_))));
+        Ok(())
+    });
+}
+
+#[test]
+fn in_memory_database_is_shared_by_the_engines_connections() {
+    let engine = Engine::from_url("sqlite::memory:").expect("engine");
+    let mut a = engine.connect().expect("a");
+    a.execute_sql("CREATE TABLE t (x INTEGER)", &[])
+        .expect("create");
+    a.execute_sql("INSERT INTO t VALUES (1)", &[])
+        .expect("insert");
+    let mut b = engine.connect().expect("b");
+    let rows = b.query_sql("SELECT x FROM t", &[]).expect("select");
+    assert_eq!(rows.len(), 1);
+    let other = Engine::from_url("sqlite://").expect("engine");
+    assert!(
+        other
+            .connect()
+            .expect("c")
+            .query_sql("SELECT x FROM t", &[])
+            .is_err(),
+        "another engine, another database"
+    );
+}
+
+#[test]
+fn file_database_from_relative_and_absolute_urls() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("blog.db");
+    let url = format!("sqlite:///{}", path.display()); // absolute: four slashes
+    assert!(url.starts_with("sqlite:////"));
+    let engine = Engine::from_url(&url).expect("engine");
+    let mut conn = engine.connect().expect("connect");
+    conn.create_all(&metadata()).expect("create_all");
+    conn.create_all(&metadata())
+        .expect("create_all twice is harmless");
+    drop(conn);
+    let mut again = Engine::from_url(&url)
+        .expect("engine")
+        .connect()
+        .expect("connect");
+    assert_eq!(count_tags(&mut again).expect("count"), 0);
+    assert!(path.exists());
+}

@@ -1,0 +1,424 @@
+//! Every value type round-trips through the database, NULL of each included, with
+//! integer limits, Unicode and hostile text. Runs on every configured database.
+
+mod common;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use common::engines;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use sqlkit::prelude::*;
+use sqlkit::schema::SqlType;
+use sqlkit::stmt::Select;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlkit::Table)]
+#[sqlkit(table = "samples")]
+struct Sample {
+    #[sqlkit(primary_key, autoincrement = false)]
+    id: i64,
+    small: i16,
+    int: i32,
+    big: i64,
+    flag: bool,
+    ratio: f32,
+    score: f64,
+    #[sqlkit(sql_type = SqlType::Numeric { precision: 20, scale: 6 })]
+    price: Decimal,
+    #[sqlkit(string = 200)]
+    code: String,
+    body: String,
+    day: NaiveDate,
+    at_time: NaiveTime,
+    local_at: NaiveDateTime,
+    instant: DateTime<Utc>,
+    doc: serde_json::Value,
+    uid: Uuid,
+    blob: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlkit::Table)]
+#[sqlkit(table = "maybe_samples")]
+struct MaybeSample {
+    #[sqlkit(primary_key, autoincrement = false)]
+    id: i64,
+    small: Option<i16>,
+    int: Option<i32>,
+    big: Option<i64>,
+    flag: Option<bool>,
+    ratio: Option<f32>,
+    score: Option<f64>,
+    #[sqlkit(sql_type = SqlType::Numeric { precision: 20, scale: 6 })]
+    price: Option<Decimal>,
+    #[sqlkit(string = 200)]
+    code: Option<String>,
+    body: Option<String>,
+    day: Option<NaiveDate>,
+    at_time: Option<NaiveTime>,
+    local_at: Option<NaiveDateTime>,
+    instant: Option<DateTime<Utc>>,
+    doc: Option<serde_json::Value>,
+    uid: Option<Uuid>,
+    blob: Option<Vec<u8>>,
+}
+
+fn samples() -> Vec<Sample> {
+    let t = NaiveTime::from_hms_micro_opt(23, 59, 58, 123_456).expect("time");
+    let d = NaiveDate::from_ymd_opt(2024, 2, 29).expect("date");
+    vec![
+        Sample {
+            id: 1,
+            small: i16::MAX,
+            int: i32::MAX,
+            big: i64::MAX,
+            flag: true,
+            ratio: 1.5,
+            score: 1e300,
+            price: Decimal::new(123_456_789_012_345, 6),
+            code: "it's a \"quote\" \\ backslash".into(),
+            body: "ünïcødé ✓ 🦀 中文 \u{202e} tab\tnewline\n".into(),
+            day: d,
+            at_time: t,
+            local_at: d.and_time(t),
+            instant: Utc
+                .with_ymd_and_hms(2038, 1, 19, 3, 14, 8)
+                .single()
+                .expect("ts")
+                + chrono::Duration::microseconds(7),
+            doc: serde_json::json!({"a": [1, 2.5, "x"], "b": {"c": null}, "quote": "it's"}),
+            uid: Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef),
+            blob: vec![0, 1, 2, 0xfe, 0xff, b'\'', b'\\'],
+        },
+        Sample {
+            id: 2,
+            small: i16::MIN,
+            int: i32::MIN,
+            big: i64::MIN,
+            flag: false,
+            ratio: -0.25,
+            score: -2.5e-300,
+            price: Decimal::new(-1, 6),
+            code: "'; DROP TABLE samples; -- %_ /* */".into(),
+            body: String::new(),
+            day: NaiveDate::from_ymd_opt(1970, 1, 1).expect("date"),
+            at_time: NaiveTime::MIN,
+            local_at: NaiveDate::from_ymd_opt(1999, 12, 31)
+                .expect("d")
+                .and_hms_opt(23, 59, 59)
+                .expect("t"),
+            instant: Utc
+                .with_ymd_and_hms(1970, 1, 1, 0, 0, 0)
+                .single()
+                .expect("ts"),
+            doc: serde_json::json!(42),
+            uid: Uuid::nil(),
+            blob: Vec::new(),
+        },
+    ]
+}
+
+fn setup(conn: &mut Connection) -> Result<()> {
+    let mut md = MetaData::new();
+    md.add(Sample::table())?.add(MaybeSample::table())?;
+    conn.drop_all(&md)?;
+    conn.create_all(&md)
+}
+
+#[test]
+fn every_type_round_trips_through_serde_records() {
+    for (name, engine) in engines() {
+        let mut conn = engine.connect().expect("connect");
+        setup(&mut conn).expect("setup");
+        let s = Sample::table();
+        let data = samples();
+        conn.execute(&insert(s).records(&data)).expect("insert");
+        let back: Vec<Sample> = conn.query_as(&select(s).order_by(s.id)).expect("select");
+        assert_eq!(back, data, "on {name}");
+    }
+}
+
+#[test]
+fn every_type_round_trips_through_row_get() {
+    for (name, engine) in engines() {
+        let mut conn = engine.connect().expect("connect");
+        setup(&mut conn).expect("setup");
+        let s = Sample::table();
+        let d = samples().remove(0);
+        conn.execute(&insert(s).record(&d)).expect("insert");
+        let r = conn.query_one(&select(s)).expect("row");
+        assert_eq!(
+            r.get::<i16, _>("small")
+                .unwrap_or_else(|e| panic!("on {name}: {e}")),
+            d.small
+        );
+        assert_eq!(
+            r.get::<i32, _>("int")
+                .unwrap_or_else(|e| panic!("on {name}: {e}")),
+            d.int
+        );
+        assert_eq!(
+            r.get::<i64, _>("big")
+                .unwrap_or_else(|e| panic!("on {name}: {e}")),
+            d.big
+        );
+        assert_eq!(
+            r.get::<bool, _>("flag")
+                .unwrap_or_else(|e| panic!("on {name}: {e}")),
+            d.flag
+        );
+        assert_eq!(
+            r.get::<f32, _>("ratio")
+                .unwrap_or_else(|e| panic!("on {name}: {e}")),
+            d.ratio
+        );
+        assert_eq!(
+            r.get::<f64, _>("score")
+                .unwrap_or_else(|e| panic!("on {name}: {e}")),
+            d.score
+        );
+        assert_eq!(
+            r.get::<Decimal, _>("price")
+                .unwrap_or_else(|e| panic!("on {name}: {e}")),
+            d.price
+        );
+        assert_eq!(
+            r.get::<String, _>("code")
+                .unwrap_or_else(|e| panic!("on {name}: {e}")),
+            d.code
+        );
+        assert_eq!(
+            r.get::<String, _>("body")
+                .unwrap_or_else(|e| panic!("on {name}: {e}")),
+            d.body
+        );
+        assert_eq!(
+            r.get::<NaiveDate, _>("day")
+                .unwrap_or_else(|e| panic!("on {name}: {e}")),
+            d.day
+        );
+        assert_eq!(
+            r.get::<NaiveTime, _>("at_time")
+                .unwrap_or_else(|e| panic!("on {name}: {e}")),
+            d.at_time
+        );
+        assert_eq!(
+            r.get::<NaiveDateTime, _>("local_at")
+                .unwrap_or_else(|e| panic!("on {name}: {e}")),
+            d.local_at
+        );
+        assert_eq!(
+            r.get::<DateTime<Utc>, _>("instant")
+                .unwrap_or_else(|e| panic!("on {name}: {e}")),
+            d.instant
+        );
+        assert_eq!(
+            r.get::<serde_json::Value, _>("doc")
+                .unwrap_or_else(|e| panic!("on {name}: {e}")),
+            d.doc
+        );
+        assert_eq!(
+            r.get::<Uuid, _>("uid")
+                .unwrap_or_else(|e| panic!("on {name}: {e}")),
+            d.uid
+        );
+        assert_eq!(
+            r.get::<Vec<u8>, _>("blob")
+                .unwrap_or_else(|e| panic!("on {name}: {e}")),
+            d.blob
+        );
+    }
+}
+
+#[test]
+fn null_of_every_type_round_trips() {
+    for (name, engine) in engines() {
+        let mut conn = engine.connect().expect("connect");
+        setup(&mut conn).expect("setup");
+        let m = MaybeSample::table();
+        let empty = MaybeSample {
+            id: 1,
+            small: None,
+            int: None,
+            big: None,
+            flag: None,
+            ratio: None,
+            score: None,
+            price: None,
+            code: None,
+            body: None,
+            day: None,
+            at_time: None,
+            local_at: None,
+            instant: None,
+            doc: None,
+            uid: None,
+            blob: None,
+        };
+        conn.execute(&insert(m).record(&empty)).expect("insert");
+        let back: MaybeSample = conn.query_one_as(&select(m)).expect("select");
+        assert_eq!(back, empty, "on {name}");
+        let row = conn.query_one(&select(m)).expect("row");
+        assert!(
+            row.values()[1..].iter().all(Value::is_null),
+            "on {name}: {row:?}"
+        );
+    }
+}
+
+#[test]
+fn typed_values_compare_correctly_in_the_database() {
+    for (name, engine) in engines() {
+        let mut conn = engine.connect().expect("connect");
+        setup(&mut conn).expect("setup");
+        let s = Sample::table();
+        conn.execute(&insert(s).records(&samples()))
+            .expect("insert");
+        let mut at = |q: Select| -> Vec<i64> {
+            conn.query(&q)
+                .expect("query")
+                .iter()
+                .map(|r| r.get(0).expect("id"))
+                .collect()
+        };
+        let cutoff = Utc
+            .with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
+            .single()
+            .expect("ts");
+        assert_eq!(
+            at(select(s.id).where_(s.instant.gt(cutoff))),
+            [1],
+            "on {name}"
+        );
+        assert_eq!(
+            at(select(s.id).where_(s.day.lt(NaiveDate::from_ymd_opt(2000, 1, 1).expect("d")))),
+            [2],
+            "on {name}"
+        );
+        assert_eq!(
+            at(select(s.id).where_(s.uid.eq(Uuid::nil()))),
+            [2],
+            "on {name}"
+        );
+        assert_eq!(at(select(s.id).where_(s.flag.eq(true))), [1], "on {name}");
+        assert_eq!(
+            at(select(s.id).where_(s.code.eq("'; DROP TABLE samples; -- %_ /* */"))),
+            [2],
+            "on {name}"
+        );
+        assert_eq!(at(select(s.id).where_(s.body.eq(""))), [2], "on {name}");
+        assert_eq!(
+            at(select(s.id).where_(s.blob.eq(vec![0u8, 1, 2, 0xfe, 0xff, b'\'', b'\\']))),
+            [1],
+            "on {name}"
+        );
+        assert_eq!(
+            at(select(s.id).where_(s.price.eq(Decimal::new(-1, 6)))),
+            [2],
+            "on {name}"
+        );
+        let now_after: bool = conn
+            .query_scalar(&select(sqlkit::expr::func::now().gt(cutoff)))
+            .expect("now() compares with bound instants");
+        assert!(now_after, "on {name}");
+    }
+}
+
+#[test]
+fn hostile_identifiers_and_text_round_trip() {
+    use sqlkit::schema::ColumnDef;
+    for (name, engine) in engines() {
+        let mut conn = engine.connect().expect("connect");
+        let t = Table::builder("Order Items")
+            .column(ColumnDef::new("select", SqlType::Integer).primary_key())
+            .column(ColumnDef::new("Group", SqlType::String(100)))
+            .column(ColumnDef::new("it's", SqlType::Text))
+            .column(ColumnDef::new("back`tick\"quote", SqlType::Text))
+            .build()
+            .expect("table");
+        conn.execute(&DropTable::new(&t).if_exists()).expect("drop");
+        conn.execute(&CreateTable::new(&t)).expect("create");
+        let texts = [
+            "a'b",
+            "c\\d",
+            "%_",
+            "-- x",
+            "/* y */",
+            "ünï ✓",
+            "trailing  ",
+        ];
+        for (i, s) in texts.iter().enumerate() {
+            let q = insert(&t)
+                .value("select", i as i64)
+                .value("Group", *s)
+                .value("it's", format!("{s}{s}"))
+                .value("back`tick\"quote", "z");
+            conn.execute(&q).expect("insert");
+        }
+        for (i, s) in texts.iter().enumerate() {
+            let group = t.column::<String>("Group").expect("col");
+            let row = conn
+                .query_one(&select(t.clone()).where_(group.eq(*s)))
+                .expect("found by value");
+            assert_eq!(
+                row.get::<i64, _>("select").expect("id"),
+                i as i64,
+                "on {name}"
+            );
+            assert_eq!(
+                row.get::<String, _>("it's").expect("text"),
+                format!("{s}{s}"),
+                "on {name}"
+            );
+        }
+        // LIKE patterns built from hostile text match only that text.
+        let group = t.column::<String>("Group").expect("col");
+        let n = conn
+            .query(&select(group.clone()).where_(group.clone().contains("%_")))
+            .expect("q")
+            .len();
+        assert_eq!(n, 1, "on {name}");
+        let n = conn
+            .query(&select(group.clone()).where_(group.eq("trailing")))
+            .expect("q")
+            .len();
+        assert_eq!(n, 0, "on {name}: trailing spaces count");
+    }
+}
+
+#[test]
+fn text_with_nul_is_stored_on_sqlite() {
+    let engine = Engine::from_url("sqlite://").expect("engine");
+    let mut conn = engine.connect().expect("connect");
+    let v: String = conn
+        .query_scalar(&select(literal::<String>("x").concat("a\0b")))
+        .expect("nul");
+    assert_eq!(v, "xa\0b");
+}
+
+#[test]
+fn lower_upper_and_ilike_are_unicode_aware() {
+    for (name, engine) in engines() {
+        let mut conn = engine.connect().expect("connect");
+        let q = select((
+            sqlkit::expr::func::lower(literal::<String>("ÄÖÜ ÉCOLE")).label("l"),
+            sqlkit::expr::func::upper(literal::<String>("straße çà")).label("u"),
+        ));
+        let row = conn.query_one(&q).expect("row");
+        assert_eq!(
+            row.get::<String, _>("l").expect("l"),
+            "äöü école",
+            "on {name}"
+        );
+        assert!(
+            row.get::<String, _>("u").expect("u").starts_with("STRA"),
+            "on {name}"
+        );
+        let hit: Option<Row> = conn
+            .query_opt(
+                &select(literal::<i64>(1))
+                    .where_(literal::<String>("Ünïcode École").ilike("%école%")),
+            )
+            .expect("ilike");
+        assert!(hit.is_some(), "on {name}");
+    }
+}
