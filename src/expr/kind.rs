@@ -117,14 +117,26 @@ impl Compatible<kinds::Float> for kinds::Integer {}
 impl Compatible<kinds::Numeric> for kinds::Integer {}
 
 /// Kinds that `AND`/`OR`/`NOT` accept.
+#[diagnostic::on_unimplemented(
+    message = "a condition is needed here, but this expression is of kind `{Self}`",
+    label = "not a boolean expression"
+)]
 pub trait BoolKind {}
 impl BoolKind for kinds::Bool {}
 impl BoolKind for kinds::Any {}
 /// Kinds that `LIKE`, `||` and the text functions accept.
+#[diagnostic::on_unimplemented(
+    message = "this needs a text expression, but the expression is of kind `{Self}`",
+    label = "LIKE, concatenation and text functions need text"
+)]
 pub trait TextKind {}
 impl TextKind for kinds::Text {}
 impl TextKind for kinds::Any {}
 /// Kinds that arithmetic accepts.
+#[diagnostic::on_unimplemented(
+    message = "arithmetic needs a numeric expression, but the expression is of kind `{Self}`",
+    label = "not a number"
+)]
 pub trait NumericKind {}
 impl NumericKind for kinds::Integer {}
 impl NumericKind for kinds::Float {}

@@ -52,13 +52,13 @@ impl Insert {
     pub fn value<C, V>(mut self, column: C, value: V) -> Self
     where
         C: AsColumn,
-        V: IntoOperand<kinds::Any>,
+        V: IntoOperand<C::Kind>,
     {
         let r = self.set_value(&column, value.into_node());
         keep_first(&mut self.error, r);
         self
     }
-    fn set_value(&mut self, column: &dyn AsColumn, node: Node) -> Result<()> {
+    fn set_value<C: AsColumn>(&mut self, column: &C, node: Node) -> Result<()> {
         let idx = column.column_in(&self.table)?;
         if self.rows.len() > 1 {
             return Err(Error::invalid(
@@ -297,7 +297,7 @@ impl Update {
     pub fn set<C, V>(mut self, column: C, value: V) -> Self
     where
         C: AsColumn,
-        V: IntoOperand<kinds::Any>,
+        V: IntoOperand<C::Kind>,
     {
         match column.column_in(&self.table) {
             Ok(idx) => {

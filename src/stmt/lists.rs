@@ -140,6 +140,8 @@ impl<S: ExprList> ExprList for Vec<S> {
 /// A column of a given table, named by a typed [`Column`], an untyped column
 /// expression (`t.c("x")?`), or a string.
 pub trait AsColumn {
+    /// The SQL kind of the column: values set into it must be of a compatible kind.
+    type Kind;
     /// The column's position in `table`; a column of another table, or an unknown
     /// name, is an error.
     fn column_in(&self, table: &Table) -> Result<u32>;
@@ -150,7 +152,8 @@ fn unknown(table: &Table, name: &str) -> Error {
         column: name.into(),
     }
 }
-impl<T> AsColumn for Column<T> {
+impl<T: SqlTy> AsColumn for Column<T> {
+    type Kind = T::Kind;
     fn column_in(&self, table: &Table) -> Result<u32> {
         self.node_column_in(table)
     }
@@ -172,7 +175,8 @@ fn column_ref_in(c: &crate::expr::ColumnRef, table: &Table) -> Result<u32> {
         )),
     }
 }
-impl<T> AsColumn for Expr<T> {
+impl<T: SqlTy> AsColumn for Expr<T> {
+    type Kind = T::Kind;
     fn column_in(&self, table: &Table) -> Result<u32> {
         match self.node() {
             Node::Column(c) => column_ref_in(c, table),
@@ -187,6 +191,7 @@ impl<T> AsColumn for Expr<T> {
     }
 }
 impl AsColumn for &str {
+    type Kind = crate::expr::kinds::Any;
     fn column_in(&self, table: &Table) -> Result<u32> {
         table
             .def()
