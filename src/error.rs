@@ -39,8 +39,8 @@ pub enum Error {
         left: Box<str>,
         /// The table being joined.
         right: Box<str>,
-        /// "no foreign key links them" or "N foreign keys link them".
-        reason: Box<str>,
+        /// Why no single condition was found.
+        reason: JoinFailure,
     },
     /// A statement that is well-typed but cannot form valid SQL (an INSERT without
     /// values, rows of different widths, an UPDATE without SET, ...).
@@ -127,6 +127,28 @@ impl Error {
         match self {
             Error::Database(e) => Some(e.kind),
             _ => None,
+        }
+    }
+}
+
+/// Why a join condition could not be inferred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JoinFailure {
+    /// No foreign key links the tables.
+    NoForeignKey,
+    /// This many foreign keys link them.
+    Ambiguous(u32),
+    /// The joined item is a subquery, which has no foreign keys.
+    Subquery,
+}
+
+impl fmt::Display for JoinFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JoinFailure::NoForeignKey => f.write_str("no foreign key links them"),
+            JoinFailure::Ambiguous(n) => write!(f, "{n} foreign keys link them"),
+            JoinFailure::Subquery => f.write_str("a subquery has no foreign keys"),
         }
     }
 }

@@ -39,7 +39,7 @@ pub mod url;
 pub mod value;
 
 pub use compile::Compiled;
-pub use error::{DbErrorKind, Error, Result};
+pub use error::{DbErrorKind, Error, JoinFailure, Result};
 pub use name::Name;
 pub use sqlkit_macros::Table;
 pub use value::{FromValue, ToValue, Value};

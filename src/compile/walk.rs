@@ -3,7 +3,7 @@
 
 use super::Compiler;
 use crate::dialect::Feature;
-use crate::error::{Error, Result};
+use crate::error::{Error, JoinFailure, Result};
 use crate::expr::{BinOp, ColumnRef, Node, Source};
 use crate::schema::{constraint_name, Table};
 use crate::stmt::{
@@ -851,7 +851,7 @@ fn infer_on(target: &Source, left: &[&Source]) -> Result<Node> {
         return Err(Error::JoinCondition {
             left: left_names().into(),
             right: target.qualifier().into(),
-            reason: "a subquery has no foreign keys".into(),
+            reason: JoinFailure::Subquery,
         });
     };
     let mut found: Vec<Node> = Vec::new();
@@ -893,9 +893,9 @@ fn infer_on(target: &Source, left: &[&Source]) -> Result<Node> {
             left: left_names().into(),
             right: t.qualifier().into(),
             reason: if n == 0 {
-                "no foreign key links them".into()
+                JoinFailure::NoForeignKey
             } else {
-                format!("{n} foreign keys link them").into()
+                JoinFailure::Ambiguous(n as u32)
             },
         }),
     }
