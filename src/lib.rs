@@ -63,3 +63,8 @@ pub mod prelude {
     pub use crate::value::Value;
     pub use crate::{DbErrorKind, Error, Result};
 }
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(all(doctest, feature = "sqlite"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -21,15 +21,15 @@ fn leaf() -> impl Strategy<Value = Expr<Any>> {
         Just(0usize).prop_map(|_| table().c("a").expect("a")),
         Just(1usize).prop_map(|_| table().c("b").expect("b")),
         Just(2usize).prop_map(|_| table().c("select").expect("select")),
-        any::<i64>().prop_map(|i| literal::<Any>(i)),
+        any::<i64>().prop_map(literal::<Any>),
         any::<i32>().prop_map(
             |i| Expr::<Any>::from_node(sqlkit::expr::Node::Bind(Value::Int(i64::from(i))))
         ),
         "[a-z'%_\\\\/\"-]{0,6}"
             .prop_map(|s| Expr::<Any>::from_node(sqlkit::expr::Node::Bind(Value::Text(s)))),
-        "[a-z'%_\\\\/\"-]{0,6}".prop_map(|s| literal::<Any>(s)),
+        "[a-z'%_\\\\/\"-]{0,6}".prop_map(literal::<Any>),
         Just(()).prop_map(|_| literal::<Any>(Value::Null)),
-        any::<bool>().prop_map(|b| literal::<Any>(b)),
+        any::<bool>().prop_map(literal::<Any>),
     ]
 }
 
@@ -41,20 +41,20 @@ fn expr() -> impl Strategy<Value = Expr<Any>> {
                 1 => l.ne(r).untyped(),
                 2 => l.lt(r).untyped(),
                 3 => l.ge(r).untyped(),
-                4 => (l + r),
-                5 => (l - r),
-                6 => (l * r),
-                7 => (l / r),
-                8 => (l % r),
+                4 => l + r,
+                5 => l - r,
+                6 => l * r,
+                7 => l / r,
+                8 => l % r,
                 9 => l.concat(r),
                 10 => (l & r).untyped(),
                 11 => (l | r).untyped(),
                 _ => func::coalesce(l, r),
             }),
             inner.clone().prop_map(|e| (!e).untyped()),
-            inner.clone().prop_map(|e| (-e)),
+            inner.clone().prop_map(|e| -e),
             inner.clone().prop_map(|e| e.is_null().untyped()),
-            inner.clone().prop_map(|e| func::lower(e)),
+            inner.clone().prop_map(func::lower),
             (inner.clone(), "[a-z%_/]{0,4}").prop_map(|(e, s)| e.contains(&s).untyped()),
             (inner.clone(), "[a-z%_]{0,4}").prop_map(|(e, s)| e.ilike(s).untyped()),
             (inner.clone(), prop::collection::vec(inner.clone(), 0..3))

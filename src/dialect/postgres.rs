@@ -69,19 +69,19 @@ impl Dialect for Postgres {
     }
     fn write_literal(&self, out: &mut String, value: &Value) -> Result<()> {
         let (prefix, suffix) = match value {
-            Value::Float(f) if f.is_nan() => return Ok(out.push_str("'NaN'::float8")),
-            Value::Float(f) if f.is_infinite() => {
-                out.push_str(if *f > 0.0 {
-                    "'Infinity'"
-                } else {
-                    "'-Infinity'"
+            Value::Float(f) if !f.is_finite() => {
+                out.push_str(match f {
+                    f if f.is_nan() => "'NaN'::float8",
+                    f if *f > 0.0 => "'Infinity'::float8",
+                    _ => "'-Infinity'::float8",
                 });
-                return Ok(out.push_str("::float8"));
+                return Ok(());
             }
             Value::Bytes(b) => {
                 out.push_str("'\\x");
                 super::hex(out, b);
-                return Ok(out.push_str("'::bytea"));
+                out.push_str("'::bytea");
+                return Ok(());
             }
             Value::Date(_) => ("DATE ", ""),
             Value::Time(_) => ("TIME ", ""),

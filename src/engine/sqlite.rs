@@ -261,7 +261,6 @@ pub(crate) fn query(
     let hints: Vec<Hint> = st.columns().map(|c| hint(c.decl_type())).collect();
     let names: Arc<[Name]> = st
         .column_names()
-        .into_iter()
         .map(|n| Name::from(n.to_string()))
         .collect();
     let mut rows = st

@@ -86,10 +86,12 @@ pub trait ExprOps: Sized {
         binary(BinOp::Ge, self.to_node(), rhs.into_node())
     }
     /// `self IS NULL`
+    #[allow(clippy::wrong_self_convention)] // SQLAlchemy's name; it builds, not tests.
     fn is_null(self) -> Expr<bool> {
         Expr::from_node(Node::IsNull(Box::new(self.to_node()), false))
     }
     /// `self IS NOT NULL`
+    #[allow(clippy::wrong_self_convention)]
     fn is_not_null(self) -> Expr<bool> {
         Expr::from_node(Node::IsNull(Box::new(self.to_node()), true))
     }
