@@ -47,11 +47,13 @@ impl Source {
             _ => false,
         }
     }
-    /// The name of column `idx` of this source.
+    /// The name of column `idx` of this source (`?` for a position it does not have,
+    /// which only a hand-made [`ColumnRef`] can name).
     pub fn column_name(&self, idx: u32) -> &str {
+        let i = idx as usize;
         match self {
-            Source::Table(t) => t.def().columns()[idx as usize].name(),
-            Source::Subquery(s) => s.column_names()[idx as usize].as_str(),
+            Source::Table(t) => t.def().columns().get(i).map_or("?", |c| c.name()),
+            Source::Subquery(s) => s.column_names().get(i).map_or("?", |n| n.as_str()),
         }
     }
 }
@@ -229,7 +231,7 @@ impl<T> fmt::Debug for Column<T> {
             f,
             "Column({}.{})",
             self.alias.unwrap_or(self.def.name()),
-            self.def.columns()[self.idx as usize].name()
+            self.name()
         )
     }
 }
@@ -247,7 +249,10 @@ impl<T> Column<T> {
     }
     /// The column's name.
     pub fn name(&self) -> &'static str {
-        self.def.columns()[self.idx as usize].name()
+        self.def
+            .columns()
+            .get(self.idx as usize)
+            .map_or("?", |c| c.name())
     }
     /// The table handle the column belongs to.
     pub fn table(&self) -> Table {

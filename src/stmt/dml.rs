@@ -313,12 +313,7 @@ impl Update {
     }
     /// `WHERE condition`; repeated calls AND together.
     pub fn where_(mut self, condition: impl IntoOperand<kinds::Bool>) -> Self {
-        let s = crate::stmt::select::Select {
-            where_: self.where_.take(),
-            ..Default::default()
-        }
-        .where_(condition);
-        self.where_ = s.where_;
+        super::select::and_into(&mut self.where_, condition.into_node());
         self
     }
     /// Synonym of [`where_`](Self::where_).
@@ -352,12 +347,7 @@ pub fn delete(table: impl AsTable) -> Delete {
 impl Delete {
     /// `WHERE condition`; repeated calls AND together.
     pub fn where_(mut self, condition: impl IntoOperand<kinds::Bool>) -> Self {
-        let s = crate::stmt::select::Select {
-            where_: self.where_.take(),
-            ..Default::default()
-        }
-        .where_(condition);
-        self.where_ = s.where_;
+        super::select::and_into(&mut self.where_, condition.into_node());
         self
     }
     /// Synonym of [`where_`](Self::where_).

@@ -59,7 +59,8 @@ pub fn select(items: impl SelectList) -> Select {
     s
 }
 
-fn and_into(slot: &mut Option<Node>, cond: Node) {
+/// ANDs `cond` into an optional WHERE/HAVING, flattening nested conjunctions.
+pub(crate) fn and_into(slot: &mut Option<Node>, cond: Node) {
     *slot = Some(match slot.take() {
         None => cond,
         Some(Node::And(mut v)) => {
