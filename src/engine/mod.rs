@@ -11,6 +11,7 @@
 //! # Ok::<(), sqlkit::Error>(())
 //! ```
 
+mod de;
 mod row;
 mod sqlite;
 
@@ -203,17 +204,17 @@ impl Connection {
     pub fn for_each_row(
         &mut self,
         stmt: &dyn Statement,
-        each: impl FnMut(Row) -> Result<bool>,
+        mut each: impl FnMut(Row) -> Result<bool>,
     ) -> Result<()> {
         let c = self.compile(stmt)?;
-        self.query_sql_each(&c.sql, &c.params, each)
+        self.query_sql_each(&c.sql, &c.params, |cells| each(cells.to_row()?))
     }
 
     fn query_sql_each(
         &mut self,
         sql: &str,
         params: &[Value],
-        each: impl FnMut(Row) -> Result<bool>,
+        each: impl FnMut(&sqlite::SqliteCells<'_, '_>) -> Result<bool>,
     ) -> Result<()> {
         match &self.driver {
             Driver::Sqlite(c) => sqlite::query(c, sql, params, each),
@@ -223,8 +224,8 @@ impl Connection {
     /// Runs SQL text with positional parameters and returns its rows.
     pub fn query_sql(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
         let mut out = Vec::new();
-        self.query_sql_each(sql, params, |r| {
-            out.push(r);
+        self.query_sql_each(sql, params, |cells| {
+            out.push(cells.to_row()?);
             Ok(true)
         })?;
         Ok(out)
@@ -265,10 +266,14 @@ impl Connection {
     }
 
     /// Runs a query and maps every row into `T` by column name (serde).
+    ///
+    /// Rows are decoded in place from the driver's row (names and decoding hints are
+    /// worked out once per result set); no intermediate row of values is built.
     pub fn query_as<T: DeserializeOwned>(&mut self, stmt: &dyn Statement) -> Result<Vec<T>> {
+        let c = self.compile(stmt)?;
         let mut out = Vec::new();
-        self.for_each_row(stmt, |r| {
-            out.push(r.deserialize()?);
+        self.query_sql_each(&c.sql, &c.params, |cells| {
+            out.push(de::from_cells(cells)?);
             Ok(true)
         })?;
         Ok(out)

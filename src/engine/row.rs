@@ -1,10 +1,11 @@
 //! [`Row`]: one fetched row, read by index or name into Rust values or, through
 //! serde, into a `Deserialize` struct whose fields are matched to columns by name.
 
+use super::de::{Cell, Cells, DeError};
 use crate::error::{Error, Result};
 use crate::name::Name;
 use crate::value::{FromValue, Value};
-use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, IntoDeserializer, Visitor};
 use std::fmt;
 use std::sync::Arc;
 
@@ -83,143 +84,7 @@ impl Row {
     /// Maps the row into a serde `Deserialize` struct (fields matched to columns by
     /// name), a tuple (by position), or a single value (the first column).
     pub fn deserialize<T: de::DeserializeOwned>(&self) -> Result<T> {
-        T::deserialize(RowDe { row: self })
-    }
-}
-
-/// A serde error carrying the column it concerns.
-#[derive(Debug)]
-pub(crate) struct DeError(String);
-impl fmt::Display for DeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for DeError {}
-impl de::Error for DeError {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        DeError(msg.to_string())
-    }
-}
-
-impl From<DeError> for Error {
-    fn from(e: DeError) -> Self {
-        match e.0.split_once('\u{1}') {
-            Some((col, reason)) => Error::decode(col, reason),
-            None => Error::decode("?", e.0),
-        }
-    }
-}
-
-fn in_column(column: &str, e: DeError) -> DeError {
-    if e.0.contains('\u{1}') {
-        e
-    } else {
-        DeError(format!("{column}\u{1}{}", e.0))
-    }
-}
-
-struct RowDe<'a> {
-    row: &'a Row,
-}
-
-impl<'de> de::Deserializer<'de> for RowDe<'_> {
-    type Error = Error;
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_map(visitor)
-    }
-    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        visitor
-            .visit_map(RowMap {
-                row: self.row,
-                pos: 0,
-            })
-            .map_err(Error::from)
-    }
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value> {
-        self.deserialize_map(visitor)
-    }
-    fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, visitor: V) -> Result<V::Value> {
-        visitor
-            .visit_seq(RowSeq {
-                row: self.row,
-                pos: 0,
-            })
-            .map_err(Error::from)
-    }
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let n = self.row.len();
-        self.deserialize_tuple(n, visitor)
-    }
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value> {
-        self.deserialize_tuple(len, visitor)
-    }
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct enum identifier ignored_any
-    }
-}
-
-impl de::Error for Error {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        DeError(msg.to_string()).into()
-    }
-}
-
-struct RowMap<'a> {
-    row: &'a Row,
-    pos: usize,
-}
-impl<'de> MapAccess<'de> for RowMap<'_> {
-    type Error = DeError;
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, DeError> {
-        if self.pos >= self.row.len() {
-            return Ok(None);
-        }
-        let name: &str = &self.row.columns[self.pos];
-        seed.deserialize(name.into_deserializer()).map(Some)
-    }
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
-        let i = self.pos;
-        self.pos += 1;
-        let col = &self.row.columns[i];
-        seed.deserialize(ValueDe(&self.row.values[i]))
-            .map_err(|e| in_column(col, e))
-    }
-}
-
-struct RowSeq<'a> {
-    row: &'a Row,
-    pos: usize,
-}
-impl<'de> SeqAccess<'de> for RowSeq<'_> {
-    type Error = DeError;
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, DeError> {
-        if self.pos >= self.row.len() {
-            return Ok(None);
-        }
-        let i = self.pos;
-        self.pos += 1;
-        let col = &self.row.columns[i];
-        seed.deserialize(ValueDe(&self.row.values[i]))
-            .map(Some)
-            .map_err(|e| in_column(col, e))
+        super::de::from_cells(self)
     }
 }
 
@@ -308,5 +173,17 @@ impl<'de> de::Deserializer<'de> for ValueDe<'_> {
     serde::forward_to_deserialize_any! {
         i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 char str string
         bytes byte_buf unit unit_struct tuple tuple_struct map struct identifier ignored_any
+    }
+}
+
+impl Cells for Row {
+    fn len(&self) -> usize {
+        self.values.len()
+    }
+    fn name(&self, i: usize) -> &str {
+        &self.columns[i]
+    }
+    fn cell(&self, i: usize) -> Result<Cell<'_>, DeError> {
+        Ok(Cell::Value(&self.values[i]))
     }
 }

@@ -1,6 +1,7 @@
 //! The SQLite driver over `rusqlite` (bundled SQLite): connection setup, binding
 //! [`Value`]s, decoding cells by declared type, classifying errors.
 
+use super::de::{Cell, Cells, DeError};
 use super::row::Row;
 use super::ExecResult;
 use crate::dialect::{Sqlite, Version};
@@ -249,11 +250,55 @@ pub(crate) fn execute(
     })
 }
 
+/// A row of a SQLite result read in place, with the result set's names and hints.
+pub(crate) struct SqliteCells<'a, 'r> {
+    row: &'a rusqlite::Row<'r>,
+    names: &'a Arc<[Name]>,
+    hints: &'a [Hint],
+}
+
+impl SqliteCells<'_, '_> {
+    /// The row as an owned [`Row`] of [`Value`]s.
+    pub(crate) fn to_row(&self) -> Result<Row> {
+        let mut values = Vec::with_capacity(self.hints.len());
+        for (i, h) in self.hints.iter().enumerate() {
+            let v = self.row.get_ref(i).map_err(|e| db_error(e, None))?;
+            values.push(decode(v, *h));
+        }
+        Ok(Row::new(self.names.clone(), values))
+    }
+}
+
+impl Cells for SqliteCells<'_, '_> {
+    fn len(&self) -> usize {
+        self.hints.len()
+    }
+    fn name(&self, i: usize) -> &str {
+        &self.names[i]
+    }
+    fn cell(&self, i: usize) -> std::result::Result<Cell<'_>, DeError> {
+        let v = self.row.get_ref(i).map_err(|e| DeError(e.to_string()))?;
+        Ok(match (v, self.hints[i]) {
+            (ValueRef::Null, _) => Cell::Null,
+            (ValueRef::Integer(n), Hint::Plain) => Cell::Int(n),
+            (ValueRef::Real(f), Hint::Plain) => Cell::Float(f),
+            (ValueRef::Text(t), Hint::Plain) => match std::str::from_utf8(t) {
+                Ok(s) => Cell::Text(s),
+                Err(_) => Cell::Owned(Value::Text(String::from_utf8_lossy(t).into_owned())),
+            },
+            (ValueRef::Blob(b), _) => Cell::Bytes(b),
+            (v, h) => Cell::Owned(decode(v, h)),
+        })
+    }
+}
+
+/// Runs a query and calls `each` with every row, read in place, until it returns
+/// `false`. Names and decoding hints are worked out once per result set.
 pub(crate) fn query(
     conn: &rusqlite::Connection,
     sql: &str,
     params: &[Value],
-    mut each: impl FnMut(Row) -> Result<bool>,
+    mut each: impl FnMut(&SqliteCells<'_, '_>) -> Result<bool>,
 ) -> Result<()> {
     let mut st = conn
         .prepare_cached(sql)
@@ -267,12 +312,12 @@ pub(crate) fn query(
         .query(rusqlite::params_from_iter(params.iter().map(Param)))
         .map_err(|e| db_error(e, Some(sql)))?;
     while let Some(r) = rows.next().map_err(|e| db_error(e, Some(sql)))? {
-        let mut values = Vec::with_capacity(hints.len());
-        for (i, h) in hints.iter().enumerate() {
-            let v = r.get_ref(i).map_err(|e| db_error(e, Some(sql)))?;
-            values.push(decode(v, *h));
-        }
-        if !each(Row::new(names.clone(), values))? {
+        let cells = SqliteCells {
+            row: r,
+            names: &names,
+            hints: &hints,
+        };
+        if !each(&cells)? {
             break;
         }
     }
