@@ -137,11 +137,19 @@ fn execute_many_compiles_once_and_runs_per_parameter_set() {
         let t = Tag::table();
         let stmt = insert(t).value(t.name, bindparam::<String>("name"));
         let names = ["a", "b", "c"];
-        let n = conn.execute_many(&stmt, names.iter().map(|n| [("name", Value::from(*n))]))?;
+        let n = conn.execute_many(&stmt, &["name"], names.iter().map(|n| [Value::from(*n)]))?;
         assert_eq!(n, 3);
         assert_eq!(count_tags(conn)?, 3);
-        let missing = conn.execute_many(&stmt, [[("nom", Value::from("x"))]]);
+        let missing = conn.execute_many(&stmt, &["nom"], [[Value::from("x")]]);
         assert!(matches!(missing, Err(Error::Parameter(_))));
+        let short = conn.execute_many(&stmt, &["name"], [Vec::<Value>::new()]);
+        assert!(matches!(short, Err(Error::Parameter(_))));
+        // A failing row stops the batch with the database's error.
+        let dup = conn.execute_many(&stmt, &["name"], [[Value::from("d")], [Value::from("a")]]);
+        assert_eq!(
+            dup.err().and_then(|e| e.db_kind()),
+            Some(DbErrorKind::UniqueViolation)
+        );
         Ok(())
     });
 }

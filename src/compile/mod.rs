@@ -29,6 +29,38 @@ pub struct Compiled {
 }
 
 impl Compiled {
+    /// Resolves the named parameters `names` to their slots (see [`Binder`]). Every named
+    /// slot of the statement must be among `names`, and every name must occur in it.
+    pub fn binder(&self, names: &[&str]) -> Result<Binder> {
+        let mut slots = Vec::new();
+        for (k, name) in names.iter().enumerate() {
+            let before = slots.len();
+            for (i, n) in self.param_names.iter().enumerate() {
+                if n.as_deref() == Some(*name) {
+                    slots.push((i, k));
+                }
+            }
+            if slots.len() == before {
+                return Err(Error::Parameter((*name).into()));
+            }
+        }
+        if let Some(missing) = self
+            .param_names
+            .iter()
+            .enumerate()
+            .find(|(i, n)| n.is_some() && !slots.iter().any(|(s, _)| s == i))
+        {
+            return Err(Error::Parameter(
+                missing.1.as_deref().unwrap_or_default().into(),
+            ));
+        }
+        Ok(Binder {
+            base: self.params.clone(),
+            slots,
+            arity: names.len(),
+        })
+    }
+
     /// The parameters with named slots filled from `values` (compile once, execute
     /// many). A name the statement does not have, or a named slot left without a value,
     /// is an [`Error::Parameter`].
@@ -57,6 +89,55 @@ impl Compiled {
             ));
         }
         Ok(params)
+    }
+}
+
+/// Named parameters resolved to their slots once, so that executing a compiled
+/// statement again with new values copies values into place without looking names up.
+///
+/// ```
+/// use sqlkit::prelude::*;
+/// # let t = Table::builder("t").column(ColumnDef::new("x", SqlType::BigInt)).build().unwrap();
+/// let x = t.column::<i64>("x").unwrap();
+/// let c = select(x.clone()).where_(x.clone().gt(bindparam::<i64>("lo")) & x.lt(bindparam::<i64>("hi")))
+///     .compile(&Postgres::default()).unwrap();
+/// let binder = c.binder(&["hi", "lo"]).unwrap();
+/// assert_eq!(binder.bind(&[Value::Int(9), Value::Int(1)]).unwrap(), [Value::Int(1), Value::Int(9)]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Binder {
+    base: Vec<Value>,
+    // (slot in the parameter list, index in the values given to `bind`)
+    slots: Vec<(usize, usize)>,
+    arity: usize,
+}
+
+impl Binder {
+    /// The parameters for one execution: `values[k]` fills every slot of the `k`-th name
+    /// given to [`Compiled::binder`].
+    pub fn bind(&self, values: &[Value]) -> Result<Vec<Value>> {
+        let mut out = self.base.clone();
+        self.bind_into(values, &mut out)?;
+        Ok(out)
+    }
+    /// Like [`bind`](Self::bind), reusing `out`'s allocation.
+    pub fn bind_into(&self, values: &[Value], out: &mut Vec<Value>) -> Result<()> {
+        if values.len() != self.arity {
+            return Err(Error::Parameter(
+                format!(
+                    "{} values given for {} named parameters",
+                    values.len(),
+                    self.arity
+                )
+                .into(),
+            ));
+        }
+        out.clear();
+        out.extend_from_slice(&self.base);
+        for &(slot, k) in &self.slots {
+            out[slot] = values[k].clone();
+        }
+        Ok(())
     }
 }
 

@@ -183,18 +183,34 @@ impl Connection {
         }
     }
 
-    /// Compiles `stmt` once (its values given as [`bindparam`](crate::expr::bindparam)s)
-    /// and executes it once per set of named values, reusing the prepared statement.
-    /// Returns the total rows affected.
-    pub fn execute_many<'a, S, P>(&mut self, stmt: &dyn Statement, param_sets: S) -> Result<u64>
-    where
-        S: IntoIterator<Item = P>,
-        P: IntoIterator<Item = (&'a str, Value)>,
-    {
+    /// Compiles `stmt` once (its changing values written as
+    /// [`bindparam`](crate::expr::bindparam)s named in `names`) and executes it once per
+    /// row of `rows`, whose `k`-th value fills the `k`-th name. The prepared statement is
+    /// reused and names are resolved to slots once. Returns the total rows affected.
+    ///
+    /// ```
+    /// use sqlkit::prelude::*;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// let q = insert(&t).value("name", bindparam::<String>("name"));
+    /// let n = conn.execute_many(&q, &["name"], [["a".into()], ["b".into()]] as [[Value; 1]; 2])?;
+    /// assert_eq!(n, 2);
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
+    pub fn execute_many<R: AsRef<[Value]>>(
+        &mut self,
+        stmt: &dyn Statement,
+        names: &[&str],
+        rows: impl IntoIterator<Item = R>,
+    ) -> Result<u64> {
         let c = self.compile(stmt)?;
+        let binder = c.binder(names)?;
+        let mut params = Vec::with_capacity(c.params.len());
         let mut total = 0;
-        for set in param_sets {
-            let params = c.bind(set)?;
+        for row in rows {
+            binder.bind_into(row.as_ref(), &mut params)?;
             total += self.execute_sql(&c.sql, &params)?.rows_affected;
         }
         Ok(total)
