@@ -13,7 +13,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// The enum is `#[non_exhaustive]`: match the variants you handle and keep a
 /// catch-all arm.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The dialect cannot express this construct and no faithful emulation exists.
@@ -180,7 +180,7 @@ pub enum DbErrorKind {
 }
 
 /// A database error: its kind, the server's code and message, and the SQL that failed.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct DatabaseError {
     /// The classified kind.
     pub kind: DbErrorKind,

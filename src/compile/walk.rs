@@ -515,7 +515,7 @@ impl Compiler<'_> {
 
     pub(crate) fn insert(&mut self, q: &Insert) -> Result<()> {
         if let Some(e) = &q.error {
-            return Err(clone_err(e));
+            return Err(Error::clone(e));
         }
         let def = q.table.def();
         let defaults: Vec<usize> = (0..def.columns().len())
@@ -588,7 +588,7 @@ impl Compiler<'_> {
 
     pub(crate) fn update(&mut self, q: &Update) -> Result<()> {
         if let Some(e) = &q.error {
-            return Err(clone_err(e));
+            return Err(Error::clone(e));
         }
         let def = q.table.def();
         if q.sets.is_empty() {
@@ -781,26 +781,6 @@ impl Compiler<'_> {
         }
         self.table_name(&q.table);
         Ok(())
-    }
-}
-
-/// Errors are not `Clone` (they may hold driver errors); a builder's deferred error is
-/// re-created from its message with the same variant where it matters.
-fn clone_err(e: &Error) -> Error {
-    match e {
-        Error::UnknownColumn { table, column } => Error::UnknownColumn {
-            table: table.clone(),
-            column: column.clone(),
-        },
-        Error::InvalidStatement { statement, reason } => Error::InvalidStatement {
-            statement,
-            reason: reason.clone(),
-        },
-        Error::Encode { field, reason } => Error::Encode {
-            field: field.clone(),
-            reason: reason.clone(),
-        },
-        other => Error::invalid("DML", other.to_string()),
     }
 }
 
