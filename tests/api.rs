@@ -197,7 +197,7 @@ fn compile_once_and_bind_by_name() {
         .limit(2);
     let c = q.compile(&Sqlite::default()).expect("compile");
     assert_eq!(
-        c.param_names.iter().filter(|n| n.is_some()).count(),
+        c.named.len(),
         2,
         "a name used twice is bound twice under `?`"
     );
@@ -250,4 +250,34 @@ fn metadata_orders_tables_parents_first() {
     assert!(pos("users") < pos("posts"));
     assert!(pos("posts") < pos("comments"));
     assert!(pos("tags") < pos("post_tags") && pos("posts") < pos("post_tags"));
+}
+
+#[test]
+fn reserved_words_are_found_and_ordinary_names_are_not() {
+    use sqlkit::dialect::default_is_reserved;
+    for w in [
+        "select",
+        "user",
+        "order",
+        "group",
+        "key",
+        "blob",
+        "rank",
+        "current_timestamp",
+        "year_month",
+    ] {
+        assert!(default_is_reserved(w), "{w}");
+    }
+    for w in [
+        "users",
+        "id",
+        "email",
+        "is_active",
+        "post_id",
+        "",
+        "selects",
+        "x",
+    ] {
+        assert!(!default_is_reserved(w), "{w}");
+    }
 }

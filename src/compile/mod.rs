@@ -21,9 +21,9 @@ pub struct Compiled {
     pub sql: String,
     /// The parameter values, in placeholder order.
     pub params: Vec<Value>,
-    /// For each parameter slot, the name of the [`bindparam`](crate::expr::bindparam)
-    /// it came from, if any.
-    pub param_names: Vec<Option<Name>>,
+    /// The slots filled from named [`bindparam`](crate::expr::bindparam)s: `(slot,
+    /// name)` in slot order; empty when the statement has none.
+    pub named: Vec<(usize, Name)>,
     /// Whether executing it yields rows.
     pub returns_rows: bool,
 }
@@ -32,27 +32,25 @@ impl Compiled {
     /// Resolves the named parameters `names` to their slots (see [`Binder`]). Every named
     /// slot of the statement must be among `names`, and every name must occur in it.
     pub fn binder(&self, names: &[&str]) -> Result<Binder> {
-        let mut slots = Vec::new();
+        let mut slots = Vec::with_capacity(self.named.len());
         for (k, name) in names.iter().enumerate() {
             let before = slots.len();
-            for (i, n) in self.param_names.iter().enumerate() {
-                if n.as_deref() == Some(*name) {
-                    slots.push((i, k));
-                }
-            }
+            slots.extend(
+                self.named
+                    .iter()
+                    .filter(|(_, n)| n.as_str() == *name)
+                    .map(|(slot, _)| (*slot, k)),
+            );
             if slots.len() == before {
                 return Err(Error::Parameter((*name).into()));
             }
         }
-        if let Some(missing) = self
-            .param_names
+        if let Some((_, missing)) = self
+            .named
             .iter()
-            .enumerate()
-            .find(|(i, n)| n.is_some() && !slots.iter().any(|(s, _)| s == i))
+            .find(|(slot, _)| !slots.iter().any(|(s, _)| s == slot))
         {
-            return Err(Error::Parameter(
-                missing.1.as_deref().unwrap_or_default().into(),
-            ));
+            return Err(Error::Parameter(missing.as_str().into()));
         }
         Ok(Binder {
             base: self.params.clone(),
@@ -69,13 +67,13 @@ impl Compiled {
         I: IntoIterator<Item = (&'a str, Value)>,
     {
         let mut params = self.params.clone();
-        let mut filled = vec![false; params.len()];
+        let mut filled = vec![false; self.named.len()];
         for (name, value) in values {
             let mut found = false;
-            for (i, n) in self.param_names.iter().enumerate() {
-                if n.as_deref() == Some(name) {
-                    params[i] = value.clone();
-                    filled[i] = true;
+            for (k, (slot, n)) in self.named.iter().enumerate() {
+                if n.as_str() == name {
+                    params[*slot] = value.clone();
+                    filled[k] = true;
                     found = true;
                 }
             }
@@ -83,12 +81,10 @@ impl Compiled {
                 return Err(Error::Parameter(name.into()));
             }
         }
-        if let Some(i) = (0..params.len()).find(|&i| self.param_names[i].is_some() && !filled[i]) {
-            return Err(Error::Parameter(
-                self.param_names[i].as_deref().unwrap_or_default().into(),
-            ));
+        match filled.iter().position(|f| !f) {
+            Some(k) => Err(Error::Parameter(self.named[k].1.as_str().into())),
+            None => Ok(params),
         }
-        Ok(params)
     }
 }
 
@@ -141,16 +137,30 @@ impl Binder {
     }
 }
 
+/// Bytes an unquoted identifier may hold: `a-z`, `0-9` (not first), `_`.
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_';
+        b += 1;
+    }
+    t
+};
+
 /// The state of one compilation. Dialects receive it in their hooks and write through
 /// its `push*` methods.
 pub struct Compiler<'d> {
     dialect: &'d dyn Dialect,
     sql: String,
     params: Vec<Value>,
-    param_names: Vec<Option<Name>>,
+    named: Vec<(usize, Name)>,
     inline: bool,
     qualify: bool,
-    pub(crate) scopes: Vec<Vec<crate::expr::Source>>,
+    // The FROM entries and join targets of the selects being written, outermost first:
+    // what a nested select correlates with. One buffer for the whole compilation.
+    pub(crate) scope: Vec<crate::expr::Source>,
 }
 
 impl<'d> Compiler<'d> {
@@ -160,10 +170,10 @@ impl<'d> Compiler<'d> {
             dialect,
             sql: String::with_capacity(256),
             params: Vec::new(),
-            param_names: Vec::new(),
+            named: Vec::new(),
             inline,
             qualify: true,
-            scopes: Vec::new(),
+            scope: Vec::new(),
         }
     }
 
@@ -177,7 +187,7 @@ impl<'d> Compiler<'d> {
         Compiled {
             sql: self.sql,
             params: self.params,
-            param_names: self.param_names,
+            named: self.named,
             returns_rows,
         }
     }
@@ -191,13 +201,9 @@ impl<'d> Compiler<'d> {
     /// characters outside `[a-z0-9_]`; embedded quote characters are doubled.
     pub fn push_ident(&mut self, ident: &str) {
         let q = self.dialect.quote_char();
-        let plain = ident
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
-            && ident
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        let bytes = ident.as_bytes();
+        let plain = bytes.first().is_some_and(|b| !b.is_ascii_digit())
+            && bytes.iter().all(|&b| PLAIN[usize::from(b)])
             && !self.dialect.is_reserved(ident);
         if plain {
             self.sql.push_str(ident);
@@ -220,7 +226,6 @@ impl<'d> Compiler<'d> {
             return self.dialect.write_literal(&mut self.sql, &value);
         }
         self.params.push(value);
-        self.param_names.push(None);
         self.dialect
             .write_placeholder(&mut self.sql, self.params.len());
         Ok(())
@@ -233,7 +238,7 @@ impl<'d> Compiler<'d> {
             return Ok(());
         }
         self.params.push(Value::Null);
-        self.param_names.push(Some(name.clone()));
+        self.named.push((self.params.len() - 1, name.clone()));
         self.dialect
             .write_placeholder(&mut self.sql, self.params.len());
         Ok(())

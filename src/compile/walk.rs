@@ -134,16 +134,16 @@ impl Compiler<'_> {
                 self.child(inner, 4, true)?;
                 self.push(if *negated { " IS NOT NULL" } else { " IS NULL" });
             }
-            Node::Binary(BinOp::Concat, l, r)
-                if !self.dialect.supports(Feature::ConcatOperator) =>
-            {
+            Node::Binary(BinOp::Concat, lr) if !self.dialect.supports(Feature::ConcatOperator) => {
+                let [l, r] = &**lr;
                 self.push("CONCAT(");
                 self.concat_args(l)?;
                 self.push(", ");
                 self.concat_args(r)?;
                 self.push(")");
             }
-            Node::Binary(op, l, r) => {
+            Node::Binary(op, lr) => {
+                let [l, r] = &**lr;
                 let p = prec(n);
                 let left_strict = p == 4;
                 self.child(l, p, left_strict)?;
@@ -278,7 +278,8 @@ impl Compiler<'_> {
     /// Arguments of MySQL's `CONCAT`, flattening nested concatenations.
     fn concat_args(&mut self, n: &Node) -> Result<()> {
         match n {
-            Node::Binary(BinOp::Concat, l, r) => {
+            Node::Binary(BinOp::Concat, lr) => {
+                let [l, r] = &**lr;
                 self.concat_args(l)?;
                 self.push(", ");
                 self.concat_args(r)
@@ -321,66 +322,68 @@ impl Compiler<'_> {
         }
     }
 
-    /// The FROM list: explicit entries, then tables inferred from the columns used, less
-    /// join targets and (in a nested select) tables of the enclosing query.
-    fn froms(&self, q: &Select, correlate: bool) -> Vec<Source> {
-        let mut found: Vec<Source> = q.from.clone();
-        let mut add = |s: &Source| {
-            if !found.iter().any(|f| f.same_as(s)) {
-                found.push(s.clone());
+    /// Pushes the query's FROM list onto the scope stack: explicit entries, then tables
+    /// inferred from the columns used, less join targets and (in a nested select)
+    /// tables an enclosing query already has. Returns where the list starts and ends;
+    /// the join targets follow it on the stack.
+    fn enter_scope(&mut self, q: &Select, correlate: bool) -> (usize, usize) {
+        let base = self.scope.len();
+        let scope = &mut self.scope;
+        let add = |scope: &mut Vec<Source>, s: &Source| {
+            let joined = q.joins.iter().any(|j| j.target.same_as(s));
+            if !joined && !scope[base..].iter().any(|f| f.same_as(s)) {
+                scope.push(s.clone());
             }
         };
-        let mut visit = |n: &Node| collect_sources(n, &mut add);
-        for it in &q.items {
-            visit(&it.node);
+        q.from.iter().for_each(|s| add(scope, s));
+        let explicit_end = scope.len();
+        {
+            let mut visit = |n: &Node| collect_sources(n, &mut |s: &Source| add(scope, s));
+            q.items.iter().for_each(|it| visit(&it.node));
+            q.where_.iter().for_each(&mut visit);
+            q.group_by.iter().for_each(&mut visit);
+            q.having.iter().for_each(&mut visit);
+            q.order_by.iter().for_each(|o| visit(&o.node));
         }
-        if let Some(w) = &q.where_ {
-            visit(w);
-        }
-        for g in &q.group_by {
-            visit(g);
-        }
-        if let Some(h) = &q.having {
-            visit(h);
-        }
-        for o in &q.order_by {
-            visit(&o.node);
-        }
-        found.retain(|s| !q.joins.iter().any(|j| j.target.same_as(s)));
-        if correlate {
-            if let Some(outer) = self.scopes.last() {
-                let explicit = |s: &Source| q.from.iter().any(|f| f.same_as(s));
-                let kept: Vec<Source> = found
-                    .iter()
-                    .filter(|s| explicit(s) || !outer.iter().any(|o| o.same_as(s)))
-                    .cloned()
-                    .collect();
-                if !kept.is_empty() || !q.joins.is_empty() {
-                    return kept;
+        if correlate && base > 0 {
+            let (outer, mine) = scope.split_at(base);
+            let correlated = |s: &Source| outer.iter().any(|o| o.same_as(s));
+            let keeps_some = explicit_end > base
+                || !q.joins.is_empty()
+                || mine[explicit_end - base..].iter().any(|s| !correlated(s));
+            if keeps_some {
+                let mut k = explicit_end;
+                for i in explicit_end..scope.len() {
+                    if !scope[..base].iter().any(|o| o.same_as(&scope[i])) {
+                        scope.swap(k, i);
+                        k += 1;
+                    }
                 }
+                scope.truncate(k);
             }
         }
-        found
+        let froms_end = scope.len();
+        scope.extend(q.joins.iter().map(|j| j.target.clone()));
+        (base, froms_end)
     }
 
     pub(crate) fn select(&mut self, q: &Select, in_subquery: bool, correlate: bool) -> Result<()> {
         if q.items.is_empty() {
             return Err(Error::invalid("SELECT", "the select list is empty"));
         }
-        let froms = self.froms(q, correlate);
-        let mut scope = froms.clone();
-        scope.extend(q.joins.iter().map(|j| j.target.clone()));
-        if let Some(outer) = self.scopes.last() {
-            // Deeper subqueries may correlate to any enclosing level.
-            scope.extend(outer.iter().cloned());
-        }
-        self.scopes.push(scope);
-        let r = self.select_body(q, &froms, in_subquery);
-        self.scopes.pop();
+        let (base, froms_end) = self.enter_scope(q, correlate);
+        let r = self.select_body(q, base, froms_end, in_subquery);
+        self.scope.truncate(base);
         r
     }
 
-    fn select_body(&mut self, q: &Select, froms: &[Source], in_subquery: bool) -> Result<()> {
+    fn select_body(
+        &mut self,
+        q: &Select,
+        base: usize,
+        froms_end: usize,
+        in_subquery: bool,
+    ) -> Result<()> {
         self.push(if q.distinct {
             "SELECT DISTINCT "
         } else {
@@ -392,20 +395,17 @@ impl Compiler<'_> {
             }
             self.select_item(q, i, in_subquery)?;
         }
-        if !froms.is_empty() {
+        if froms_end > base {
             self.push(" FROM ");
-            for (i, f) in froms.iter().enumerate() {
-                if i > 0 {
+            for i in base..froms_end {
+                if i > base {
                     self.push(", ");
                 }
-                self.source(f)?;
-                if i == 0 {
+                let from = self.scope[i].clone();
+                self.source(&from)?;
+                if i == base {
                     for (k, j) in q.joins.iter().enumerate() {
-                        let left: Vec<&Source> = froms
-                            .iter()
-                            .chain(q.joins[..k].iter().map(|j| &j.target))
-                            .collect();
-                        self.join(j, &left)?;
+                        self.join(j, base, froms_end + k)?;
                     }
                 }
             }
@@ -469,7 +469,8 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    fn join(&mut self, j: &Join, left: &[&Source]) -> Result<()> {
+    /// Writes a join; the tables on its left are `scope[left_start..left_end]`.
+    fn join(&mut self, j: &Join, left_start: usize, left_end: usize) -> Result<()> {
         self.push(match j.kind {
             JoinKind::Inner => " JOIN ",
             JoinKind::Left => " LEFT OUTER JOIN ",
@@ -483,7 +484,7 @@ impl Compiler<'_> {
         match &j.on {
             Some(on) => self.node(on),
             None => {
-                let on = infer_on(&j.target, left)?;
+                let on = infer_on(&j.target, &self.scope[left_start..left_end])?;
                 self.node(&on)
             }
         }
@@ -518,11 +519,13 @@ impl Compiler<'_> {
             return Err(Error::clone(e));
         }
         let def = q.table.def();
-        let defaults: Vec<usize> = (0..def.columns().len())
-            .filter(|&i| {
-                def.columns()[i].client_default().is_some() && !q.columns.contains(&(i as u32))
-            })
-            .collect();
+        // Columns with a client-side default that the statement does not set.
+        let defaults = || {
+            def.columns()
+                .iter()
+                .enumerate()
+                .filter(|(i, c)| c.client_default().is_some() && !q.columns.contains(&(*i as u32)))
+        };
         if q.rows.is_empty() && !q.default_values {
             return Err(Error::invalid(
                 "INSERT",
@@ -534,8 +537,7 @@ impl Compiler<'_> {
         }
         self.push("INSERT INTO ");
         self.table_name(&q.table);
-        let ncols = q.columns.len() + defaults.len();
-        if ncols == 0 {
+        if q.columns.is_empty() && defaults().next().is_none() {
             if self.dialect.supports(Feature::DefaultValues) {
                 self.push(" DEFAULT VALUES");
             } else {
@@ -543,16 +545,12 @@ impl Compiler<'_> {
             }
         } else {
             self.push(" (");
-            let cols = q
-                .columns
-                .iter()
-                .map(|&c| c as usize)
-                .chain(defaults.iter().copied());
-            for (i, c) in cols.enumerate() {
+            let set = q.columns.iter().map(|&c| def.columns()[c as usize].name());
+            for (i, name) in set.chain(defaults().map(|(_, c)| c.name())).enumerate() {
                 if i > 0 {
                     self.push(", ");
                 }
-                self.push_ident(def.columns()[c].name());
+                self.push_ident(name);
             }
             self.push(") VALUES ");
             let one_default_row = [Vec::new()];
@@ -572,11 +570,11 @@ impl Compiler<'_> {
                     }
                     self.node(n)?;
                 }
-                for (i, &c) in defaults.iter().enumerate() {
+                for (i, (_, c)) in defaults().enumerate() {
                     if i > 0 || !row.is_empty() {
                         self.push(", ");
                     }
-                    if let Some(d) = def.columns()[c].client_default() {
+                    if let Some(d) = c.client_default() {
                         self.node(&d.node())?;
                     }
                 }
@@ -629,12 +627,13 @@ impl Compiler<'_> {
                 }
             }
         }
-        self.scopes.push(vec![Source::Table(q.table.clone())]);
+        let base = self.scope.len();
+        self.scope.push(Source::Table(q.table.clone()));
         let r = q.where_.as_ref().map_or(Ok(()), |w| {
             self.push(" WHERE ");
             self.node(w)
         });
-        self.scopes.pop();
+        self.scope.truncate(base);
         r?;
         self.returning(&q.returning, Feature::ReturningUpdate)
     }
@@ -642,12 +641,13 @@ impl Compiler<'_> {
     pub(crate) fn delete(&mut self, q: &Delete) -> Result<()> {
         self.push("DELETE FROM ");
         self.table_ref(&q.table);
-        self.scopes.push(vec![Source::Table(q.table.clone())]);
+        let base = self.scope.len();
+        self.scope.push(Source::Table(q.table.clone()));
         let r = q.where_.as_ref().map_or(Ok(()), |w| {
             self.push(" WHERE ");
             self.node(w)
         });
-        self.scopes.pop();
+        self.scope.truncate(base);
         r?;
         self.returning(&q.returning, Feature::ReturningDelete)
     }
@@ -799,10 +799,7 @@ fn collect_sources(n: &Node, add: &mut impl FnMut(&Source)) {
             collect_sources(x, add)
         }
         Node::InSelect(x, _, _) => collect_sources(x, add),
-        Node::Binary(_, l, r) => {
-            collect_sources(l, add);
-            collect_sources(r, add);
-        }
+        Node::Binary(_, lr) => lr.iter().for_each(|n| collect_sources(n, add)),
         Node::Like { expr, pattern, .. } => {
             collect_sources(expr, add);
             collect_sources(pattern, add);
@@ -820,7 +817,7 @@ fn collect_sources(n: &Node, add: &mut impl FnMut(&Source)) {
 }
 
 /// The ON clause from the one foreign key between `target` and the tables on the left.
-fn infer_on(target: &Source, left: &[&Source]) -> Result<Node> {
+fn infer_on(target: &Source, left: &[Source]) -> Result<Node> {
     let left_names = || {
         left.iter()
             .map(|s| s.qualifier().to_string())
@@ -852,8 +849,7 @@ fn infer_on(target: &Source, left: &[&Source]) -> Result<Node> {
                     };
                     conds.push(Node::Binary(
                         BinOp::Eq,
-                        Box::new(child.column_node(ci)),
-                        Box::new(parent.column_node(pi)),
+                        Box::new([child.column_node(ci), parent.column_node(pi)]),
                     ));
                 }
                 found.push(if conds.len() == 1 {

@@ -221,177 +221,138 @@ pub fn dialect_for(name_or_url: &str) -> Result<Box<dyn Dialect>> {
 }
 
 /// Words quoted as identifiers by every built-in dialect: the reserved words of
-/// PostgreSQL, MySQL and SQLite that a table or column name is likely to collide with.
-const RESERVED: &[&str] = &[
-    "add",
-    "all",
-    "alter",
-    "analyze",
-    "and",
-    "any",
-    "array",
-    "as",
-    "asc",
-    "between",
-    "bigint",
-    "binary",
-    "blob",
-    "both",
-    "by",
-    "case",
-    "cast",
-    "change",
-    "char",
-    "character",
-    "check",
-    "collate",
-    "column",
-    "condition",
-    "constraint",
-    "create",
-    "cross",
-    "cume_dist",
-    "current_date",
-    "current_time",
-    "current_timestamp",
-    "current_user",
-    "database",
-    "dec",
-    "decimal",
-    "default",
-    "delete",
-    "dense_rank",
-    "desc",
-    "describe",
-    "distinct",
-    "div",
-    "do",
-    "double",
-    "drop",
-    "else",
-    "empty",
-    "end",
-    "except",
-    "exists",
-    "explain",
-    "false",
-    "fetch",
-    "first_value",
-    "float",
-    "for",
-    "force",
-    "foreign",
-    "from",
-    "full",
-    "fulltext",
-    "function",
-    "grant",
-    "group",
-    "groups",
-    "having",
-    "if",
-    "ignore",
-    "ilike",
-    "in",
-    "index",
-    "inner",
-    "insert",
-    "int",
-    "integer",
-    "intersect",
-    "interval",
-    "into",
-    "is",
-    "isnull",
-    "join",
-    "key",
-    "keys",
-    "lag",
-    "last_value",
-    "lateral",
-    "lead",
-    "leading",
-    "left",
-    "like",
-    "limit",
-    "lock",
-    "long",
-    "match",
-    "mediumint",
-    "mod",
-    "natural",
-    "not",
-    "notnull",
-    "nth_value",
-    "ntile",
-    "null",
-    "numeric",
-    "of",
-    "offset",
-    "on",
-    "only",
-    "or",
-    "order",
-    "outer",
-    "over",
-    "partition",
-    "percent_rank",
-    "precision",
-    "primary",
-    "range",
-    "rank",
-    "read",
-    "real",
-    "recursive",
-    "references",
-    "regexp",
-    "rename",
-    "replace",
-    "returning",
-    "revoke",
-    "right",
-    "rlike",
-    "row",
-    "row_number",
-    "rows",
-    "schema",
-    "select",
-    "set",
-    "show",
-    "similar",
-    "smallint",
-    "some",
-    "sql",
-    "system",
-    "table",
-    "then",
-    "tinyint",
-    "to",
-    "trailing",
-    "trigger",
-    "true",
-    "union",
-    "unique",
-    "update",
-    "usage",
-    "user",
-    "using",
-    "values",
-    "varbinary",
-    "varchar",
-    "varying",
-    "when",
-    "where",
-    "window",
-    "with",
-    "write",
-    "xor",
-    "year_month",
-];
+/// PostgreSQL, MySQL and SQLite that a table or column name is likely to collide with,
+/// grouped by length so a lookup compares only words of the same length.
+const fn reserved_of_len(len: usize) -> &'static [&'static str] {
+    match len {
+        2 => &["as", "by", "do", "if", "in", "is", "of", "on", "or", "to"],
+        3 => &[
+            "add", "all", "and", "any", "asc", "dec", "div", "end", "for", "int", "key", "lag",
+            "mod", "not", "row", "set", "sql", "xor",
+        ],
+        4 => &[
+            "blob", "both", "case", "cast", "char", "desc", "drop", "else", "from", "full", "into",
+            "join", "keys", "lead", "left", "like", "lock", "long", "null", "only", "over", "rank",
+            "read", "real", "rows", "show", "some", "then", "true", "user", "when", "with",
+        ],
+        5 => &[
+            "alter", "array", "check", "cross", "empty", "false", "fetch", "float", "force",
+            "grant", "group", "ilike", "index", "inner", "limit", "match", "ntile", "order",
+            "outer", "range", "right", "rlike", "table", "union", "usage", "using", "where",
+            "write",
+        ],
+        6 => &[
+            "bigint", "binary", "change", "column", "create", "delete", "double", "except",
+            "exists", "groups", "having", "ignore", "insert", "isnull", "offset", "regexp",
+            "rename", "revoke", "schema", "select", "system", "unique", "update", "values",
+            "window",
+        ],
+        7 => &[
+            "analyze", "between", "collate", "decimal", "default", "explain", "foreign", "integer",
+            "lateral", "leading", "natural", "notnull", "numeric", "primary", "replace", "similar",
+            "tinyint", "trigger", "varchar", "varying",
+        ],
+        8 => &[
+            "database", "describe", "distinct", "fulltext", "function", "interval", "smallint",
+            "trailing",
+        ],
+        9 => &[
+            "character",
+            "condition",
+            "cume_dist",
+            "intersect",
+            "mediumint",
+            "nth_value",
+            "partition",
+            "precision",
+            "recursive",
+            "returning",
+            "varbinary",
+        ],
+        10 => &[
+            "constraint",
+            "dense_rank",
+            "last_value",
+            "references",
+            "row_number",
+            "year_month",
+        ],
+        11 => &["first_value"],
+        12 => &[
+            "current_date",
+            "current_time",
+            "current_user",
+            "percent_rank",
+        ],
+        17 => &["current_timestamp"],
+        _ => &[],
+    }
+}
 
-/// The default reserved-word test (sorted list, binary search).
+/// FNV-1a, usable in `const` context: the hash of the reserved-word table.
+const fn fnv(bytes: &[u8]) -> u32 {
+    let mut h = 0x811c_9dc5_u32;
+    let mut i = 0;
+    while i < bytes.len() {
+        h = (h ^ bytes[i] as u32).wrapping_mul(0x0100_0193);
+        i += 1;
+    }
+    h
+}
+
+const TABLE_SIZE: usize = 512;
+
+/// The reserved words in an open-addressing hash table built at compile time, so a
+/// lookup is one hash and, nearly always, one or no string comparison.
+const fn build_table() -> [&'static str; TABLE_SIZE] {
+    let mut table = [""; TABLE_SIZE];
+    let mut len = 1;
+    while len <= 20 {
+        let words = reserved_of_len(len);
+        let mut i = 0;
+        while i < words.len() {
+            let mut slot = fnv(words[i].as_bytes()) as usize % TABLE_SIZE;
+            while !table[slot].is_empty() {
+                slot = (slot + 1) % TABLE_SIZE;
+            }
+            table[slot] = words[i];
+            i += 1;
+        }
+        len += 1;
+    }
+    table
+}
+
+static RESERVED_TABLE: [&str; TABLE_SIZE] = build_table();
+
+/// The default reserved-word test.
 pub fn default_is_reserved(word: &str) -> bool {
-    RESERVED.binary_search(&word).is_ok()
+    let mut slot = fnv(word.as_bytes()) as usize % TABLE_SIZE;
+    loop {
+        match RESERVED_TABLE[slot] {
+            "" => return false,
+            w if w == word => return true,
+            _ => slot = (slot + 1) % TABLE_SIZE,
+        }
+    }
+}
+
+/// Appends the decimal digits of `n` (placeholders are written on every bind, so this
+/// avoids the formatting machinery).
+pub fn push_uint(out: &mut String, mut n: usize) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        out.push(char::from(b));
+    }
 }
 
 /// Standard type names (PostgreSQL's, which most dialects share).

@@ -5,7 +5,6 @@ use crate::compile::Compiler;
 use crate::error::Result;
 use crate::schema::SqlType;
 use crate::value::Value;
-use std::fmt::Write;
 
 /// The PostgreSQL dialect. Without a connection the version is 15.0 (the documented
 /// default); a connection reports the server's.
@@ -42,7 +41,8 @@ impl Dialect for Postgres {
         }
     }
     fn write_placeholder(&self, out: &mut String, index: usize) {
-        let _ = write!(out, "${index}");
+        out.push('$');
+        super::push_uint(out, index);
     }
     fn write_column_spec(
         &self,

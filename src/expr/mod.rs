@@ -115,8 +115,8 @@ pub enum Node {
     Neg(Box<Node>),
     /// `expr IS [NOT] NULL`
     IsNull(Box<Node>, bool),
-    /// `left op right`
-    Binary(BinOp, Box<Node>, Box<Node>),
+    /// `left op right` (both operands in one allocation)
+    Binary(BinOp, Box<[Node; 2]>),
     /// `expr [NOT] LIKE pattern [ESCAPE c]`, case-insensitive for ILIKE.
     Like {
         /// The matched expression.

@@ -23,7 +23,7 @@ fn escape_like(s: &str) -> String {
 }
 
 fn binary<T>(op: BinOp, l: Node, r: Node) -> Expr<T> {
-    Expr::from_node(Node::Binary(op, Box::new(l), Box::new(r)))
+    Expr::from_node(Node::Binary(op, Box::new([l, r])))
 }
 
 fn like(expr: Node, pattern: Node, escape: Option<char>, negated: bool, ci: bool) -> Expr<bool> {

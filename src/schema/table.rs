@@ -486,6 +486,11 @@ impl Table {
     }
     /// `true` when both handles name the same table under the same alias.
     pub fn same_as(&self, other: &Table) -> bool {
+        if let (DefRef::Static(a), DefRef::Static(b)) = (&self.def, &other.def) {
+            if std::ptr::eq(*a, *b) {
+                return self.alias == other.alias;
+            }
+        }
         self.name() == other.name()
             && self.def().schema == other.def().schema
             && self.alias == other.alias

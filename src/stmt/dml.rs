@@ -103,7 +103,7 @@ impl Insert {
             keep_first(&mut self.error, r);
             return self;
         }
-        self.rows.push(values.into_iter().map(Node::Bind).collect());
+        self.rows.push(values);
         self
     }
     /// Many rows at once (see [`row`](Self::row)).

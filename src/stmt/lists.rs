@@ -219,17 +219,17 @@ impl<C: AsColumn, const N: usize> ColumnList for [C; N] {
 
 /// A row of values for a multi-row INSERT: a tuple of values, an array or a `Vec`.
 pub trait IntoRow {
-    /// The values, in column order.
-    fn into_row(self) -> Vec<Value>;
+    /// The values as bound nodes, in column order.
+    fn into_row(self) -> Vec<Node>;
 }
 impl<V: Into<Value>> IntoRow for Vec<V> {
-    fn into_row(self) -> Vec<Value> {
-        self.into_iter().map(Into::into).collect()
+    fn into_row(self) -> Vec<Node> {
+        self.into_iter().map(|v| Node::Bind(v.into())).collect()
     }
 }
 impl<V: Into<Value>, const N: usize> IntoRow for [V; N] {
-    fn into_row(self) -> Vec<Value> {
-        self.into_iter().map(Into::into).collect()
+    fn into_row(self) -> Vec<Node> {
+        self.into_iter().map(|v| Node::Bind(v.into())).collect()
     }
 }
 
@@ -256,8 +256,8 @@ macro_rules! tuples {
             }
         }
         impl<$($n: Into<Value>),*> IntoRow for ($($n,)*) {
-            fn into_row(self) -> Vec<Value> {
-                vec![$(self.$i.into()),*]
+            fn into_row(self) -> Vec<Node> {
+                vec![$(Node::Bind(self.$i.into())),*]
             }
         }
     };

@@ -196,25 +196,25 @@ impl Select {
         match &it.node {
             Node::Column(c) => {
                 let name = c.name();
-                let dup = (0..i).any(|j| self.plain_name(j).as_deref() == Some(name));
+                let dup = (0..i).any(|j| self.plain_name(j) == Some(name));
                 dup.then(|| Name::from(format!("{}_{}", c.source.qualifier(), name)))
             }
             _ if in_subquery => Some(Name::from(format!("anon_{}", i + 1))),
             _ => None,
         }
     }
-    fn plain_name(&self, i: usize) -> Option<Name> {
+    fn plain_name(&self, i: usize) -> Option<&str> {
         let it = &self.items[i];
         match (&it.label, &it.node) {
-            (Some(l), _) => Some(l.clone()),
-            (None, Node::Column(c)) => Some(Name::from(c.name().to_string())),
+            (Some(l), _) => Some(l.as_str()),
+            (None, Node::Column(c)) => Some(c.name()),
             _ => None,
         }
     }
     /// The name under which item `i` comes back in a result row.
     pub(crate) fn output_name(&self, i: usize, in_subquery: bool) -> Name {
         self.render_label(i, in_subquery)
-            .or_else(|| self.plain_name(i))
+            .or_else(|| self.plain_name(i).map(|n| Name::from(n.to_string())))
             .unwrap_or_else(|| Name::from(format!("anon_{}", i + 1)))
     }
     /// The names the result columns come back under, in order.
