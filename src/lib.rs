@@ -42,7 +42,7 @@ pub use compile::{Binder, Compiled};
 pub use error::{DbErrorKind, Error, JoinFailure, Result};
 pub use name::Name;
 pub use sqlkit_macros::Table;
-pub use value::{FromValue, ToValue, Value};
+pub use value::{FromValue, Text, ToValue, Value};
 
 #[doc(hidden)]
 pub use chrono as __chrono;

@@ -7,6 +7,7 @@
 use crate::error::{Error, Result};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rust_decimal::Decimal;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// A SQL value: a bound parameter or a fetched cell.
@@ -23,10 +24,10 @@ pub enum Value {
     Float(f64),
     /// Exact NUMERIC / DECIMAL.
     Decimal(Decimal),
-    /// VARCHAR / TEXT.
-    Text(String),
-    /// BYTEA / BLOB.
-    Bytes(Vec<u8>),
+    /// VARCHAR / TEXT (see [`Text`]: cloning it never copies long text).
+    Text(Text),
+    /// BYTEA / BLOB. Shared like [`Value::Text`].
+    Bytes(Arc<[u8]>),
     /// DATE.
     Date(NaiveDate),
     /// TIME (microsecond precision).
@@ -64,6 +65,64 @@ impl Value {
     /// `true` for [`Value::Null`].
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
+    }
+}
+
+/// An immutable string value: short text is stored inline, longer text is shared, so
+/// building, compiling and re-binding statements rarely allocates. Reads as a `&str`.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Text(smol_str::SmolStr);
+
+impl Text {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.0.as_str()
+    }
+}
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self.0.as_str()
+    }
+}
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Text(s.into())
+    }
+}
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Text(s.into())
+    }
+}
+impl From<Text> for String {
+    fn from(t: Text) -> Self {
+        t.0.into()
+    }
+}
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 
@@ -248,36 +307,44 @@ impl FromValue for Decimal {
 }
 impl ToValue for str {
     fn to_value(&self) -> Value {
-        Value::Text(self.to_owned())
+        Value::Text(self.into())
     }
 }
 impl ToValue for String {
     fn to_value(&self) -> Value {
-        Value::Text(self.clone())
+        Value::Text(self.as_str().into())
     }
 }
 impl FromValue for String {
     fn from_value(value: Value, column: &str) -> Result<Self> {
         match value {
-            Value::Text(s) => Ok(s),
+            Value::Text(s) => Ok(s.into()),
             v => mismatch(column, "String", &v),
+        }
+    }
+}
+impl FromValue for Text {
+    fn from_value(value: Value, column: &str) -> Result<Self> {
+        match value {
+            Value::Text(s) => Ok(s),
+            v => mismatch(column, "Text", &v),
         }
     }
 }
 impl ToValue for [u8] {
     fn to_value(&self) -> Value {
-        Value::Bytes(self.to_vec())
+        Value::Bytes(self.into())
     }
 }
 impl ToValue for Vec<u8> {
     fn to_value(&self) -> Value {
-        Value::Bytes(self.clone())
+        Value::Bytes(self.as_slice().into())
     }
 }
 impl FromValue for Vec<u8> {
     fn from_value(value: Value, column: &str) -> Result<Self> {
         match value {
-            Value::Bytes(b) => Ok(b),
+            Value::Bytes(b) => Ok(b.to_vec()),
             v => mismatch(column, "Vec<u8>", &v),
         }
     }
@@ -396,18 +463,36 @@ from_for_value!(
     f32,
     f64,
     Decimal,
-    String,
-    Vec<u8>,
     NaiveDate,
     NaiveTime,
     NaiveDateTime,
     DateTime<Utc>,
-    serde_json::Value,
     Uuid
 );
+// Owned values move in rather than being copied.
+impl From<String> for Value {
+    fn from(v: String) -> Value {
+        Value::Text(v.into())
+    }
+}
+impl From<Text> for Value {
+    fn from(v: Text) -> Value {
+        Value::Text(v)
+    }
+}
+impl From<Vec<u8>> for Value {
+    fn from(v: Vec<u8>) -> Value {
+        Value::Bytes(v.into())
+    }
+}
+impl From<serde_json::Value> for Value {
+    fn from(v: serde_json::Value) -> Value {
+        Value::Json(v)
+    }
+}
 impl From<&str> for Value {
     fn from(v: &str) -> Value {
-        Value::Text(v.to_owned())
+        Value::Text(v.into())
     }
 }
 impl<T: ToValue> From<Option<T>> for Value {

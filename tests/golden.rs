@@ -295,7 +295,7 @@ fn literals_are_escaped_per_dialect() {
         Value::Int(-5),
         Value::Float(1.5),
         Value::Decimal(rust_decimal::Decimal::new(12345, 2)),
-        Value::Bytes(vec![0, 1, 0xff]),
+        Value::Bytes(vec![0, 1, 0xff].into()),
         Value::Date(chrono::NaiveDate::from_ymd_opt(2024, 2, 29).expect("date")),
         Value::Timestamp(jan(2)),
         Value::Json(serde_json::json!({"a": "it's"})),

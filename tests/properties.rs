@@ -26,7 +26,7 @@ fn leaf() -> impl Strategy<Value = Expr<Any>> {
             |i| Expr::<Any>::from_node(sqlkit::expr::Node::Bind(Value::Int(i64::from(i))))
         ),
         "[a-z'%_\\\\/\"-]{0,6}"
-            .prop_map(|s| Expr::<Any>::from_node(sqlkit::expr::Node::Bind(Value::Text(s)))),
+            .prop_map(|s| Expr::<Any>::from_node(sqlkit::expr::Node::Bind(Value::Text(s.into())))),
         "[a-z'%_\\\\/\"-]{0,6}".prop_map(literal::<Any>),
         Just(()).prop_map(|_| literal::<Any>(Value::Null)),
         any::<bool>().prop_map(literal::<Any>),

@@ -192,6 +192,14 @@ impl<'d> Compiler<'d> {
         }
     }
 
+    /// Makes room for about `sql` more bytes of text and `params` more parameters.
+    pub fn reserve(&mut self, sql: usize, params: usize) {
+        self.sql.reserve(sql);
+        if !self.inline {
+            self.params.reserve(params);
+        }
+    }
+
     /// Appends trusted SQL text (keywords, punctuation).
     pub fn push(&mut self, s: &str) {
         self.sql.push_str(s);

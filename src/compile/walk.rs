@@ -181,7 +181,7 @@ impl Compiler<'_> {
                 }
                 if let Some(e) = escape {
                     self.push(" ESCAPE ");
-                    self.push_literal(&crate::value::Value::Text(e.to_string()))?;
+                    self.push_literal(&crate::value::Value::Text(e.to_string().into()))?;
                 }
             }
             Node::InList(expr, list, negated) => {
@@ -526,7 +526,7 @@ impl Compiler<'_> {
                 .enumerate()
                 .filter(|(i, c)| c.client_default().is_some() && !q.columns.contains(&(*i as u32)))
         };
-        if q.rows.is_empty() && !q.default_values {
+        if q.nrows == 0 && !q.default_values {
             return Err(Error::invalid(
                 "INSERT",
                 format!(
@@ -553,13 +553,12 @@ impl Compiler<'_> {
                 self.push_ident(name);
             }
             self.push(") VALUES ");
-            let one_default_row = [Vec::new()];
-            let rows: &[Vec<Node>] = if q.rows.is_empty() {
-                &one_default_row
-            } else {
-                &q.rows
-            };
-            for (r, row) in rows.iter().enumerate() {
+            let width = q.columns.len() + defaults().count();
+            self.reserve(q.nrows * width * 4, q.nrows * width);
+            let set = q.columns.len();
+            let nrows = q.nrows.max(1);
+            for r in 0..nrows {
+                let row = q.values.get(r * set..(r + 1) * set).unwrap_or(&[]);
                 if r > 0 {
                     self.push(", ");
                 }

@@ -339,9 +339,10 @@ pub fn default_is_reserved(word: &str) -> bool {
 
 /// Appends the decimal digits of `n` (placeholders are written on every bind, so this
 /// avoids the formatting machinery).
-pub fn push_uint(out: &mut String, mut n: usize) {
+pub fn push_uint(out: &mut String, n: usize) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
+    let mut n = n;
     loop {
         i -= 1;
         buf[i] = b'0' + (n % 10) as u8;
@@ -350,9 +351,7 @@ pub fn push_uint(out: &mut String, mut n: usize) {
             break;
         }
     }
-    for &b in &buf[i..] {
-        out.push(char::from(b));
-    }
+    out.extend(buf[i..].iter().map(|&b| char::from(b)));
 }
 
 /// Standard type names (PostgreSQL's, which most dialects share).

@@ -162,7 +162,7 @@ impl<'de> de::Deserializer<'de> for ValueDe<'_> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         match self.0 {
-            Value::Text(s) => visitor.visit_enum(s.as_str().into_deserializer()),
+            Value::Text(s) => visitor.visit_enum(s.as_ref().into_deserializer()),
             Value::Json(j) => j
                 .clone()
                 .deserialize_enum(name, variants, visitor)

@@ -169,7 +169,7 @@ fn hint(decl: Option<&str>) -> Hint {
 }
 
 fn decode(v: ValueRef<'_>, h: Hint) -> Value {
-    let text = |t: &[u8]| String::from_utf8_lossy(t).into_owned();
+    let text = |t: &[u8]| crate::value::Text::from(String::from_utf8_lossy(t).as_ref());
     match (v, h) {
         (ValueRef::Null, _) => Value::Null,
         (ValueRef::Integer(i), Hint::Bool) => Value::Bool(i != 0),
@@ -180,7 +180,7 @@ fn decode(v: ValueRef<'_>, h: Hint) -> Value {
         (ValueRef::Integer(i), Hint::Decimal) => Value::Decimal(i.into()),
         (ValueRef::Integer(i), _) => Value::Int(i),
         (ValueRef::Real(f), _) => Value::Float(f),
-        (ValueRef::Blob(b), _) => Value::Bytes(b.to_vec()),
+        (ValueRef::Blob(b), _) => Value::Bytes(b.into()),
         (ValueRef::Text(t), h) => {
             let s = std::str::from_utf8(t).unwrap_or("");
             let parsed = match h {
@@ -284,7 +284,7 @@ impl Cells for SqliteCells<'_, '_> {
             (ValueRef::Real(f), Hint::Plain) => Cell::Float(f),
             (ValueRef::Text(t), Hint::Plain) => match std::str::from_utf8(t) {
                 Ok(s) => Cell::Text(s),
-                Err(_) => Cell::Owned(Value::Text(String::from_utf8_lossy(t).into_owned())),
+                Err(_) => Cell::Owned(Value::Text(String::from_utf8_lossy(t).as_ref().into())),
             },
             (ValueRef::Blob(b), _) => Cell::Bytes(b),
             (v, h) => Cell::Owned(decode(v, h)),

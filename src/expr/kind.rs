@@ -203,11 +203,19 @@ value_operand!(
     i8 => Integer, i16 => Integer, i32 => Integer, i64 => Integer,
     u8 => Integer, u16 => Integer, u32 => Integer,
     f32 => Float, f64 => Float, Decimal => Numeric,
-    String => Text, &String => Text, &str => Text, bool => Bool,
-    Vec<u8> => Bytes, &[u8] => Bytes,
+    &String => Text, &str => Text, bool => Bool, &[u8] => Bytes,
     NaiveDate => Date, NaiveTime => Time, NaiveDateTime => DateTime, DateTime<Utc> => Timestamp,
-    serde_json::Value => Json, Uuid => Uuid
+    Uuid => Uuid
 );
+
+macro_rules! owned_operand {
+    ($($t:ty => $k:ident),*) => {$(
+        impl<K> IntoOperand<K> for $t where kinds::$k: Compatible<K> {
+            fn into_node(self) -> Node { Node::Bind(Value::from(self)) }
+        }
+    )*};
+}
+owned_operand!(String => Text, Vec<u8> => Bytes, serde_json::Value => Json);
 
 macro_rules! tuple_operand {
     ($($n:ident),*) => {

@@ -196,7 +196,7 @@ pub trait ExprOps: Sized {
         let p = format!("%{}%", escape_like(needle));
         like(
             self.to_node(),
-            Node::Bind(Value::Text(p)),
+            Node::Bind(Value::Text(p.into())),
             Some(LIKE_ESCAPE),
             false,
             false,
@@ -210,7 +210,7 @@ pub trait ExprOps: Sized {
         let p = format!("{}%", escape_like(prefix));
         like(
             self.to_node(),
-            Node::Bind(Value::Text(p)),
+            Node::Bind(Value::Text(p.into())),
             Some(LIKE_ESCAPE),
             false,
             false,
@@ -224,7 +224,7 @@ pub trait ExprOps: Sized {
         let p = format!("%{}", escape_like(suffix));
         like(
             self.to_node(),
-            Node::Bind(Value::Text(p)),
+            Node::Bind(Value::Text(p.into())),
             Some(LIKE_ESCAPE),
             false,
             false,

@@ -23,7 +23,10 @@ use crate::value::{text_format, Value};
 pub struct Insert {
     pub(crate) table: Table,
     pub(crate) columns: Vec<u32>,
-    pub(crate) rows: Vec<Vec<Node>>,
+    // The rows' values, row after row, `columns.len()` to a row (one allocation for
+    // the whole statement).
+    pub(crate) values: Vec<Node>,
+    pub(crate) nrows: usize,
     pub(crate) default_values: bool,
     pub(crate) returning: Vec<SelectItem>,
     pub(crate) error: Option<std::sync::Arc<Error>>,
@@ -34,7 +37,8 @@ pub fn insert(table: impl AsTable) -> Insert {
     Insert {
         table: table.as_table(),
         columns: Vec::new(),
-        rows: Vec::new(),
+        values: Vec::new(),
+        nrows: 0,
         default_values: false,
         returning: Vec::new(),
         error: None,
@@ -60,20 +64,18 @@ impl Insert {
     }
     fn set_value<C: AsColumn>(&mut self, column: &C, node: Node) -> Result<()> {
         let idx = column.column_in(&self.table)?;
-        if self.rows.len() > 1 {
+        if self.nrows > 1 {
             return Err(Error::invalid(
                 "INSERT",
                 "value() sets a column of a single-row insert; this one has several rows",
             ));
         }
-        if self.rows.is_empty() {
-            self.rows.push(Vec::new());
-        }
+        self.nrows = 1;
         match self.columns.iter().position(|&c| c == idx) {
-            Some(p) => self.rows[0][p] = node,
+            Some(p) => self.values[p] = node,
             None => {
                 self.columns.push(idx);
-                self.rows[0].push(node);
+                self.values.push(node);
             }
         }
         Ok(())
@@ -89,21 +91,23 @@ impl Insert {
     /// One row of values for the columns given to [`columns`](Self::columns); every
     /// row must have exactly as many values.
     pub fn row(mut self, row: impl IntoRow) -> Self {
-        let values = row.into_row();
-        if values.len() != self.columns.len() {
+        let start = self.values.len();
+        row.push_row(&mut self.values);
+        let n = self.values.len() - start;
+        if n != self.columns.len() {
+            self.values.truncate(start);
             let r = Err(Error::invalid(
                 "INSERT",
                 format!(
-                    "row {} has {} values but {} columns were named",
-                    self.rows.len() + 1,
-                    values.len(),
+                    "row {} has {n} values but {} columns were named",
+                    self.nrows + 1,
                     self.columns.len()
                 ),
             ));
             keep_first(&mut self.error, r);
             return self;
         }
-        self.rows.push(values);
+        self.nrows += 1;
         self
     }
     /// Many rows at once (see [`row`](Self::row)).
@@ -162,7 +166,7 @@ impl Insert {
             }
             maps.push(row);
         }
-        if !self.rows.is_empty() || maps.is_empty() {
+        if self.nrows > 0 || maps.is_empty() {
             if maps.is_empty() {
                 return Ok(());
             }
@@ -206,7 +210,8 @@ impl Insert {
                     }
                 }
             }
-            self.rows.push(row);
+            self.values.extend(row);
+            self.nrows += 1;
         }
         self.columns = columns;
         Ok(())
@@ -256,7 +261,7 @@ pub(crate) fn json_to_value(v: serde_json::Value, ty: SqlType, column: &str) -> 
                 SqlType::DateTime => text_format::parse_datetime(&s).map(Value::DateTime),
                 SqlType::Timestamp => text_format::parse_timestamp(&s).map(Value::Timestamp),
                 SqlType::Uuid => uuid::Uuid::parse_str(&s).ok().map(Value::Uuid),
-                _ => return Ok(Value::Text(s)),
+                _ => return Ok(Value::Text(s.into())),
             };
             parsed.ok_or_else(|| bad(&format!("the text `{s}`")))?
         }
@@ -264,7 +269,8 @@ pub(crate) fn json_to_value(v: serde_json::Value, ty: SqlType, column: &str) -> 
             a.into_iter()
                 .map(|x| x.as_u64().and_then(|b| u8::try_from(b).ok()))
                 .collect::<Option<Vec<u8>>>()
-                .ok_or_else(|| bad("an array that is not bytes"))?,
+                .ok_or_else(|| bad("an array that is not bytes"))?
+                .into(),
         ),
         (J::Array(_) | J::Object(_), _) => return Err(bad("a nested value")),
     })

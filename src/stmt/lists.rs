@@ -219,17 +219,17 @@ impl<C: AsColumn, const N: usize> ColumnList for [C; N] {
 
 /// A row of values for a multi-row INSERT: a tuple of values, an array or a `Vec`.
 pub trait IntoRow {
-    /// The values as bound nodes, in column order.
-    fn into_row(self) -> Vec<Node>;
+    /// Appends the values, as bound nodes in column order, to `out`.
+    fn push_row(self, out: &mut Vec<Node>);
 }
 impl<V: Into<Value>> IntoRow for Vec<V> {
-    fn into_row(self) -> Vec<Node> {
-        self.into_iter().map(|v| Node::Bind(v.into())).collect()
+    fn push_row(self, out: &mut Vec<Node>) {
+        out.extend(self.into_iter().map(|v| Node::Bind(v.into())))
     }
 }
 impl<V: Into<Value>, const N: usize> IntoRow for [V; N] {
-    fn into_row(self) -> Vec<Node> {
-        self.into_iter().map(|v| Node::Bind(v.into())).collect()
+    fn push_row(self, out: &mut Vec<Node>) {
+        out.extend(self.into_iter().map(|v| Node::Bind(v.into())))
     }
 }
 
@@ -256,8 +256,8 @@ macro_rules! tuples {
             }
         }
         impl<$($n: Into<Value>),*> IntoRow for ($($n,)*) {
-            fn into_row(self) -> Vec<Node> {
-                vec![$(Node::Bind(self.$i.into())),*]
+            fn push_row(self, out: &mut Vec<Node>) {
+                $(out.push(Node::Bind(self.$i.into()));)*
             }
         }
     };
