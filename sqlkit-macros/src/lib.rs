@@ -1,7 +1,7 @@
 //! `#[derive(Table)]` for sqlkit: declares a table next to a Rust struct and generates
 //! a `Copy` handle struct whose fields are the typed columns.
 //!
-//! See the `sqlkit` crate's documentation of `Table` for the attributes.
+//! See the documentation of the `Table` derive below for the attributes.
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
@@ -11,7 +11,44 @@ use syn::{
     Ident, LitStr, Token,
 };
 
-/// Derives a table definition from a struct. See `sqlkit::Table`.
+/// Declares a table next to a struct, as SQLAlchemy's declarative classes do.
+///
+/// For `struct User` it generates `UserTable`, a `Copy` handle whose fields are the typed
+/// columns (`Column<i64>`, `Column<Option<String>>`, …), and `User::table()` returning it.
+/// The definition is built once, on first use. Column types follow the field types
+/// (`i64` → `BIGINT`, `String` → `TEXT`, `Option<T>` → nullable, `DateTime<Utc>` →
+/// timestamp with time zone, …) unless an attribute says otherwise.
+///
+/// ```text
+/// #[derive(sqlkit::Table)]
+/// #[sqlkit(table = "posts")]               // default: the struct name in snake_case
+/// struct Post {
+///     #[sqlkit(primary_key)]               // a single integer key autoincrements
+///     id: Option<i64>,
+///     #[sqlkit(string = 255, unique, index)]
+///     slug: String,
+///     content: Option<String>,             // nullable
+///     #[sqlkit(default = false)]           // client-side default (any value)
+///     published: bool,
+///     #[sqlkit(foreign_key = "users.id", on_delete = "cascade")]
+///     author_id: i64,
+///     #[sqlkit(default = now, on_update = now)]
+///     updated_at: Option<chrono::DateTime<chrono::Utc>>,
+/// }
+/// ```
+///
+/// Table attributes: `table = ".."`, `schema = ".."`, `handle = Name` (the generated
+/// struct's name), `primary_key(a, b)` (composite), `unique(a, b)`, `index(a, b)`,
+/// `check(name = "..", sql = "..")`.
+///
+/// Column attributes: `primary_key`, `autoincrement = bool`, `unique`, `index`,
+/// `nullable`, `not_null`, `string = N`, `text`, `sql_type = SqlType::…`,
+/// `default = value | now`, `default_fn = path` (a `fn() -> Value`),
+/// `on_update = value | now`, `server_default = value | now`,
+/// `foreign_key = "table.column"` with `on_delete` / `fk_on_update` (`"cascade"`,
+/// `"set null"`, `"set default"`, `"restrict"`, `"no action"`), `rename = ".."`, `skip`.
+/// An unknown attribute, or a table attribute naming a field that does not exist, is a
+/// compile error.
 #[proc_macro_derive(Table, attributes(sqlkit))]
 pub fn derive_table(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
