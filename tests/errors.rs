@@ -84,6 +84,17 @@ fn insert_without_values_or_with_mismatched_rows() {
         err.to_string(),
         "invalid INSERT statement: row 2 has 1 values but 2 columns were named"
     );
+    let err = insert(t)
+        .value(t.name, "a")
+        .columns((t.id, t.name))
+        .row((1, "b"))
+        .compile(&Sqlite::default())
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("columns() must come before the rows"),
+        "{err}"
+    );
     let err = update(t)
         .where_(t.id.eq(1))
         .compile(&Sqlite::default())

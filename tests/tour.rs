@@ -489,6 +489,10 @@ fn returning_where_the_server_has_it() {
             let row = conn.query_one(&q)?;
             assert_eq!(row.get::<String, _>("name")?, "rust");
             assert!(row.get::<i64, _>("id")? > 0);
+            // execute() on a statement with RETURNING counts the rows it returned.
+            let r = conn.execute(&insert(t).value(t.name, "sql").returning(t.id))?;
+            assert_eq!(r.rows_affected, 1);
+            assert!(r.last_insert_id.is_some());
         } else {
             assert!(matches!(conn.query_one(&q), Err(Error::Unsupported { .. })));
         }

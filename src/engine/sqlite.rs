@@ -240,9 +240,19 @@ pub(crate) fn execute(
     let mut st = conn
         .prepare_cached(sql)
         .map_err(|e| db_error(e, Some(sql)))?;
-    let n = st
-        .execute(rusqlite::params_from_iter(params.iter().map(Param)))
-        .map_err(|e| db_error(e, Some(sql)))?;
+    let bind = rusqlite::params_from_iter(params.iter().map(Param));
+    let n = if st.column_count() > 0 {
+        // A statement that yields rows (a SELECT, or DML with RETURNING): step through
+        // them; each returned row is one row affected.
+        let mut rows = st.query(bind).map_err(|e| db_error(e, Some(sql)))?;
+        let mut n = 0;
+        while rows.next().map_err(|e| db_error(e, Some(sql)))?.is_some() {
+            n += 1;
+        }
+        n
+    } else {
+        st.execute(bind).map_err(|e| db_error(e, Some(sql)))?
+    };
     let is_insert = sql.starts_with("INSERT");
     Ok(ExecResult {
         rows_affected: n as u64,

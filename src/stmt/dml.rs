@@ -82,6 +82,14 @@ impl Insert {
     }
     /// The column list of a multi-row insert; follow with [`row`](Self::row).
     pub fn columns(mut self, columns: impl ColumnList) -> Self {
+        if self.nrows > 0 {
+            let r = Err(Error::invalid(
+                "INSERT",
+                "columns() must come before the rows it names",
+            ));
+            keep_first(&mut self.error, r);
+            return self;
+        }
         match columns.columns_in(&self.table) {
             Ok(c) => self.columns = c,
             Err(e) => keep_first(&mut self.error, Err(e)),
