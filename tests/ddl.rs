@@ -1,0 +1,127 @@
+//! DDL on a real database: every constraint is enforced, server defaults apply,
+//! autoincrement keys are assigned, create_all / drop_all are repeatable.
+
+mod common;
+
+use chrono::{DateTime, Utc};
+use common::engines;
+use rust_decimal::Decimal;
+use sqlkit::expr::func;
+use sqlkit::prelude::*;
+use sqlkit::schema::{ColumnDef, ForeignKey, SqlType};
+
+fn parent() -> Table {
+    Table::builder("ddl_parent")
+        .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+        .column(ColumnDef::new("code", SqlType::String(20)).not_null())
+        .unique(["code"])
+        .build()
+        .expect("table")
+}
+
+fn child() -> Table {
+    Table::builder("ddl_child")
+        .column(ColumnDef::new("id", SqlType::Integer).primary_key())
+        .column(ColumnDef::new("parent_id", SqlType::BigInt).not_null())
+        .column(
+            ColumnDef::new("flag", SqlType::Boolean)
+                .not_null()
+                .server_default(false),
+        )
+        .column(
+            ColumnDef::new(
+                "price",
+                SqlType::Numeric {
+                    precision: 10,
+                    scale: 2,
+                },
+            )
+            .server_default(Decimal::new(150, 2)),
+        )
+        .column(ColumnDef::new("label", SqlType::String(20)).server_default("it's"))
+        .column(ColumnDef::new("made_at", SqlType::Timestamp).server_default_expr(func::now()))
+        .foreign_key(
+            ForeignKey::new(["parent_id"], "ddl_parent", ["id"])
+                .on_delete(sqlkit::schema::FkAction::Cascade),
+        )
+        .check("price_positive", "price >= 0")
+        .index(None, ["label", "made_at"], false)
+        .build()
+        .expect("table")
+}
+
+fn metadata() -> MetaData {
+    MetaData::from_tables([child(), parent()]).expect("metadata")
+}
+
+#[test]
+fn constraints_defaults_and_keys_work_on_the_database() {
+    for (name, engine) in engines() {
+        let mut conn = engine.connect().expect("connect");
+        let md = metadata();
+        conn.drop_all(&md).expect("drop_all");
+        conn.create_all(&md).expect("create_all");
+        conn.create_all(&md).expect("create_all again is harmless");
+        let (p, c) = (parent(), child());
+        let pid = conn
+            .execute(&insert(&p).value("code", "a"))
+            .expect("insert")
+            .last_insert_id
+            .expect("id");
+        let before = Utc::now() - chrono::Duration::seconds(5);
+        let r = conn
+            .execute(&insert(&c).value("parent_id", pid))
+            .expect("insert child");
+        assert!(r.last_insert_id.is_some(), "on {name}");
+        let row = conn.query_one(&select(c.clone())).expect("row");
+        assert!(!row.get::<bool, _>("flag").expect("flag"), "on {name}");
+        assert_eq!(
+            row.get::<Decimal, _>("price").expect("price"),
+            Decimal::new(150, 2),
+            "on {name}"
+        );
+        assert_eq!(
+            row.get::<String, _>("label").expect("label"),
+            "it's",
+            "on {name}"
+        );
+        let made: DateTime<Utc> = row.get("made_at").expect("made_at");
+        assert!(
+            made > before && made < Utc::now() + chrono::Duration::seconds(5),
+            "on {name}: {made}"
+        );
+
+        let kind = |r: Result<ExecResult>| r.err().and_then(|e| e.db_kind());
+        assert_eq!(
+            kind(conn.execute(&insert(&p).value("code", "a"))),
+            Some(DbErrorKind::UniqueViolation),
+            "on {name}"
+        );
+        assert_eq!(
+            kind(conn.execute(&insert(&c).value("parent_id", 999_999i64))),
+            Some(DbErrorKind::ForeignKeyViolation),
+            "on {name}"
+        );
+        let bad_price = insert(&c)
+            .value("parent_id", pid)
+            .value("price", Decimal::new(-1, 0));
+        assert_eq!(
+            kind(conn.execute(&bad_price)),
+            Some(DbErrorKind::CheckViolation),
+            "on {name}"
+        );
+        assert_eq!(
+            kind(conn.execute(&insert(&p).value("code", None::<String>))),
+            Some(DbErrorKind::NotNullViolation),
+            "on {name}"
+        );
+
+        conn.execute(&delete(&p)).expect("delete parent");
+        let left: i64 = conn
+            .query_scalar(&select(func::count_star()).select_from(c.clone()))
+            .expect("count");
+        assert_eq!(left, 0, "on {name}: ON DELETE CASCADE");
+        conn.drop_all(&md).expect("drop_all");
+        conn.drop_all(&md).expect("drop_all again is harmless");
+    }
+}
