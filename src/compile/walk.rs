@@ -342,7 +342,7 @@ impl Compiler<'_> {
             q.items.iter().for_each(|it| visit(&it.node));
             q.where_.iter().for_each(&mut visit);
             q.group_by.iter().for_each(&mut visit);
-            q.having.iter().for_each(&mut visit);
+            q.having.iter().for_each(|h| visit(h));
             q.order_by.iter().for_each(|o| visit(&o.node));
         }
         if correlate && base > 0 {
@@ -454,7 +454,7 @@ impl Compiler<'_> {
         }
         if q.limit.is_some() || q.offset.is_some() {
             let d = self.dialect;
-            d.write_limit_offset(self, q.limit.as_ref(), q.offset.as_ref())?;
+            d.write_limit_offset(self, q.limit.as_deref(), q.offset.as_deref())?;
         }
         Ok(())
     }

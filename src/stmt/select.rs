@@ -44,10 +44,11 @@ pub struct Select {
     pub(crate) joins: Vec<Join>,
     pub(crate) where_: Option<Node>,
     pub(crate) group_by: Vec<Node>,
-    pub(crate) having: Option<Node>,
+    // Rarely set: boxed, so that the builder moves a smaller struct.
+    pub(crate) having: Option<Box<Node>>,
     pub(crate) order_by: Vec<OrderItem>,
-    pub(crate) limit: Option<Node>,
-    pub(crate) offset: Option<Node>,
+    pub(crate) limit: Option<Box<Node>>,
+    pub(crate) offset: Option<Box<Node>>,
     pub(crate) distinct: bool,
 }
 
@@ -140,7 +141,9 @@ impl Select {
     }
     /// `HAVING condition`; repeated calls AND together.
     pub fn having(mut self, condition: impl IntoOperand<kinds::Bool>) -> Self {
-        and_into(&mut self.having, condition.into_node());
+        let mut having = self.having.take().map(|b| *b);
+        and_into(&mut having, condition.into_node());
+        self.having = having.map(Box::new);
         self
     }
     /// `ORDER BY ..`; repeated calls append.
@@ -150,12 +153,12 @@ impl Select {
     }
     /// `LIMIT n` (bound as a parameter).
     pub fn limit(mut self, n: impl IntoOperand<kinds::Integer>) -> Self {
-        self.limit = Some(n.into_node());
+        self.limit = Some(Box::new(n.into_node()));
         self
     }
     /// `OFFSET n` (bound); valid without a limit on every dialect.
     pub fn offset(mut self, n: impl IntoOperand<kinds::Integer>) -> Self {
-        self.offset = Some(n.into_node());
+        self.offset = Some(Box::new(n.into_node()));
         self
     }
     /// `SELECT DISTINCT`
