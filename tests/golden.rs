@@ -258,6 +258,7 @@ golden! {
     create_table_composite_primary_key => CreateTable::new(PostTag::table());
     create_table_all_types => CreateTable::new(all_types());
     create_table_if_not_exists => CreateTable::new(Tag::table()).if_not_exists();
+    create_table_with_inline_indexes => CreateTable::new(p()).with_indexes();
     create_table_quoted_names => CreateTable::new(odd_table());
     create_table_long_constraint_names => CreateTable::new(long_names());
     drop_table => DropTable::new(u());
@@ -267,10 +268,10 @@ golden! {
 #[test]
 fn create_all_and_drop_all_in_foreign_key_order() {
     let md = metadata();
-    let create = md.create_all_statements(true).expect("sorted");
     let drop = md.drop_all_statements(true).expect("sorted");
     for name in DIALECTS {
         let d = dialect(name);
+        let create = md.create_all_statements(&*d, true).expect("sorted");
         let text: String = create.iter().chain(&drop).map(|s| render(s, &*d)).collect();
         insta::with_settings!({
             snapshot_path => format!("../dialects/{name}"),

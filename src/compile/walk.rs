@@ -748,6 +748,19 @@ impl Compiler<'_> {
             self.push(&ck.sql);
             self.push(")");
         }
+        if q.with_indexes {
+            self.require(Feature::InlineIndexes)?;
+            for idx in def.indexes() {
+                self.push(if idx.is_unique() {
+                    ", UNIQUE INDEX "
+                } else {
+                    ", INDEX "
+                });
+                self.push_ident(&idx.name());
+                self.push(" ");
+                self.names(idx.columns());
+            }
+        }
         self.push(")");
         Ok(())
     }

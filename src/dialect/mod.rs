@@ -76,6 +76,9 @@ pub enum Feature {
     DefaultValues,
     /// `(a, b) IN ((1, 2), (3, 4))`; emulated as `(a, b) IN (VALUES (1, 2), (3, 4))`.
     RowValueInList,
+    /// Indexes declared inside `CREATE TABLE` (MySQL); elsewhere they are separate
+    /// `CREATE INDEX` statements.
+    InlineIndexes,
 }
 
 impl fmt::Display for Feature {
@@ -91,6 +94,7 @@ impl fmt::Display for Feature {
             Feature::CreateIndexIfNotExists => "CREATE INDEX IF NOT EXISTS",
             Feature::DefaultValues => "INSERT .. DEFAULT VALUES",
             Feature::RowValueInList => "row values in an IN list",
+            Feature::InlineIndexes => "indexes inside CREATE TABLE",
         })
     }
 }

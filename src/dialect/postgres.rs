@@ -38,6 +38,7 @@ impl Dialect for Postgres {
             | Feature::DefaultValues
             | Feature::RowValueInList => true,
             Feature::CreateIndexIfNotExists => self.version.at_least(9, 5, 0),
+            Feature::InlineIndexes => false,
         }
     }
     fn write_placeholder(&self, out: &mut String, index: usize) {

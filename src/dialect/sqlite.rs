@@ -43,7 +43,7 @@ impl Dialect for Sqlite {
             Feature::ConcatOperator | Feature::CreateIndexIfNotExists | Feature::DefaultValues => {
                 true
             }
-            Feature::Ilike | Feature::RowValueInList => false,
+            Feature::Ilike | Feature::RowValueInList | Feature::InlineIndexes => false,
         }
     }
     fn write_limit_offset(

@@ -351,7 +351,7 @@ impl Connection {
     /// Creates every table and index of `metadata` that does not exist yet, parents
     /// first.
     pub fn create_all(&mut self, metadata: &MetaData) -> Result<()> {
-        for s in metadata.create_all_statements(true)? {
+        for s in metadata.create_all_statements(self.dialect(), true)? {
             self.execute(&s)?;
         }
         Ok(())

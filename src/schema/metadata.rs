@@ -1,6 +1,7 @@
 //! [`MetaData`]: a collection of tables, checked as a whole and ordered by foreign keys.
 
 use super::Table;
+use crate::dialect::{Dialect, Feature};
 use crate::error::{Error, Result};
 use crate::stmt::{AsTable, CreateIndex, CreateTable, Ddl, DropTable};
 
@@ -116,15 +117,25 @@ impl MetaData {
         Ok(done)
     }
 
-    /// The DDL that creates every table and index, parents first. With
-    /// `if_not_exists`, running it again is harmless.
-    pub fn create_all_statements(&self, if_not_exists: bool) -> Result<Vec<Ddl>> {
+    /// The DDL that creates every table and index for `dialect`, parents first. With
+    /// `if_not_exists`, running it again is harmless. Where the dialect declares indexes
+    /// inside `CREATE TABLE` (MySQL), they go there; elsewhere each is a `CREATE INDEX`.
+    pub fn create_all_statements(
+        &self,
+        dialect: &dyn Dialect,
+        if_not_exists: bool,
+    ) -> Result<Vec<Ddl>> {
+        let inline = dialect.supports(Feature::InlineIndexes);
         let mut out = Vec::new();
         for t in self.sorted_tables()? {
             out.push(Ddl::CreateTable(CreateTable {
                 table: t.clone(),
                 if_not_exists,
+                with_indexes: inline,
             }));
+            if inline {
+                continue;
+            }
             for (i, _) in t.def().indexes().iter().enumerate() {
                 out.push(Ddl::CreateIndex(CreateIndex {
                     table: t.clone(),

@@ -7,6 +7,7 @@ use crate::schema::Table;
 pub struct CreateTable {
     pub(crate) table: Table,
     pub(crate) if_not_exists: bool,
+    pub(crate) with_indexes: bool,
 }
 
 impl CreateTable {
@@ -15,7 +16,14 @@ impl CreateTable {
         CreateTable {
             table: table.as_table(),
             if_not_exists: false,
+            with_indexes: false,
         }
+    }
+    /// Declares the table's indexes inside the statement (MySQL's way, so that
+    /// `IF NOT EXISTS` covers them too); refused where the dialect cannot.
+    pub fn with_indexes(mut self) -> Self {
+        self.with_indexes = true;
+        self
     }
     /// Adds `IF NOT EXISTS`.
     pub fn if_not_exists(mut self) -> Self {
