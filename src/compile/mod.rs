@@ -93,12 +93,13 @@ impl Compiled {
 ///
 /// ```
 /// use sqlkit::prelude::*;
-/// # let t = Table::builder("t").column(ColumnDef::new("x", SqlType::BigInt)).build().unwrap();
-/// let x = t.column::<i64>("x").unwrap();
+/// # let t = Table::builder("t").column(ColumnDef::new("x", SqlType::BigInt)).build()?;
+/// let x = t.column::<i64>("x")?;
 /// let c = select(x.clone()).where_(x.clone().gt(bindparam::<i64>("lo")) & x.lt(bindparam::<i64>("hi")))
-///     .compile(&Postgres::default()).unwrap();
-/// let binder = c.binder(&["hi", "lo"]).unwrap();
-/// assert_eq!(binder.bind(&[Value::Int(9), Value::Int(1)]).unwrap(), [Value::Int(1), Value::Int(9)]);
+///     .compile(&Postgres::default())?;
+/// let binder = c.binder(&["hi", "lo"])?;
+/// assert_eq!(binder.bind(&[Value::Int(9), Value::Int(1)])?, [Value::Int(1), Value::Int(9)]);
+/// # Ok::<(), sqlkit::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Binder {

@@ -120,6 +120,17 @@ impl<'de, C: Cells> de::Deserializer<'de> for RowDe<'_, C> {
     }
 }
 
+/// Deserializes cell `i`, naming its column in any error.
+fn read_cell<'de, C: Cells, S: DeserializeSeed<'de>>(
+    cells: &C,
+    i: usize,
+    seed: S,
+) -> Result<S::Value, DeError> {
+    let cell = cells.cell(i).map_err(|e| in_column(cells.name(i), e))?;
+    seed.deserialize(CellDe(cell))
+        .map_err(|e| in_column(cells.name(i), e))
+}
+
 struct RowMap<'a, C> {
     cells: &'a C,
     pos: usize,
@@ -138,14 +149,8 @@ impl<'de, C: Cells> MapAccess<'de> for RowMap<'_, C> {
             .map(Some)
     }
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
-        let i = self.pos;
         self.pos += 1;
-        let cell = self
-            .cells
-            .cell(i)
-            .map_err(|e| in_column(self.cells.name(i), e))?;
-        seed.deserialize(CellDe(cell))
-            .map_err(|e| in_column(self.cells.name(i), e))
+        read_cell(self.cells, self.pos - 1, seed)
     }
 }
 
@@ -163,15 +168,8 @@ impl<'de, C: Cells> SeqAccess<'de> for RowSeq<'_, C> {
         if self.pos >= self.cells.len() {
             return Ok(None);
         }
-        let i = self.pos;
         self.pos += 1;
-        let cell = self
-            .cells
-            .cell(i)
-            .map_err(|e| in_column(self.cells.name(i), e))?;
-        seed.deserialize(CellDe(cell))
-            .map(Some)
-            .map_err(|e| in_column(self.cells.name(i), e))
+        read_cell(self.cells, self.pos - 1, seed).map(Some)
     }
 }
 

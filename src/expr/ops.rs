@@ -36,6 +36,12 @@ fn like(expr: Node, pattern: Node, escape: Option<char>, negated: bool, ci: bool
     })
 }
 
+/// `expr LIKE pattern ESCAPE '/'` with a pattern built (and escaped) on the client.
+fn literal_pattern(expr: Node, pattern: String) -> Expr<bool> {
+    let pattern = Node::Bind(Value::Text(pattern.into()));
+    like(expr, pattern, Some(LIKE_ESCAPE), false, false)
+}
+
 type KindOf<S> = <<S as ExprOps>::Ty as SqlTy>::Kind;
 
 /// The operators every expression has. Implemented by [`Expr<T>`] and [`Column<T>`];
@@ -46,13 +52,14 @@ type KindOf<S> = <<S as ExprOps>::Ty as SqlTy>::Kind;
 /// use sqlkit::prelude::*;
 /// # let users = Table::builder("users")
 /// #   .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
-/// #   .column(ColumnDef::new("name", SqlType::Text)).build().unwrap();
-/// let id = users.column::<i64>("id").unwrap();
-/// let name = users.column::<String>("name").unwrap();
+/// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+/// let id = users.column::<i64>("id")?;
+/// let name = users.column::<String>("name")?;
 /// let cond = id.clone().gt(10) & name.startswith("a_b");
 /// let q = select(id).where_(cond);
-/// assert_eq!(q.compile(&Sqlite::default()).unwrap().sql,
+/// assert_eq!(q.compile(&Sqlite::default())?.sql,
 ///   "SELECT users.id FROM users WHERE users.id > ? AND users.name LIKE ? ESCAPE '/'");
+/// # Ok::<(), sqlkit::Error>(())
 /// ```
 pub trait ExprOps: Sized {
     /// The Rust result type of the expression.
@@ -193,42 +200,21 @@ pub trait ExprOps: Sized {
     where
         KindOf<Self>: TextKind,
     {
-        let p = format!("%{}%", escape_like(needle));
-        like(
-            self.to_node(),
-            Node::Bind(Value::Text(p.into())),
-            Some(LIKE_ESCAPE),
-            false,
-            false,
-        )
+        literal_pattern(self.to_node(), format!("%{}%", escape_like(needle)))
     }
     /// The text starts with `prefix` literally.
     fn startswith(self, prefix: &str) -> Expr<bool>
     where
         KindOf<Self>: TextKind,
     {
-        let p = format!("{}%", escape_like(prefix));
-        like(
-            self.to_node(),
-            Node::Bind(Value::Text(p.into())),
-            Some(LIKE_ESCAPE),
-            false,
-            false,
-        )
+        literal_pattern(self.to_node(), format!("{}%", escape_like(prefix)))
     }
     /// The text ends with `suffix` literally.
     fn endswith(self, suffix: &str) -> Expr<bool>
     where
         KindOf<Self>: TextKind,
     {
-        let p = format!("%{}", escape_like(suffix));
-        like(
-            self.to_node(),
-            Node::Bind(Value::Text(p.into())),
-            Some(LIKE_ESCAPE),
-            false,
-            false,
-        )
+        literal_pattern(self.to_node(), format!("%{}", escape_like(suffix)))
     }
     /// String concatenation: `||`, or `CONCAT(..)` on MySQL.
     fn concat<R: IntoOperand<kinds::Text>>(self, rhs: R) -> Expr<Self::Ty>

@@ -394,14 +394,14 @@ pub(crate) enum DefRef {
 /// let users = Table::builder("users")
 ///     .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
 ///     .column(ColumnDef::new("email", SqlType::String(255)).not_null())
-///     .build()
-///     .unwrap();
-/// let q = select(users.c("email").unwrap()).where_(users.c("id").unwrap().eq(1));
+///     .build()?;
+/// let q = select(users.c("email")?).where_(users.c("id")?.eq(1));
 /// assert_eq!(
-///     q.compile(&Postgres::default()).unwrap().sql,
+///     q.compile(&Postgres::default())?.sql,
 ///     "SELECT users.email FROM users WHERE users.id = $1"
 /// );
 /// assert!(users.c("nope").is_err());
+/// # Ok::<(), sqlkit::Error>(())
 /// ```
 #[derive(Clone)]
 pub struct Table {

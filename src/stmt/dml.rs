@@ -14,10 +14,11 @@ use crate::value::{text_format, Value};
 /// use sqlkit::prelude::*;
 /// # let users = Table::builder("users")
 /// #   .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
-/// #   .column(ColumnDef::new("name", SqlType::Text)).build().unwrap();
+/// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
 /// let q = insert(&users).columns(["name"]).row(["ann"]).row(["bob"]);
-/// assert_eq!(q.compile(&Postgres::default()).unwrap().sql,
+/// assert_eq!(q.compile(&Postgres::default())?.sql,
 ///            "INSERT INTO users (name) VALUES ($1), ($2)");
+/// # Ok::<(), sqlkit::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Insert {
