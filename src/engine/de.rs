@@ -3,7 +3,6 @@
 //! struct by column name (serde matches the names, so renames, aliases and flattening
 //! work), into a tuple by position, or into a map.
 
-use super::row::ValueDe;
 use crate::error::Error;
 use crate::value::Value;
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
@@ -173,60 +172,90 @@ impl<'de, C: Cells> SeqAccess<'de> for RowSeq<'_, C> {
     }
 }
 
-/// Deserializes one cell: borrowed primitives directly, anything else as a [`Value`].
+/// Deserializes one cell. Values that are plain numbers, text or bytes take the same
+/// path whether they come from the driver in place or from an owned [`Value`].
 struct CellDe<'a>(Cell<'a>);
 
-macro_rules! via_value {
-    ($($m:ident),*) => {$(
-        fn $m<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-            match self.0 {
-                Cell::Value(v) => ValueDe(v).$m(visitor),
-                Cell::Owned(v) => ValueDe(&v).$m(visitor),
-                other => CellDe(other).deserialize_any(visitor),
-            }
-        }
-    )*};
+/// Calls `f` with the cell in its plainest form: an owned or borrowed [`Value`] that is
+/// NULL, a number, text or bytes becomes the matching borrowed cell.
+fn plain<R>(cell: Cell<'_>, f: impl FnOnce(Cell<'_>) -> R) -> R {
+    match cell {
+        Cell::Owned(v) => plain(Cell::Value(&v), f),
+        Cell::Value(v) => f(match v {
+            Value::Null => Cell::Null,
+            Value::Int(i) => Cell::Int(*i),
+            Value::Float(x) => Cell::Float(*x),
+            Value::Text(s) => Cell::Text(s),
+            Value::Bytes(b) => Cell::Bytes(b),
+            rich => Cell::Value(rich),
+        }),
+        c => f(c),
+    }
 }
 
 impl<'de> de::Deserializer<'de> for CellDe<'_> {
     type Error = DeError;
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match self.0 {
+        use crate::value::text_format as tf;
+        plain(self.0, |c| match c {
             Cell::Null => visitor.visit_none(),
             Cell::Int(i) => visitor.visit_i64(i),
             Cell::Float(f) => visitor.visit_f64(f),
             Cell::Text(s) => visitor.visit_str(s),
             Cell::Bytes(b) => visitor.visit_bytes(b),
-            Cell::Value(v) => ValueDe(v).deserialize_any(visitor),
-            Cell::Owned(v) => ValueDe(&v).deserialize_any(visitor),
-        }
+            Cell::Owned(v) => CellDe(Cell::Value(&v)).deserialize_any(visitor),
+            Cell::Value(v) => match v {
+                Value::Bool(b) => visitor.visit_bool(*b),
+                Value::Decimal(d) => visitor.visit_string(d.to_string()),
+                Value::Date(d) => visitor.visit_string(d.format(tf::DATE).to_string()),
+                Value::Time(t) => visitor.visit_string(t.format(tf::TIME).to_string()),
+                Value::DateTime(t) => visitor.visit_string(t.format(tf::DATETIME).to_string()),
+                Value::Timestamp(t) => visitor.visit_string(t.format(tf::TIMESTAMP).to_string()),
+                Value::Json(j) => {
+                    de::Deserializer::deserialize_any(j.clone(), visitor).map_err(de::Error::custom)
+                }
+                Value::Uuid(u) => visitor.visit_string(u.hyphenated().to_string()),
+                // `plain` turns these into borrowed cells; kept for an exhaustive match.
+                Value::Null => visitor.visit_none(),
+                Value::Int(i) => visitor.visit_i64(*i),
+                Value::Float(f) => visitor.visit_f64(*f),
+                Value::Text(s) => visitor.visit_str(s),
+                Value::Bytes(b) => visitor.visit_bytes(b),
+            },
+        })
     }
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match self.0 {
-            Cell::Null | Cell::Value(Value::Null) | Cell::Owned(Value::Null) => {
-                visitor.visit_none()
-            }
-            _ => visitor.visit_some(self),
-        }
+        plain(self.0, |c| match c {
+            Cell::Null => visitor.visit_none(),
+            c => visitor.visit_some(CellDe(c)),
+        })
     }
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match self.0 {
+        plain(self.0, |c| match c {
             // SQLite and MySQL keep booleans as integers.
             Cell::Int(0) => visitor.visit_bool(false),
             Cell::Int(1) => visitor.visit_bool(true),
-            Cell::Value(v) => ValueDe(v).deserialize_bool(visitor),
-            Cell::Owned(v) => ValueDe(&v).deserialize_bool(visitor),
-            other => CellDe(other).deserialize_any(visitor),
-        }
+            c => CellDe(c).deserialize_any(visitor),
+        })
     }
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match self.0 {
+        plain(self.0, |c| match c {
             // `Vec<u8>` asks for a sequence.
             Cell::Bytes(b) => visitor.visit_seq(de::value::SeqDeserializer::new(b.iter().copied())),
-            Cell::Value(v) => ValueDe(v).deserialize_seq(visitor),
-            Cell::Owned(v) => ValueDe(&v).deserialize_seq(visitor),
-            other => CellDe(other).deserialize_any(visitor),
-        }
+            c => CellDe(c).deserialize_any(visitor),
+        })
+    }
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        plain(self.0, |c| match c {
+            Cell::Value(Value::Decimal(d)) => {
+                use rust_decimal::prelude::ToPrimitive;
+                visitor.visit_f64(d.to_f64().unwrap_or(f64::NAN))
+            }
+            c => CellDe(c).deserialize_any(visitor),
+        })
+    }
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_f64(visitor)
     }
     fn deserialize_enum<V: Visitor<'de>>(
         self,
@@ -234,12 +263,14 @@ impl<'de> de::Deserializer<'de> for CellDe<'_> {
         variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DeError> {
-        match self.0 {
+        plain(self.0, |c| match c {
             Cell::Text(s) => visitor.visit_enum(s.into_deserializer()),
-            Cell::Value(v) => ValueDe(v).deserialize_enum(name, variants, visitor),
-            Cell::Owned(v) => ValueDe(&v).deserialize_enum(name, variants, visitor),
-            other => CellDe(other).deserialize_any(visitor),
-        }
+            Cell::Value(Value::Json(j)) => j
+                .clone()
+                .deserialize_enum(name, variants, visitor)
+                .map_err(de::Error::custom),
+            c => CellDe(c).deserialize_any(visitor),
+        })
     }
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
@@ -248,7 +279,6 @@ impl<'de> de::Deserializer<'de> for CellDe<'_> {
     ) -> Result<V::Value, DeError> {
         visitor.visit_newtype_struct(self)
     }
-    via_value!(deserialize_f64, deserialize_f32);
     serde::forward_to_deserialize_any! {
         i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 char str string
         bytes byte_buf unit unit_struct tuple tuple_struct map struct identifier ignored_any

@@ -5,7 +5,7 @@ use super::de::{Cell, Cells, DeError};
 use crate::error::{Error, Result};
 use crate::name::Name;
 use crate::value::{FromValue, Value};
-use serde::de::{self, IntoDeserializer, Visitor};
+use serde::de;
 use std::fmt;
 use std::sync::Arc;
 
@@ -85,94 +85,6 @@ impl Row {
     /// name), a tuple (by position), or a single value (the first column).
     pub fn deserialize<T: de::DeserializeOwned>(&self) -> Result<T> {
         super::de::from_cells(self)
-    }
-}
-
-/// Deserializes one cell.
-pub(crate) struct ValueDe<'a>(pub(crate) &'a Value);
-
-impl<'de> de::Deserializer<'de> for ValueDe<'_> {
-    type Error = DeError;
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        use crate::value::text_format as tf;
-        match self.0 {
-            Value::Null => visitor.visit_none(),
-            Value::Bool(b) => visitor.visit_bool(*b),
-            Value::Int(i) => visitor.visit_i64(*i),
-            Value::Float(f) => visitor.visit_f64(*f),
-            Value::Decimal(d) => visitor.visit_string(d.to_string()),
-            Value::Text(s) => visitor.visit_str(s),
-            Value::Bytes(b) => visitor.visit_bytes(b),
-            Value::Date(d) => visitor.visit_string(d.format(tf::DATE).to_string()),
-            Value::Time(t) => visitor.visit_string(t.format(tf::TIME).to_string()),
-            Value::DateTime(t) => visitor.visit_string(t.format(tf::DATETIME).to_string()),
-            Value::Timestamp(t) => visitor.visit_string(t.format(tf::TIMESTAMP).to_string()),
-            Value::Json(j) => {
-                de::Deserializer::deserialize_any(j.clone(), visitor).map_err(de::Error::custom)
-            }
-            Value::Uuid(u) => visitor.visit_string(u.hyphenated().to_string()),
-        }
-    }
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match self.0 {
-            Value::Null => visitor.visit_none(),
-            _ => visitor.visit_some(self),
-        }
-    }
-    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match self.0 {
-            // SQLite and MySQL keep booleans as integers.
-            Value::Int(0) => visitor.visit_bool(false),
-            Value::Int(1) => visitor.visit_bool(true),
-            _ => self.deserialize_any(visitor),
-        }
-    }
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match self.0 {
-            // `Vec<u8>` asks for a sequence.
-            Value::Bytes(b) => {
-                visitor.visit_seq(de::value::SeqDeserializer::new(b.iter().copied()))
-            }
-            _ => self.deserialize_any(visitor),
-        }
-    }
-    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match self.0 {
-            Value::Decimal(d) => {
-                use rust_decimal::prelude::ToPrimitive;
-                visitor.visit_f64(d.to_f64().unwrap_or(f64::NAN))
-            }
-            _ => self.deserialize_any(visitor),
-        }
-    }
-    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.deserialize_f64(visitor)
-    }
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
-        visitor.visit_newtype_struct(self)
-    }
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
-        match self.0 {
-            Value::Text(s) => visitor.visit_enum(s.as_ref().into_deserializer()),
-            Value::Json(j) => j
-                .clone()
-                .deserialize_enum(name, variants, visitor)
-                .map_err(de::Error::custom),
-            _ => self.deserialize_any(visitor),
-        }
-    }
-    serde::forward_to_deserialize_any! {
-        i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 char str string
-        bytes byte_buf unit unit_struct tuple tuple_struct map struct identifier ignored_any
     }
 }
 
