@@ -102,9 +102,15 @@ pub enum Error {
     /// A named bind parameter was not given a value, or was given one it does not have.
     #[error("bind parameter `{0}`: no such parameter or no value given")]
     Parameter(Box<str>),
-    /// Checking out a connection from the engine's pool failed.
-    #[error("connection pool: {0}")]
-    Pool(Box<str>),
+    /// No pooled connection became available within the engine's checkout timeout
+    /// (all are in use, or the server cannot be reached).
+    #[error("no database connection available within {waited:?}{}", last_error.as_deref().map(|e| format!(" (last error: {e})")).unwrap_or_default())]
+    PoolTimeout {
+        /// How long the checkout waited.
+        waited: std::time::Duration,
+        /// The last error met while opening a connection, if any.
+        last_error: Option<Box<str>>,
+    },
 }
 
 impl Error {

@@ -28,7 +28,7 @@
 
 pub mod compile;
 pub mod dialect;
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod engine;
 pub mod error;
 pub mod expr;
@@ -50,8 +50,8 @@ pub use chrono as __chrono;
 /// Everything needed to define tables and build statements: `use sqlkit::prelude::*;`.
 pub mod prelude {
     pub use crate::dialect::{dialect_for, Dialect, Generic, Mysql, Postgres, Sqlite};
-    #[cfg(feature = "sqlite")]
-    pub use crate::engine::{Connection, Engine, ExecResult, Row, Transaction};
+    #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+    pub use crate::engine::{Connection, Engine, EngineBuilder, ExecResult, Row, Transaction};
     pub use crate::expr::{
         and_, asc, bindparam, desc, exists, func, literal, not_, not_exists, or_, raw, tuple_, Any,
         Column, Expr, ExprOps,

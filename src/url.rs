@@ -1,19 +1,34 @@
-//! Database URLs as SQLAlchemy writes them: which backend, and (for SQLite) which file.
+//! Database URLs as SQLAlchemy writes them: which backend, where it is, and how to
+//! connect.
+//!
+//! ```
+//! use sqlkit::url::{parse, Backend, TlsMode};
+//! let Backend::Postgres(s) = parse("postgresql://app:p%40ss@db.local:5433/blog?sslmode=disable&application_name=web")? else {
+//!     unreachable!()
+//! };
+//! assert_eq!((s.host.as_str(), s.port, s.user.as_str(), s.database.as_str()), ("db.local", Some(5433), "app", "blog"));
+//! assert_eq!(s.password.as_ref().map(|p| p.expose()), Some("p@ss"));
+//! assert_eq!(s.tls, TlsMode::Disable);
+//! assert!(!format!("{s:?}").contains("p@ss"));
+//! # Ok::<(), sqlkit::Error>(())
+//! ```
 
 use crate::error::{Error, Result};
+use std::fmt;
+use std::time::Duration;
 
-/// The backend a URL names.
+/// The backend a URL names, with where to connect.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Backend {
     /// `sqlite://`, `sqlite::memory:`, `sqlite:///relative.db`, `sqlite:////abs/path.db`.
     Sqlite(SqliteTarget),
     /// `postgresql://..` / `postgres://..`
-    Postgres,
+    Postgres(ServerUrl),
     /// `mysql://..`
-    Mysql,
+    Mysql(ServerUrl),
     /// `mariadb://..`
-    Mariadb,
+    Mariadb(ServerUrl),
 }
 
 /// Where a SQLite URL points.
@@ -25,8 +40,78 @@ pub enum SqliteTarget {
     File(String),
 }
 
+/// A password from a URL: percent-decoded, and shown as `***` by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    /// The password itself, for handing to a driver.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Whether a connection uses TLS (`sslmode=` on PostgreSQL, `ssl-mode=` on MySQL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TlsMode {
+    /// Never (`disable`, `DISABLED`).
+    Disable,
+    /// TLS when the driver was built with it and the server offers it, plain
+    /// otherwise (`prefer`, `PREFERRED`, `allow`): the default.
+    #[default]
+    Prefer,
+    /// TLS or no connection; the server's certificate is not checked (`require`,
+    /// `REQUIRED`).
+    Require,
+    /// TLS with the server's certificate verified against the system's roots
+    /// (`verify-ca`, `verify-full`, `VERIFY_CA`, `VERIFY_IDENTITY`).
+    Verify,
+}
+
+/// A PostgreSQL or MySQL/MariaDB server URL:
+/// `scheme://user:password@host:port/database?option=value&..`.
+///
+/// Options: `connect_timeout` (seconds), `sslmode` / `ssl-mode` / `ssl_mode` (see
+/// [`TlsMode`]), `application_name` (PostgreSQL; sent as the program name on MySQL).
+/// PostgreSQL also takes `options` (server settings, e.g. `-c search_path=app`).
+/// Unknown options are refused, so a typo does not go unnoticed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServerUrl {
+    /// Host name or address (`localhost` when absent).
+    pub host: String,
+    /// Port, when given (otherwise the server's default, 5432 or 3306).
+    pub port: Option<u16>,
+    /// User name (percent-decoded); empty when absent.
+    pub user: String,
+    /// Password (percent-decoded), when given.
+    pub password: Option<Password>,
+    /// Database name; empty when absent.
+    pub database: String,
+    /// How long connecting may take.
+    pub connect_timeout: Option<Duration>,
+    /// TLS mode.
+    pub tls: TlsMode,
+    /// The application name reported to the server.
+    pub application_name: Option<String>,
+    /// PostgreSQL's `options` startup parameter.
+    pub options: Option<String>,
+}
+
 /// Replaces the password of a URL (`scheme://user:password@host`) with `***`.
 pub fn redact(url: &str) -> String {
+    if let Ok(mut u) = ::url::Url::parse(url) {
+        if u.password().is_some() && u.set_password(Some("***")).is_ok() {
+            return u.to_string();
+        }
+    }
+    // Not a URL the parser accepts: cut the user-info by hand.
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
@@ -43,7 +128,7 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// Parses a database URL's backend (and SQLite target).
+/// Parses a database URL.
 pub fn parse(url: &str) -> Result<Backend> {
     let bad = |reason: &str| Error::Url {
         url: redact(url).into(),
@@ -75,14 +160,76 @@ pub fn parse(url: &str) -> Result<Backend> {
             if !rest.starts_with("//") {
                 return Err(bad("expected `scheme://user:password@host:port/database`"));
             }
+            let pg = base.starts_with("postgres");
+            let server = server_url(url, pg).map_err(|r| bad(&r))?;
             Ok(match base.as_str() {
-                "mysql" => Backend::Mysql,
-                "mariadb" => Backend::Mariadb,
-                _ => Backend::Postgres,
+                "mysql" => Backend::Mysql(server),
+                "mariadb" => Backend::Mariadb(server),
+                _ => Backend::Postgres(server),
             })
         }
         other => Err(bad(&format!(
             "unknown database `{other}` (expected sqlite, postgresql, mysql or mariadb)"
         ))),
     }
+}
+
+fn decode(s: &str, what: &str) -> std::result::Result<String, String> {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| format!("the {what} is not valid percent-encoded UTF-8"))
+}
+
+fn server_url(url: &str, pg: bool) -> std::result::Result<ServerUrl, String> {
+    let u = ::url::Url::parse(url).map_err(|e| e.to_string())?;
+    let host = u
+        .host_str()
+        .map(|h| h.trim_start_matches('[').trim_end_matches(']').to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_string());
+    let database = decode(u.path().trim_start_matches('/'), "database name")?;
+    if database.contains('/') {
+        return Err("the database name cannot contain `/`".into());
+    }
+    let mut s = ServerUrl {
+        host,
+        port: u.port(),
+        user: decode(u.username(), "user name")?,
+        password: u
+            .password()
+            .map(|p| decode(p, "password").map(Password))
+            .transpose()?,
+        database,
+        connect_timeout: None,
+        tls: TlsMode::default(),
+        application_name: None,
+        options: None,
+    };
+    for (key, value) in u.query_pairs() {
+        match &*key {
+            "connect_timeout" => {
+                let secs: u64 = value
+                    .parse()
+                    .map_err(|_| format!("connect_timeout must be whole seconds, not `{value}`"))?;
+                s.connect_timeout = Some(Duration::from_secs(secs));
+            }
+            "sslmode" | "ssl-mode" | "ssl_mode" => {
+                s.tls = match value.to_ascii_lowercase().replace('_', "-").as_str() {
+                    "disable" | "disabled" => TlsMode::Disable,
+                    "allow" | "prefer" | "preferred" => TlsMode::Prefer,
+                    "require" | "required" => TlsMode::Require,
+                    "verify-ca" | "verify-full" | "verify-identity" => TlsMode::Verify,
+                    _ => return Err(format!("unknown TLS mode `{value}`")),
+                }
+            }
+            "application_name" | "program_name" => s.application_name = Some(value.into_owned()),
+            "options" if pg => s.options = Some(value.into_owned()),
+            other => return Err(format!(
+                "unknown option `{other}` (expected connect_timeout, sslmode, application_name{})",
+                if pg { ", options" } else { "" }
+            )),
+        }
+    }
+    Ok(s)
 }

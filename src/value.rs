@@ -235,6 +235,14 @@ macro_rules! int_value {
                     Value::Int(i) => <$t>::try_from(i).map_err(|_| Error::decode(
                         column, format!("integer {i} is out of range for {}", stringify!($t)))),
                     Value::Bool(b) => Ok(<$t>::from(b)),
+                    // An integral NUMERIC (PostgreSQL's `sum(bigint)`, MySQL's
+                    // `sum(int)`) converts exactly.
+                    Value::Decimal(d) if d.fract().is_zero() => {
+                        use rust_decimal::prelude::ToPrimitive;
+                        d.to_i64().and_then(|i| <$t>::try_from(i).ok()).ok_or_else(|| {
+                            Error::decode(column, format!("{d} is out of range for {}", stringify!($t)))
+                        })
+                    }
                     v => mismatch(column, stringify!($t), &v),
                 }
             }

@@ -31,11 +31,36 @@ fn sqlite_urls_as_sqlalchemy_writes_them() {
         parse("sqlite:////var/data/app.db").unwrap(),
         Backend::Sqlite(SqliteTarget::File("/var/data/app.db".into()))
     );
-    assert_eq!(
-        parse("postgresql+psycopg://u:p@h/db").unwrap(),
-        Backend::Postgres
+    let Backend::Postgres(pg) =
+        parse("postgresql+psycopg://u%40corp:p%2Fw%3A%40d@h:6543/my%20db?connect_timeout=3&application_name=web&sslmode=disable&options=-c%20search_path%3Dapp").unwrap()
+    else {
+        panic!("not postgres")
+    };
+    assert_eq!(pg.host, "h");
+    assert_eq!(pg.port, Some(6543));
+    assert_eq!(pg.user, "u@corp");
+    assert_eq!(pg.password.as_ref().unwrap().expose(), "p/w:@d");
+    assert_eq!(pg.database, "my db");
+    assert_eq!(pg.connect_timeout, Some(std::time::Duration::from_secs(3)));
+    assert_eq!(pg.application_name.as_deref(), Some("web"));
+    assert_eq!(pg.tls, sqlkit::url::TlsMode::Disable);
+    assert_eq!(pg.options.as_deref(), Some("-c search_path=app"));
+    let shown = format!("{pg:?}");
+    assert!(
+        !shown.contains("p/w") && !shown.contains("p%2Fw"),
+        "{shown}"
     );
-    assert_eq!(parse("mariadb://u@h/db").unwrap(), Backend::Mariadb);
+    let Backend::Mariadb(m) = parse("mariadb://u@[::1]/db?ssl-mode=REQUIRED").unwrap() else {
+        panic!("not mariadb")
+    };
+    assert_eq!(
+        (m.host.as_str(), m.port, m.password.is_none()),
+        ("::1", None, true)
+    );
+    assert_eq!(m.tls, sqlkit::url::TlsMode::Require);
+    assert!(
+        matches!(parse("mysql://h").unwrap(), Backend::Mysql(s) if s.host == "h" && s.database.is_empty())
+    );
     assert_eq!(
         sqlkit::url::redact("postgresql://app:s3cret@host:5432/db"),
         "postgresql://app:***@host:5432/db"

@@ -56,7 +56,8 @@ fn metadata() -> MetaData {
 
 #[test]
 fn constraints_defaults_and_keys_work_on_the_database() {
-    for (name, engine) in engines() {
+    for db in engines() {
+        let (name, engine) = (db.name, &db.engine);
         let mut conn = engine.connect().expect("connect");
         let md = metadata();
         conn.drop_all(&md).expect("drop_all");

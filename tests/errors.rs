@@ -180,23 +180,39 @@ fn malformed_urls_and_missing_features() {
         let err = Engine::from_url(bad).unwrap_err();
         assert!(matches!(err, Error::Url { .. }), "{bad}: {err}");
     }
-    let err = Engine::from_url("postgresql://app:s3cret@127.0.0.1/db").unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::MissingFeature {
-                feature: "postgres",
-                ..
-            }
-        ),
-        "{err}"
-    );
-    assert!(!err.to_string().contains("s3cret"));
-    let err = Engine::from_url("mysql://root@127.0.0.1/db").unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "the URL scheme `mysql` needs sqlkit's cargo feature `mysql`, which is not enabled"
-    );
+    #[cfg(not(feature = "postgres"))]
+    {
+        let err = Engine::from_url("postgresql://app:s3cret@127.0.0.1/db").unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::MissingFeature {
+                    feature: "postgres",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("s3cret"));
+    }
+    #[cfg(not(feature = "mysql"))]
+    {
+        let err = Engine::from_url("mysql://root@127.0.0.1/db").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the URL scheme `mysql` needs sqlkit's cargo feature `mysql`, which is not enabled"
+        );
+    }
+    for bad in [
+        "postgresql://u@h/db?sslmode=sometimes",
+        "postgresql://u@h/db?connect_timeout=soon",
+        "postgresql://u@h/db?colour=blue",
+        "mysql://u@h/db?options=x",
+        "mysql://u@h/a/b",
+    ] {
+        let err = sqlkit::url::parse(bad).unwrap_err();
+        assert!(matches!(err, Error::Url { .. }), "{bad}: {err}");
+    }
     let err = sqlkit::dialect::dialect_for("oracle://scott:tiger@db/x").unwrap_err();
     assert!(!err.to_string().contains("tiger"), "{err}");
 }

@@ -126,7 +126,8 @@ fn setup(conn: &mut Connection) -> Result<()> {
 
 #[test]
 fn every_type_round_trips_through_serde_records() {
-    for (name, engine) in engines() {
+    for db in engines() {
+        let (name, engine) = (db.name, &db.engine);
         let mut conn = engine.connect().expect("connect");
         setup(&mut conn).expect("setup");
         let s = Sample::table();
@@ -139,7 +140,8 @@ fn every_type_round_trips_through_serde_records() {
 
 #[test]
 fn every_type_round_trips_through_row_get() {
-    for (name, engine) in engines() {
+    for db in engines() {
+        let (name, engine) = (db.name, &db.engine);
         let mut conn = engine.connect().expect("connect");
         setup(&mut conn).expect("setup");
         let s = Sample::table();
@@ -231,7 +233,8 @@ fn every_type_round_trips_through_row_get() {
 
 #[test]
 fn null_of_every_type_round_trips() {
-    for (name, engine) in engines() {
+    for db in engines() {
+        let (name, engine) = (db.name, &db.engine);
         let mut conn = engine.connect().expect("connect");
         setup(&mut conn).expect("setup");
         let m = MaybeSample::table();
@@ -267,7 +270,8 @@ fn null_of_every_type_round_trips() {
 
 #[test]
 fn typed_values_compare_correctly_in_the_database() {
-    for (name, engine) in engines() {
+    for db in engines() {
+        let (name, engine) = (db.name, &db.engine);
         let mut conn = engine.connect().expect("connect");
         setup(&mut conn).expect("setup");
         let s = Sample::table();
@@ -326,7 +330,8 @@ fn typed_values_compare_correctly_in_the_database() {
 #[test]
 fn hostile_identifiers_and_text_round_trip() {
     use sqlkit::schema::ColumnDef;
-    for (name, engine) in engines() {
+    for db in engines() {
+        let (name, engine) = (db.name, &db.engine);
         let mut conn = engine.connect().expect("connect");
         let t = Table::builder("Order Items")
             .column(ColumnDef::new("select", SqlType::Integer).primary_key())
@@ -397,7 +402,8 @@ fn text_with_nul_is_stored_on_sqlite() {
 
 #[test]
 fn lower_upper_and_ilike_are_unicode_aware() {
-    for (name, engine) in engines() {
+    for db in engines() {
+        let (name, engine) = (db.name, &db.engine);
         let mut conn = engine.connect().expect("connect");
         let q = select((
             sqlkit::expr::func::lower(literal::<String>("ÄÖÜ ÉCOLE")).label("l"),

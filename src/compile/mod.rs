@@ -162,6 +162,9 @@ pub struct Compiler<'d> {
     // The FROM entries and join targets of the selects being written, outermost first:
     // what a nested select correlates with. One buffer for the whole compilation.
     pub(crate) scope: Vec<crate::expr::Source>,
+    // Add `RETURNING <auto-increment key>` to an INSERT without RETURNING (set when a
+    // connection runs the statement on a dialect that asks for it).
+    pub(crate) implicit_returning: bool,
 }
 
 impl<'d> Compiler<'d> {
@@ -175,6 +178,7 @@ impl<'d> Compiler<'d> {
             inline,
             qualify: true,
             scope: Vec::new(),
+            implicit_returning: false,
         }
     }
 

@@ -580,6 +580,13 @@ impl Compiler<'_> {
                 self.push(")");
             }
         }
+        if q.returning.is_empty() && self.implicit_returning {
+            if let Some(i) = def.autoincrement_column() {
+                self.push(" RETURNING ");
+                self.push_ident(def.columns()[i].name());
+                return Ok(());
+            }
+        }
         self.returning(&q.returning, Feature::ReturningInsert)
     }
 

@@ -120,6 +120,12 @@ pub trait Dialect: Send + Sync + fmt::Debug {
         default_is_reserved(word)
     }
 
+    /// Whether a connection adds `RETURNING <auto-increment key>` to an INSERT it runs,
+    /// to learn the inserted id (PostgreSQL, which has no `last_insert_id`).
+    fn implicit_returning(&self) -> bool {
+        false
+    }
+
     /// Writes the placeholder of the `index`-th parameter (1-based).
     fn write_placeholder(&self, out: &mut String, index: usize) {
         let _ = index;

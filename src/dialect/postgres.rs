@@ -41,6 +41,9 @@ impl Dialect for Postgres {
             Feature::InlineIndexes => false,
         }
     }
+    fn implicit_returning(&self) -> bool {
+        true
+    }
     fn write_placeholder(&self, out: &mut String, index: usize) {
         out.push('$');
         super::push_uint(out, index);

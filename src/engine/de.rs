@@ -51,6 +51,9 @@ pub(crate) enum Cell<'a> {
     Int(i64),
     Float(f64),
     Text(&'a str),
+    /// Text from a column that may hold JSON (MySQL's LONGTEXT, which is what MariaDB's
+    /// JSON type is): parsed when read into a JSON value, text otherwise.
+    LongText(&'a str),
     Bytes(&'a [u8]),
     Value(&'a Value),
     Owned(Value),
@@ -193,6 +196,23 @@ fn plain<R>(cell: Cell<'_>, f: impl FnOnce(Cell<'_>) -> R) -> R {
     }
 }
 
+/// What `visitor` says it expects, for the two places where serde's data model
+/// cannot tell the target type apart: chrono's `DateTime<Tz>` ("an RFC 3339 ..") and
+/// `serde_json::Value` ("any valid JSON value").
+fn expecting<'de, V: Visitor<'de>>(visitor: &V) -> String {
+    struct Expecting<'a, V>(&'a V);
+    impl<'de, V: Visitor<'de>> fmt::Display for Expecting<'_, V> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            self.0.expecting(f)
+        }
+    }
+    Expecting(visitor).to_string()
+}
+
+fn expects_rfc3339<'de, V: Visitor<'de>>(visitor: &V) -> bool {
+    expecting(visitor).contains("RFC 3339")
+}
+
 impl<'de> de::Deserializer<'de> for CellDe<'_> {
     type Error = DeError;
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
@@ -202,6 +222,15 @@ impl<'de> de::Deserializer<'de> for CellDe<'_> {
             Cell::Int(i) => visitor.visit_i64(i),
             Cell::Float(f) => visitor.visit_f64(f),
             Cell::Text(s) => visitor.visit_str(s),
+            Cell::LongText(s) if expecting(&visitor).contains("JSON value") => {
+                match serde_json::from_str::<serde_json::Value>(s) {
+                    Ok(j) => {
+                        de::Deserializer::deserialize_any(j, visitor).map_err(de::Error::custom)
+                    }
+                    Err(_) => visitor.visit_str(s),
+                }
+            }
+            Cell::LongText(s) => visitor.visit_str(s),
             Cell::Bytes(b) => visitor.visit_bytes(b),
             Cell::Owned(v) => CellDe(Cell::Value(&v)).deserialize_any(visitor),
             Cell::Value(v) => match v {
@@ -209,6 +238,12 @@ impl<'de> de::Deserializer<'de> for CellDe<'_> {
                 Value::Decimal(d) => visitor.visit_string(d.to_string()),
                 Value::Date(d) => visitor.visit_string(d.format(tf::DATE).to_string()),
                 Value::Time(t) => visitor.visit_string(t.format(tf::TIME).to_string()),
+                // A DATETIME read into an instant (MySQL keeps timestamps as UTC
+                // DATETIME(6)): serde gives no type, but chrono's instant visitor says
+                // it expects RFC 3339, so the value is written as UTC for it.
+                Value::DateTime(t) if expects_rfc3339(&visitor) => {
+                    visitor.visit_string(t.format(tf::TIMESTAMP).to_string())
+                }
                 Value::DateTime(t) => visitor.visit_string(t.format(tf::DATETIME).to_string()),
                 Value::Timestamp(t) => visitor.visit_string(t.format(tf::TIMESTAMP).to_string()),
                 Value::Json(j) => {
@@ -245,6 +280,40 @@ impl<'de> de::Deserializer<'de> for CellDe<'_> {
             c => CellDe(c).deserialize_any(visitor),
         })
     }
+    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        plain(self.0, |c| match c {
+            // An integral NUMERIC (PostgreSQL's `sum(bigint)`) reads as an integer.
+            Cell::Value(Value::Decimal(d)) if d.fract().is_zero() => {
+                use rust_decimal::prelude::ToPrimitive;
+                match d.to_i64() {
+                    Some(i) => visitor.visit_i64(i),
+                    None => visitor.visit_string(d.to_string()),
+                }
+            }
+            c => CellDe(c).deserialize_any(visitor),
+        })
+    }
+    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_i64(visitor)
+    }
+    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_i64(visitor)
+    }
+    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_i64(visitor)
+    }
+    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_i64(visitor)
+    }
+    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_i64(visitor)
+    }
+    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_i64(visitor)
+    }
+    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_i64(visitor)
+    }
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         plain(self.0, |c| match c {
             Cell::Value(Value::Decimal(d)) => {
@@ -264,7 +333,7 @@ impl<'de> de::Deserializer<'de> for CellDe<'_> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         plain(self.0, |c| match c {
-            Cell::Text(s) => visitor.visit_enum(s.into_deserializer()),
+            Cell::Text(s) | Cell::LongText(s) => visitor.visit_enum(s.into_deserializer()),
             Cell::Value(Value::Json(j)) => j
                 .clone()
                 .deserialize_enum(name, variants, visitor)
@@ -280,7 +349,7 @@ impl<'de> de::Deserializer<'de> for CellDe<'_> {
         visitor.visit_newtype_struct(self)
     }
     serde::forward_to_deserialize_any! {
-        i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 char str string
+        i128 u128 char str string
         bytes byte_buf unit unit_struct tuple tuple_struct map struct identifier ignored_any
     }
 }

@@ -12,7 +12,12 @@
 //! ```
 
 mod de;
+#[cfg(feature = "mysql")]
+mod mysql;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod row;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 
 pub use row::{Row, RowIndex};
@@ -22,40 +27,152 @@ use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::schema::MetaData;
 use crate::stmt::Statement;
-use crate::url::{self, Backend, SqliteTarget};
+use crate::url::{self, Backend};
 use crate::value::{FromValue, Value};
 use serde::de::DeserializeOwned;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What executing a statement did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExecResult {
-    /// Rows matched by an UPDATE or DELETE, or inserted by an INSERT.
+    /// Rows matched by an UPDATE or DELETE (also where a row already held the new
+    /// values: MySQL's "found rows"), inserted by an INSERT, or returned by RETURNING.
     pub rows_affected: u64,
-    /// The id the database assigned to the last inserted row, after an INSERT.
+    /// The id the database assigned to the last inserted row, after an INSERT into a
+    /// table with an auto-increment key (PostgreSQL: read through an implicit
+    /// `RETURNING`).
     pub last_insert_id: Option<i64>,
 }
 
+/// A driver's result row, read in place.
+pub(crate) trait DriverRow: de::Cells {
+    /// The row as an owned [`Row`].
+    fn to_row(&self) -> Result<Row>;
+}
+
+/// Receives the rows of a query; returns `false` to stop early.
+pub(crate) trait RowSink {
+    fn row<R: DriverRow>(&mut self, row: &R) -> Result<bool>;
+}
+
+/// What every driver's pooled connection does.
+pub(crate) trait DriverConn {
+    /// Executes one statement with parameters.
+    fn run_execute(&mut self, sql: &str, params: &[Value]) -> Result<ExecResult>;
+    /// Runs a query, handing each row to `sink`.
+    fn run_query<S: RowSink>(&mut self, sql: &str, params: &[Value], sink: &mut S) -> Result<()>;
+    /// Runs SQL text without parameters (transaction control, settings).
+    fn run_batch(&mut self, sql: &str) -> Result<()>;
+}
+
+struct CollectRows(Vec<Row>);
+impl RowSink for CollectRows {
+    fn row<R: DriverRow>(&mut self, row: &R) -> Result<bool> {
+        self.0.push(row.to_row()?);
+        Ok(true)
+    }
+}
+
+struct EachRow<F>(F);
+impl<F: FnMut(Row) -> Result<bool>> RowSink for EachRow<F> {
+    fn row<R: DriverRow>(&mut self, row: &R) -> Result<bool> {
+        (self.0)(row.to_row()?)
+    }
+}
+
+struct CollectAs<T>(Vec<T>);
+impl<T: DeserializeOwned> RowSink for CollectAs<T> {
+    fn row<R: DriverRow>(&mut self, row: &R) -> Result<bool> {
+        self.0.push(de::from_cells(row)?);
+        Ok(true)
+    }
+}
+
 enum Pool {
+    #[cfg(feature = "sqlite")]
     Sqlite(r2d2::Pool<sqlite::Manager>),
+    #[cfg(feature = "postgres")]
+    Postgres(r2d2::Pool<postgres::Manager>),
+    #[cfg(feature = "mysql")]
+    Mysql(r2d2::Pool<mysql::Manager>),
+}
+
+enum Driver {
+    #[cfg(feature = "sqlite")]
+    Sqlite(r2d2::PooledConnection<sqlite::Manager>),
+    #[cfg(feature = "postgres")]
+    Postgres(r2d2::PooledConnection<postgres::Manager>),
+    #[cfg(feature = "mysql")]
+    Mysql(r2d2::PooledConnection<mysql::Manager>),
+}
+
+/// Runs `$body` with `$c` bound to the driver connection, whichever it is.
+macro_rules! with_driver {
+    ($driver:expr, $c:ident => $body:expr) => {
+        match $driver {
+            #[cfg(feature = "sqlite")]
+            Driver::Sqlite($c) => $body,
+            #[cfg(feature = "postgres")]
+            Driver::Postgres($c) => $body,
+            #[cfg(feature = "mysql")]
+            Driver::Mysql($c) => $body,
+        }
+    };
+}
+
+/// Logging of statements, like SQLAlchemy's `echo=True`.
+#[derive(Debug, Clone, Copy, Default)]
+struct Echo {
+    on: bool,
+    hide_parameters: bool,
+}
+
+impl Echo {
+    fn log(self, sql: &str, params: &[Value]) {
+        if !self.on {
+            return;
+        }
+        if self.hide_parameters || params.is_empty() {
+            let note = if params.is_empty() {
+                ""
+            } else {
+                " [parameters hidden]"
+            };
+            log::info!(target: "sqlkit::engine", "{sql}{note}");
+        } else {
+            log::info!(target: "sqlkit::engine", "{sql} {params:?}");
+        }
+    }
 }
 
 struct Inner {
     url: String,
     pool: Pool,
     dialect: Arc<dyn Dialect>,
+    echo: Echo,
+    checkout_timeout: Duration,
     // Keeps a shared in-memory SQLite database alive while the engine lives.
-    _keeper: Option<Mutex<rusqlite::Connection>>,
+    #[cfg(feature = "sqlite")]
+    _keeper: Option<std::sync::Mutex<rusqlite::Connection>>,
 }
 
 /// The starting point: made once from a URL, cheap to clone, shared across threads.
+/// It owns a pool of connections and the dialect of its server, at the version the
+/// server reported when the engine first connected.
 ///
-/// URLs are written as SQLAlchemy writes them: `sqlite://` or `sqlite::memory:` (one
-/// in-memory database shared by all the engine's connections), `sqlite:///relative.db`,
-/// `sqlite:////absolute/path.db`. `postgresql://` and `mysql://` URLs need the
-/// `postgres` / `mysql` features.
+/// URLs are written as SQLAlchemy writes them:
+///
+/// | URL | database | feature |
+/// |---|---|---|
+/// | `sqlite://`, `sqlite::memory:` | one in-memory database shared by the engine's connections | `sqlite` (default) |
+/// | `sqlite:///relative.db`, `sqlite:////absolute/path.db` | a file | `sqlite` |
+/// | `postgresql://user:password@host:5432/db` (or `postgres://`) | PostgreSQL | `postgres` |
+/// | `mysql://user:password@host:3306/db`, `mariadb://..` | MySQL or MariaDB (detected) | `mysql` |
+///
+/// Server URLs take `connect_timeout`, `sslmode` and `application_name` options; see
+/// [`ServerUrl`](crate::url::ServerUrl). Passwords are percent-decoded and never shown.
 #[derive(Clone)]
 pub struct Engine {
     inner: Arc<Inner>,
@@ -65,46 +182,181 @@ impl fmt::Debug for Engine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Engine")
             .field("url", &self.inner.url)
-            .field("dialect", &self.inner.dialect.name())
+            .field("dialect", &self.inner.dialect)
             .finish()
     }
 }
 
-impl Engine {
-    /// Creates an engine (and its pool) from a database URL.
-    pub fn from_url(url: &str) -> Result<Engine> {
-        match url::parse(url)? {
+/// Options for an [`Engine`], from [`Engine::builder`].
+///
+/// ```
+/// use sqlkit::prelude::*;
+/// use std::time::Duration;
+/// let engine = Engine::builder("sqlite://")
+///     .max_connections(4)
+///     .checkout_timeout(Duration::from_secs(5))
+///     .echo(true)
+///     .hide_parameters(true)
+///     .build()?;
+/// # Ok::<(), sqlkit::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct EngineBuilder {
+    url: String,
+    max_connections: u32,
+    checkout_timeout: Duration,
+    echo: Echo,
+}
+
+impl fmt::Debug for EngineBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EngineBuilder")
+            .field("url", &url::redact(&self.url))
+            .field("max_connections", &self.max_connections)
+            .field("checkout_timeout", &self.checkout_timeout)
+            .field("echo", &self.echo.on)
+            .finish()
+    }
+}
+
+impl EngineBuilder {
+    /// The most connections the pool keeps open at once (default 10).
+    pub fn max_connections(mut self, n: u32) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+    /// How long [`Engine::connect`] waits for a free connection before failing with
+    /// [`Error::PoolTimeout`] (default 30 s).
+    pub fn checkout_timeout(mut self, timeout: Duration) -> Self {
+        self.checkout_timeout = timeout;
+        self
+    }
+    /// Logs every statement's SQL and parameters through the `log` crate (target
+    /// `sqlkit::engine`, level `info`), like SQLAlchemy's `echo=True`.
+    pub fn echo(mut self, on: bool) -> Self {
+        self.echo.on = on;
+        self
+    }
+    /// With [`echo`](Self::echo), logs `[parameters hidden]` instead of the values
+    /// (SQLAlchemy's `hide_parameters=True`).
+    pub fn hide_parameters(mut self, hide: bool) -> Self {
+        self.echo.hide_parameters = hide;
+        self
+    }
+
+    fn pool<M>(&self, manager: M) -> r2d2::Pool<M>
+    where
+        M: r2d2::ManageConnection<Error = Error>,
+    {
+        r2d2::Pool::builder()
+            .max_size(self.max_connections)
+            .min_idle(Some(0))
+            .connection_timeout(self.checkout_timeout)
+            .test_on_check_out(true)
+            .build_unchecked(manager)
+    }
+
+    /// Creates the engine: opens its first connection (so a wrong URL, password or
+    /// unreachable server fails here) and reads the server's version.
+    pub fn build(self) -> Result<Engine> {
+        let redacted = url::redact(&self.url);
+        let inner = match url::parse(&self.url)? {
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite(target) => {
                 let (manager, keeper) = match &target {
-                    SqliteTarget::Memory => {
+                    url::SqliteTarget::Memory => {
                         let m = sqlite::Manager::new(None);
                         let keeper = m.open()?;
-                        (m, Some(Mutex::new(keeper)))
+                        (m, Some(std::sync::Mutex::new(keeper)))
                     }
-                    SqliteTarget::File(path) => (sqlite::Manager::new(Some(path)), None),
+                    url::SqliteTarget::File(path) => (sqlite::Manager::new(Some(path)), None),
                 };
-                let pool = r2d2::Pool::builder()
-                    .max_size(8)
-                    .min_idle(Some(0))
-                    .connection_timeout(Duration::from_secs(30))
-                    .build_unchecked(manager);
-                Ok(Engine {
-                    inner: Arc::new(Inner {
-                        url: url::redact(url),
-                        pool: Pool::Sqlite(pool),
-                        dialect: Arc::new(sqlite::dialect()),
-                        _keeper: keeper,
-                    }),
-                })
+                Inner {
+                    url: redacted,
+                    pool: Pool::Sqlite(self.pool(manager)),
+                    dialect: Arc::new(sqlite::dialect()),
+                    echo: self.echo,
+                    checkout_timeout: self.checkout_timeout,
+                    _keeper: keeper,
+                }
             }
-            Backend::Postgres => Err(Error::MissingFeature {
-                scheme: "postgresql".into(),
-                feature: "postgres",
-            }),
-            Backend::Mysql | Backend::Mariadb => Err(Error::MissingFeature {
-                scheme: "mysql".into(),
-                feature: "mysql",
-            }),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(server) => {
+                let pool = self.pool(postgres::Manager::new(&server)?);
+                let dialect = {
+                    let mut c = checkout(&pool, self.checkout_timeout)?;
+                    postgres::dialect(&mut c)?
+                };
+                Inner {
+                    url: redacted,
+                    pool: Pool::Postgres(pool),
+                    dialect,
+                    echo: self.echo,
+                    checkout_timeout: self.checkout_timeout,
+                    #[cfg(feature = "sqlite")]
+                    _keeper: None,
+                }
+            }
+            #[cfg(feature = "mysql")]
+            Backend::Mysql(server) | Backend::Mariadb(server) => {
+                let pool = self.pool(mysql::Manager::new(&server)?);
+                let dialect = {
+                    let mut c = checkout(&pool, self.checkout_timeout)?;
+                    mysql::dialect(&mut c)?
+                };
+                Inner {
+                    url: redacted,
+                    pool: Pool::Mysql(pool),
+                    dialect,
+                    echo: self.echo,
+                    checkout_timeout: self.checkout_timeout,
+                    #[cfg(feature = "sqlite")]
+                    _keeper: None,
+                }
+            }
+            #[allow(unreachable_patterns)]
+            other => {
+                let (scheme, feature) = match other {
+                    Backend::Sqlite(_) => ("sqlite", "sqlite"),
+                    Backend::Postgres(_) => ("postgresql", "postgres"),
+                    _ => ("mysql", "mysql"),
+                };
+                return Err(Error::MissingFeature {
+                    scheme: scheme.into(),
+                    feature,
+                });
+            }
+        };
+        Ok(Engine {
+            inner: Arc::new(inner),
+        })
+    }
+}
+
+fn checkout<M>(pool: &r2d2::Pool<M>, waited: Duration) -> Result<r2d2::PooledConnection<M>>
+where
+    M: r2d2::ManageConnection<Error = Error>,
+{
+    pool.get().map_err(|e| Error::PoolTimeout {
+        waited,
+        last_error: Some(e.to_string().into()).filter(|s: &Box<str>| !s.is_empty()),
+    })
+}
+
+impl Engine {
+    /// Creates an engine (and its pool) from a database URL with default options;
+    /// see [`Engine::builder`] for the others.
+    pub fn from_url(url: &str) -> Result<Engine> {
+        Engine::builder(url).build()
+    }
+
+    /// Starts configuring an engine for `url`.
+    pub fn builder(url: &str) -> EngineBuilder {
+        EngineBuilder {
+            url: url.to_string(),
+            max_connections: 10,
+            checkout_timeout: Duration::from_secs(30),
+            echo: Echo::default(),
         }
     }
 
@@ -113,18 +365,43 @@ impl Engine {
         &*self.inner.dialect
     }
 
-    /// Checks a connection out of the pool.
+    /// The engine's URL with any password replaced by `***`.
+    pub fn url(&self) -> &str {
+        &self.inner.url
+    }
+
+    /// Checks a connection out of the pool (checking that it still works first). Waits
+    /// up to the checkout timeout for one to be free, then fails with
+    /// [`Error::PoolTimeout`].
     pub fn connect(&self) -> Result<Connection> {
+        let t = self.inner.checkout_timeout;
         let driver = match &self.inner.pool {
-            Pool::Sqlite(p) => {
-                Driver::Sqlite(p.get().map_err(|e| Error::Pool(e.to_string().into()))?)
-            }
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(p) => Driver::Sqlite(checkout(p, t)?),
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(p) => Driver::Postgres(checkout(p, t)?),
+            #[cfg(feature = "mysql")]
+            Pool::Mysql(p) => Driver::Mysql(checkout(p, t)?),
         };
         Ok(Connection {
             driver,
             dialect: self.inner.dialect.clone(),
             depth: 0,
+            echo: self.inner.echo,
         })
+    }
+
+    /// How many connections the pool holds, and how many of them are idle.
+    pub fn pool_state(&self) -> (u32, u32) {
+        let s = match &self.inner.pool {
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(p) => p.state(),
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(p) => p.state(),
+            #[cfg(feature = "mysql")]
+            Pool::Mysql(p) => p.state(),
+        };
+        (s.connections, s.idle_connections)
     }
 
     /// Runs `f` in a transaction on a new connection: committed when `f` returns `Ok`,
@@ -139,15 +416,22 @@ impl Engine {
     }
 }
 
-enum Driver {
-    Sqlite(r2d2::PooledConnection<sqlite::Manager>),
-}
-
 /// A database connection checked out of an [`Engine`]'s pool; returned to it on drop.
 pub struct Connection {
     driver: Driver,
     dialect: Arc<dyn Dialect>,
     depth: u32,
+    echo: Echo,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        // A transaction guard that was leaked (`mem::forget`) left one open: never hand
+        // the pool a connection inside a transaction.
+        if self.depth > 0 {
+            let _ = self.batch("ROLLBACK");
+        }
+    }
 }
 
 impl fmt::Debug for Connection {
@@ -170,17 +454,21 @@ impl Connection {
         stmt.compile(&*self.dialect)
     }
 
+    fn compile_to_run(&self, stmt: &dyn Statement) -> Result<Compiled> {
+        stmt.compile_to_run(&*self.dialect)
+    }
+
     /// Executes a statement, returning rows affected and the last inserted id.
     pub fn execute(&mut self, stmt: &dyn Statement) -> Result<ExecResult> {
-        let c = self.compile(stmt)?;
+        let c = self.compile_to_run(stmt)?;
         self.execute_sql(&c.sql, &c.params)
     }
 
-    /// Executes SQL text with positional parameters.
+    /// Executes SQL text with positional parameters (written in the dialect's
+    /// placeholder style: `$1` on PostgreSQL, `?` elsewhere).
     pub fn execute_sql(&mut self, sql: &str, params: &[Value]) -> Result<ExecResult> {
-        match &self.driver {
-            Driver::Sqlite(c) => sqlite::execute(c, sql, params),
-        }
+        self.echo.log(sql, params);
+        with_driver!(&mut self.driver, c => c.run_execute(sql, params))
     }
 
     /// Compiles `stmt` once (its changing values written as
@@ -205,7 +493,7 @@ impl Connection {
         names: &[&str],
         rows: impl IntoIterator<Item = R>,
     ) -> Result<u64> {
-        let c = self.compile(stmt)?;
+        let c = self.compile_to_run(stmt)?;
         let binder = c.binder(names)?;
         let mut params = Vec::with_capacity(c.params.len());
         let mut total = 0;
@@ -223,28 +511,19 @@ impl Connection {
         mut each: impl FnMut(Row) -> Result<bool>,
     ) -> Result<()> {
         let c = self.compile(stmt)?;
-        self.query_sql_each(&c.sql, &c.params, |cells| each(cells.to_row()?))
+        self.query_with(&c.sql, &c.params, &mut EachRow(|r| each(r)))
     }
 
-    fn query_sql_each(
-        &mut self,
-        sql: &str,
-        params: &[Value],
-        each: impl FnMut(&sqlite::SqliteCells<'_, '_>) -> Result<bool>,
-    ) -> Result<()> {
-        match &self.driver {
-            Driver::Sqlite(c) => sqlite::query(c, sql, params, each),
-        }
+    fn query_with<S: RowSink>(&mut self, sql: &str, params: &[Value], sink: &mut S) -> Result<()> {
+        self.echo.log(sql, params);
+        with_driver!(&mut self.driver, c => c.run_query(sql, params, sink))
     }
 
     /// Runs SQL text with positional parameters and returns its rows.
     pub fn query_sql(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        let mut out = Vec::new();
-        self.query_sql_each(sql, params, |cells| {
-            out.push(cells.to_row()?);
-            Ok(true)
-        })?;
-        Ok(out)
+        let mut out = CollectRows(Vec::new());
+        self.query_with(sql, params, &mut out)?;
+        Ok(out.0)
     }
 
     /// Runs a query and returns all its rows.
@@ -287,12 +566,9 @@ impl Connection {
     /// worked out once per result set); no intermediate row of values is built.
     pub fn query_as<T: DeserializeOwned>(&mut self, stmt: &dyn Statement) -> Result<Vec<T>> {
         let c = self.compile(stmt)?;
-        let mut out = Vec::new();
-        self.query_sql_each(&c.sql, &c.params, |cells| {
-            out.push(de::from_cells(cells)?);
-            Ok(true)
-        })?;
-        Ok(out)
+        let mut out = CollectAs(Vec::new());
+        self.query_with(&c.sql, &c.params, &mut out)?;
+        Ok(out.0)
     }
 
     /// Runs a query that must return one row and maps it into `T`.
@@ -306,9 +582,8 @@ impl Connection {
     }
 
     fn batch(&mut self, sql: &str) -> Result<()> {
-        match &self.driver {
-            Driver::Sqlite(c) => sqlite::batch(c, sql),
-        }
+        self.echo.log(sql, &[]);
+        with_driver!(&mut self.driver, c => c.run_batch(sql))
     }
 
     /// Begins a transaction; inside one, begins a savepoint. The returned guard rolls
@@ -398,14 +673,15 @@ impl Transaction<'_> {
             (1, true) => self.conn.batch("COMMIT"),
             (1, false) => self.conn.batch("ROLLBACK"),
             (_, true) => self.conn.batch(&format!("RELEASE SAVEPOINT sqlkit_sp_{d}")),
-            (_, false) => self.conn.batch(&format!(
-                "ROLLBACK TO SAVEPOINT sqlkit_sp_{d}; RELEASE SAVEPOINT sqlkit_sp_{d}"
-            )),
+            (_, false) => self
+                .conn
+                .batch(&format!("ROLLBACK TO SAVEPOINT sqlkit_sp_{d}"))
+                .and_then(|()| self.conn.batch(&format!("RELEASE SAVEPOINT sqlkit_sp_{d}"))),
         };
         self.conn.depth = d - 1;
         if r.is_err() && d == 1 {
-            // A failed COMMIT leaves SQLite in the transaction: end it so the pooled
-            // connection is clean.
+            // A failed COMMIT can leave the connection in the transaction (SQLite):
+            // end it so the pooled connection is clean.
             let _ = self.conn.batch("ROLLBACK");
         }
         r

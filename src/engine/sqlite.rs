@@ -3,7 +3,7 @@
 
 use super::de::{Cell, Cells, DeError};
 use super::row::Row;
-use super::ExecResult;
+use super::{DriverConn, DriverRow, ExecResult, RowSink};
 use crate::dialect::{Sqlite, Version};
 use crate::error::{DatabaseError, DbErrorKind, Error, Result};
 use crate::name::Name;
@@ -232,11 +232,19 @@ pub(crate) fn db_error(e: rusqlite::Error, sql: Option<&str>) -> Error {
     }))
 }
 
-pub(crate) fn execute(
-    conn: &rusqlite::Connection,
-    sql: &str,
-    params: &[Value],
-) -> Result<ExecResult> {
+impl DriverConn for rusqlite::Connection {
+    fn run_execute(&mut self, sql: &str, params: &[Value]) -> Result<ExecResult> {
+        execute(self, sql, params)
+    }
+    fn run_query<S: RowSink>(&mut self, sql: &str, params: &[Value], sink: &mut S) -> Result<()> {
+        query(self, sql, params, sink)
+    }
+    fn run_batch(&mut self, sql: &str) -> Result<()> {
+        self.execute_batch(sql).map_err(|e| db_error(e, Some(sql)))
+    }
+}
+
+fn execute(conn: &rusqlite::Connection, sql: &str, params: &[Value]) -> Result<ExecResult> {
     let mut st = conn
         .prepare_cached(sql)
         .map_err(|e| db_error(e, Some(sql)))?;
@@ -267,9 +275,8 @@ pub(crate) struct SqliteCells<'a, 'r> {
     hints: &'a [Hint],
 }
 
-impl SqliteCells<'_, '_> {
-    /// The row as an owned [`Row`] of [`Value`]s.
-    pub(crate) fn to_row(&self) -> Result<Row> {
+impl DriverRow for SqliteCells<'_, '_> {
+    fn to_row(&self) -> Result<Row> {
         let mut values = Vec::with_capacity(self.hints.len());
         for (i, h) in self.hints.iter().enumerate() {
             let v = self.row.get_ref(i).map_err(|e| db_error(e, None))?;
@@ -304,11 +311,11 @@ impl Cells for SqliteCells<'_, '_> {
 
 /// Runs a query and calls `each` with every row, read in place, until it returns
 /// `false`. Names and decoding hints are worked out once per result set.
-pub(crate) fn query(
+fn query<S: RowSink>(
     conn: &rusqlite::Connection,
     sql: &str,
     params: &[Value],
-    mut each: impl FnMut(&SqliteCells<'_, '_>) -> Result<bool>,
+    sink: &mut S,
 ) -> Result<()> {
     let mut st = conn
         .prepare_cached(sql)
@@ -327,13 +334,9 @@ pub(crate) fn query(
             names: &names,
             hints: &hints,
         };
-        if !each(&cells)? {
+        if !sink.row(&cells)? {
             break;
         }
     }
     Ok(())
-}
-
-pub(crate) fn batch(conn: &rusqlite::Connection, sql: &str) -> Result<()> {
-    conn.execute_batch(sql).map_err(|e| db_error(e, Some(sql)))
 }

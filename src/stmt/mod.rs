@@ -34,6 +34,17 @@ pub trait Statement: std::fmt::Debug + Send + Sync {
         Ok(c.finish(self.returns_rows()))
     }
 
+    /// Renders the statement as a connection runs it: like [`compile`](Self::compile),
+    /// and where the dialect has no other way to report an inserted row's id
+    /// (PostgreSQL), an INSERT into a table with an auto-increment key gets
+    /// `RETURNING` that key.
+    fn compile_to_run(&self, dialect: &dyn Dialect) -> Result<Compiled> {
+        let mut c = Compiler::new(dialect, false);
+        c.implicit_returning = dialect.implicit_returning();
+        self.write_to(&mut c)?;
+        Ok(c.finish(self.returns_rows()))
+    }
+
     /// Renders the statement with every value inlined as a literal, escaped for the
     /// dialect: for logs and debugging, never for execution.
     fn debug_sql(&self, dialect: &dyn Dialect) -> Result<String> {

@@ -6,27 +6,117 @@ pub mod models;
 
 use sqlkit::prelude::*;
 
-/// The databases tests run on: SQLite always (a fresh in-memory database per call);
-/// PostgreSQL and MariaDB when `SQLKIT_TEST_POSTGRES_URL` / `SQLKIT_TEST_MYSQL_URL`
-/// are set and the driver features are enabled.
-pub fn engines() -> Vec<(&'static str, Engine)> {
-    let mut out = vec![(
-        "sqlite",
-        Engine::from_url("sqlite://").expect("in-memory SQLite"),
-    )];
-    for (name, var) in [
-        ("postgresql", "SQLKIT_TEST_POSTGRES_URL"),
-        ("mariadb", "SQLKIT_TEST_MYSQL_URL"),
-    ] {
-        if let Ok(url) = std::env::var(var) {
-            match Engine::from_url(&url) {
-                Ok(e) => out.push((name, e)),
-                Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
-                    panic!("{var} is set but {name} is not usable: {e}")
-                }
-                Err(_) => {}
+/// A database a test runs on: a fresh, empty namespace of its own (an in-memory
+/// SQLite database, a PostgreSQL schema, a MariaDB database), dropped when this is.
+pub struct TestDb {
+    pub name: &'static str,
+    pub engine: Engine,
+    cleanup: Option<(Engine, String)>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, sql)) = self.cleanup.take() {
+            if let Ok(mut c) = admin.connect() {
+                let _ = c.execute_sql(&sql, &[]);
             }
         }
+    }
+}
+
+/// The servers configured by environment: (name, variable, URL).
+pub fn servers() -> Vec<(&'static str, &'static str, Option<String>)> {
+    [
+        ("postgresql", "SQLKIT_TEST_POSTGRES_URL"),
+        ("mariadb", "SQLKIT_TEST_MYSQL_URL"),
+    ]
+    .into_iter()
+    .map(|(name, var)| (name, var, std::env::var(var).ok().filter(|u| !u.is_empty())))
+    .collect()
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").as_deref() == Ok("true")
+}
+
+/// An engine on the server's base database, shared by a test binary, used to create
+/// and drop the namespaces of tests.
+fn admin(name: &'static str, url: &str) -> Option<Engine> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static ADMINS: OnceLock<Mutex<HashMap<&'static str, Option<Engine>>>> = OnceLock::new();
+    let mut map = ADMINS.get_or_init(Default::default).lock().unwrap();
+    map.entry(name)
+        .or_insert_with(|| match Engine::from_url(url) {
+            Ok(e) => Some(e),
+            Err(e) if in_ci() => panic!("{name} at {} is not usable: {e}", redact(url)),
+            Err(_) => None,
+        })
+        .clone()
+}
+
+fn redact(url: &str) -> String {
+    sqlkit::url::redact(url)
+}
+
+/// A fresh namespace name, unique across test binaries and threads.
+pub fn unique_name() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "sqlkit_t{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The databases tests run on: SQLite always (a fresh in-memory database per call);
+/// PostgreSQL and MariaDB when `SQLKIT_TEST_POSTGRES_URL` / `SQLKIT_TEST_MYSQL_URL`
+/// are set, each in a fresh schema / database of its own, so tests run in parallel
+/// without meeting. With `CI=true`, an unset variable or an unusable server fails.
+pub fn engines() -> Vec<TestDb> {
+    let mut out = vec![TestDb {
+        name: "sqlite",
+        engine: Engine::from_url("sqlite://").expect("in-memory SQLite"),
+        cleanup: None,
+    }];
+    for (name, var, url) in servers() {
+        let Some(url) = url else {
+            if in_ci() {
+                panic!("{var} is unset, but CI=true requires every database");
+            }
+            continue;
+        };
+        let Some(admin) = admin(name, &url) else {
+            continue;
+        };
+        let ns = unique_name();
+        let mut c = admin.connect().expect("admin connection");
+        let (engine_url, drop_sql) = if name == "postgresql" {
+            c.execute_sql(&format!("CREATE SCHEMA {ns}"), &[])
+                .expect("create schema");
+            let sep = if url.contains('?') { '&' } else { '?' };
+            (
+                format!("{url}{sep}options=-c%20search_path%3D{ns}"),
+                format!("DROP SCHEMA IF EXISTS {ns} CASCADE"),
+            )
+        } else {
+            c.execute_sql(
+                &format!("CREATE DATABASE {ns} CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin"),
+                &[],
+            )
+            .expect("create database");
+            let mut u = url::Url::parse(&url).expect("URL");
+            u.set_path(&ns);
+            (u.to_string(), format!("DROP DATABASE IF EXISTS {ns}"))
+        };
+        let engine = Engine::from_url(&engine_url)
+            .unwrap_or_else(|e| panic!("{name} at {}: {e}", redact(&engine_url)));
+        out.push(TestDb {
+            name,
+            engine,
+            cleanup: Some((admin, drop_sql)),
+        });
     }
     out
 }
@@ -34,13 +124,13 @@ pub fn engines() -> Vec<(&'static str, Engine)> {
 /// Runs `body` once per configured database, on a connection to a database that has
 /// the blog schema and nothing else.
 pub fn on_each_db(body: impl Fn(&str, &mut Connection) -> sqlkit::Result<()>) {
-    for (name, engine) in engines() {
-        let mut conn = engine.connect().expect("connect");
+    for db in engines() {
+        let mut conn = db.engine.connect().expect("connect");
         let md = models::metadata();
-        conn.drop_all(&md).expect("drop_all");
-        conn.create_all(&md).expect("create_all");
-        if let Err(e) = body(name, &mut conn) {
-            panic!("on {name}: {e}");
+        conn.create_all(&md)
+            .unwrap_or_else(|e| panic!("create_all on {}: {e}", db.name));
+        if let Err(e) = body(db.name, &mut conn) {
+            panic!("on {}: {e}", db.name);
         }
     }
 }

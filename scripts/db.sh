@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# Private PostgreSQL 15 and MariaDB servers for the test suite, on 127.0.0.1.
+#
+#   source scripts/db.sh; db_start     # install if missing, start, export the two URLs
+#   db_stop                            # stop both (test.sh does this on exit)
+#   scripts/db.sh start|stop           # the same from a shell, e.g. to run `cargo test`
+#
+# Data directories live under the ignored build area ($SQLKIT_BUILD_DIR, default
+# ./build). The servers run as an unprivileged user (`sqlkit-db`, created when the
+# script runs as root), because PostgreSQL refuses root. Ports default to 54329 and
+# 33069 so they never meet a system server on 5432 / 3306. Running start twice, or
+# after a run that was killed, reuses the data directories and restarts cleanly.
+set -euo pipefail
+
+DB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DB_BUILD="${SQLKIT_BUILD_DIR:-$DB_ROOT/build}"
+PG_PORT="${SQLKIT_PG_PORT:-54329}"
+MY_PORT="${SQLKIT_MY_PORT:-33069}"
+DB_USER_OS="sqlkit-db"
+# The test role's password holds characters that must be percent-encoded in a URL.
+DB_PASSWORD='s3cret/p@ss:word'
+DB_PASSWORD_URL='s3cret%2Fp%40ss%3Aword'
+
+db_log() { printf '[db] %s\n' "$*" >&2; }
+
+# Runs a command as the unprivileged server user (or as ourselves when not root).
+as_db_user() {
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u "$DB_USER_OS" -- "$@"
+    else
+        "$@"
+    fi
+}
+
+apt_install() {
+    if [ "$(id -u)" -ne 0 ]; then
+        db_log "cannot install $* without root; install it or set the SQLKIT_TEST_*_URL variables"
+        return 1
+    fi
+    if [ -z "${DB_APT_UPDATED:-}" ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        DB_APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+pg_bin() {
+    local dir
+    for dir in "$(dirname "$(command -v initdb 2>/dev/null || echo /nonexistent/x)")" \
+        /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
+        if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then
+            echo "$dir"
+            return 0
+        fi
+    done
+    return 1
+}
+
+db_prepare_user() {
+    if [ "$(id -u)" -eq 0 ]; then
+        id -u "$DB_USER_OS" >/dev/null 2>&1 ||
+            useradd --system --no-create-home --shell /usr/sbin/nologin "$DB_USER_OS"
+        mkdir -p "$DB_BUILD"
+        # The server user must reach its data directories below the project.
+        local d="$DB_BUILD"
+        while [ "$d" != "/" ]; do
+            chmod o+x "$d" 2>/dev/null || true
+            d="$(dirname "$d")"
+        done
+        mkdir -p "$DB_BUILD/pg" "$DB_BUILD/mariadb"
+        chown -R "$DB_USER_OS" "$DB_BUILD/pg" "$DB_BUILD/mariadb"
+    else
+        mkdir -p "$DB_BUILD/pg" "$DB_BUILD/mariadb"
+    fi
+}
+
+pg_start() {
+    local bin
+    if ! bin="$(pg_bin)"; then
+        db_log "installing PostgreSQL 15 from Debian's packages"
+        apt_install postgresql-15 postgresql-client-15 || apt_install postgresql postgresql-client
+        bin="$(pg_bin)"
+    fi
+    command -v psql >/dev/null || apt_install postgresql-client
+    local data="$DB_BUILD/pg/data" sock="$DB_BUILD/pg"
+    if [ -f "$data/postmaster.pid" ]; then
+        as_db_user "$bin/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
+        rm -f "$data/postmaster.pid"
+    fi
+    if [ ! -f "$data/PG_VERSION" ]; then
+        rm -rf "$data"
+        as_db_user mkdir -p "$data"
+        local pw="$DB_BUILD/pg/pwfile"
+        printf '%s\n' "$DB_PASSWORD" >"$pw"
+        [ "$(id -u)" -eq 0 ] && chown "$DB_USER_OS" "$pw"
+        as_db_user "$bin/initdb" -D "$data" -U postgres --pwfile="$pw" -E UTF8 --locale=C --lc-ctype=C.UTF-8 \
+            --auth-local=trust --auth-host=scram-sha-256 >"$DB_BUILD/pg/initdb.log" 2>&1 || {
+            cat "$DB_BUILD/pg/initdb.log" >&2
+            return 1
+        }
+        rm -f "$pw"
+    fi
+    as_db_user "$bin/pg_ctl" -D "$data" -l "$DB_BUILD/pg/server.log" -w -t 60 start -o \
+        "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=$sock \
+         -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        >/dev/null || {
+        tail -20 "$DB_BUILD/pg/server.log" >&2
+        return 1
+    }
+    local psql=(psql -X -q -v ON_ERROR_STOP=1 -h "$sock" -p "$PG_PORT" -U postgres -d postgres)
+    "${psql[@]}" <<SQL
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sqlkit') THEN
+    CREATE ROLE sqlkit LOGIN PASSWORD '$DB_PASSWORD';
+  END IF;
+END \$\$;
+DROP DATABASE IF EXISTS sqlkit_test WITH (FORCE);
+CREATE DATABASE sqlkit_test OWNER sqlkit TEMPLATE template0 ENCODING 'UTF8'
+  LC_COLLATE 'C' LC_CTYPE 'C.UTF-8';
+SQL
+    export SQLKIT_TEST_POSTGRES_URL="postgresql://sqlkit:$DB_PASSWORD_URL@127.0.0.1:$PG_PORT/sqlkit_test"
+    db_log "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"
+}
+
+pg_stop() {
+    local bin data="$DB_BUILD/pg/data"
+    bin="$(pg_bin)" || return 0
+    [ -f "$data/postmaster.pid" ] || return 0
+    as_db_user "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+my_start() {
+    if ! command -v mariadbd >/dev/null && [ ! -x /usr/sbin/mariadbd ]; then
+        db_log "installing MariaDB from Debian's packages"
+        apt_install mariadb-server mariadb-client
+    fi
+    local mariadbd data="$DB_BUILD/mariadb/data" sock="$DB_BUILD/mariadb/mariadb.sock"
+    local pidf="$DB_BUILD/mariadb/mariadb.pid"
+    mariadbd="$(command -v mariadbd || echo /usr/sbin/mariadbd)"
+    my_stop
+    if [ ! -d "$data/mysql" ]; then
+        rm -rf "$data"
+        as_db_user mkdir -p "$data"
+        mariadb-install-db --no-defaults --datadir="$data" --user="$(as_db_user id -un)" \
+            --auth-root-authentication-method=normal --skip-test-db \
+            >"$DB_BUILD/mariadb/install.log" 2>&1 || {
+            cat "$DB_BUILD/mariadb/install.log" >&2
+            return 1
+        }
+        [ "$(id -u)" -eq 0 ] && chown -R "$DB_USER_OS" "$data"
+    fi
+    as_db_user "$mariadbd" --no-defaults --datadir="$data" --port="$MY_PORT" \
+        --bind-address=127.0.0.1 --socket="$sock" --pid-file="$pidf" \
+        --log-error="$DB_BUILD/mariadb/server.log" \
+        --character-set-server=utf8mb4 --collation-server=utf8mb4_nopad_bin \
+        --skip-log-bin --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
+        --max-connections=500 --skip-name-resolve >/dev/null 2>&1 &
+    local i
+    for i in $(seq 1 120); do
+        if mariadb-admin --no-defaults --socket="$sock" -uroot ping >/dev/null 2>&1; then
+            break
+        fi
+        if [ "$i" -eq 120 ]; then
+            tail -20 "$DB_BUILD/mariadb/server.log" >&2
+            return 1
+        fi
+        sleep 0.5
+    done
+    mariadb --no-defaults --socket="$sock" -uroot <<SQL
+CREATE USER IF NOT EXISTS 'sqlkit'@'127.0.0.1' IDENTIFIED BY '$DB_PASSWORD';
+ALTER USER 'sqlkit'@'127.0.0.1' IDENTIFIED BY '$DB_PASSWORD';
+GRANT ALL PRIVILEGES ON *.* TO 'sqlkit'@'127.0.0.1';
+DROP DATABASE IF EXISTS sqlkit_test;
+CREATE DATABASE sqlkit_test CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin;
+SQL
+    export SQLKIT_TEST_MYSQL_URL="mariadb://sqlkit:$DB_PASSWORD_URL@127.0.0.1:$MY_PORT/sqlkit_test"
+    db_log "MariaDB $("$mariadbd" --version | awk '{print $3}') on 127.0.0.1:$MY_PORT"
+}
+
+my_stop() {
+    local pidf="$DB_BUILD/mariadb/mariadb.pid" pid i
+    [ -f "$pidf" ] || return 0
+    pid="$(cat "$pidf")"
+    if kill -0 "$pid" 2>/dev/null; then
+        kill "$pid" 2>/dev/null || true
+        for i in $(seq 1 60); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.5
+        done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -f "$pidf"
+}
+
+db_start() {
+    db_prepare_user
+    pg_start
+    my_start
+}
+
+db_stop() {
+    pg_stop
+    my_stop
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    case "${1:-}" in
+    start)
+        db_start
+        echo "export SQLKIT_TEST_POSTGRES_URL='$SQLKIT_TEST_POSTGRES_URL'"
+        echo "export SQLKIT_TEST_MYSQL_URL='$SQLKIT_TEST_MYSQL_URL'"
+        ;;
+    stop) db_stop ;;
+    *)
+        echo "usage: scripts/db.sh start|stop" >&2
+        exit 2
+        ;;
+    esac
+fi

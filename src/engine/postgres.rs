@@ -1,0 +1,527 @@
+//! The PostgreSQL driver over the sync `postgres` crate: connection setup, prepared
+//! statements cached per connection by SQL text, values sent in the type the server
+//! inferred for each parameter, cells decoded by column type, errors classified by
+//! SQLSTATE.
+
+use super::de::{Cell, Cells, DeError};
+use super::row::Row;
+use super::{DriverConn, DriverRow, ExecResult, RowSink};
+use crate::dialect::{Dialect, Postgres, Version};
+use crate::error::{DatabaseError, DbErrorKind, Error, Result};
+use crate::name::Name;
+use crate::url::{ServerUrl, TlsMode};
+use crate::value::{text_format, Value};
+use bytes::{BufMut, BytesMut};
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::{FromSql, IsNull, ToSql, Type};
+use postgres::{Client, NoTls, Statement};
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+type BoxError = Box<dyn std::error::Error + Sync + Send>;
+
+/// Prepared statements kept per connection; past this many the cache starts over.
+const STATEMENT_CACHE: usize = 256;
+
+/// Opens PostgreSQL connections for the pool.
+pub(crate) struct Manager {
+    config: postgres::Config,
+}
+
+impl Manager {
+    pub(crate) fn new(url: &ServerUrl) -> Result<Self> {
+        if matches!(url.tls, TlsMode::Require | TlsMode::Verify) {
+            return Err(Error::Url {
+                url: format!("postgresql://{}/{}", url.host, url.database).into(),
+                reason: "TLS to PostgreSQL is not built into sqlkit yet: use sslmode=disable or prefer (plain)".into(),
+            });
+        }
+        let mut c = postgres::Config::new();
+        c.host(&url.host)
+            .port(url.port.unwrap_or(5432))
+            .user(if url.user.is_empty() {
+                "postgres"
+            } else {
+                &url.user
+            })
+            .dbname(&url.database)
+            .ssl_mode(postgres::config::SslMode::Disable)
+            .connect_timeout(url.connect_timeout.unwrap_or(Duration::from_secs(10)))
+            .application_name(url.application_name.as_deref().unwrap_or("sqlkit"));
+        if let Some(p) = &url.password {
+            c.password(p.expose());
+        }
+        // Sessions run in UTC, so text renderings of instants agree across databases.
+        let options = match &url.options {
+            Some(o) => format!("-c TimeZone=UTC {o}"),
+            None => "-c TimeZone=UTC".to_string(),
+        };
+        c.options(&options);
+        Ok(Manager { config: c })
+    }
+}
+
+/// A pooled PostgreSQL connection and its prepared statements.
+pub(crate) struct PgConn {
+    client: Client,
+    statements: HashMap<Box<str>, Statement>,
+    broken: bool,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = PgConn;
+    type Error = Error;
+    fn connect(&self) -> Result<PgConn> {
+        let client = self.config.connect(NoTls).map_err(|e| pg_error(e, None))?;
+        Ok(PgConn {
+            client,
+            statements: HashMap::new(),
+            broken: false,
+        })
+    }
+    fn is_valid(&self, conn: &mut PgConn) -> Result<()> {
+        conn.client
+            .is_valid(Duration::from_secs(5))
+            .map_err(|e| pg_error(e, None))
+    }
+    fn has_broken(&self, conn: &mut PgConn) -> bool {
+        conn.broken || conn.client.is_closed()
+    }
+}
+
+/// The dialect at the server's version (`server_version_num`, e.g. 150018 = 15.18).
+pub(crate) fn dialect(conn: &mut PgConn) -> Result<Arc<dyn Dialect>> {
+    let sql = "SELECT current_setting('server_version_num')::int";
+    let row = conn
+        .client
+        .query_one(sql, &[])
+        .map_err(|e| pg_error(e, Some(sql)))?;
+    let n: i32 = row.get(0);
+    let n = n.max(0) as u32;
+    let version = if n >= 100_000 {
+        Version::new(n / 10_000, n % 10_000, 0)
+    } else {
+        Version::new(n / 10_000, n / 100 % 100, n % 100)
+    };
+    Ok(Arc::new(Postgres { version }))
+}
+
+/// Classifies a `postgres` error by SQLSTATE, or as a lost connection.
+fn pg_error(e: postgres::Error, sql: Option<&str>) -> Error {
+    let display = e.to_string();
+    if display.starts_with("error serializing parameter") {
+        let reason = std::error::Error::source(&e).map_or(display.clone(), |s| s.to_string());
+        let field = display.rsplit(' ').next().unwrap_or("?");
+        return Error::Encode {
+            field: format!("parameter {}", field.parse::<usize>().map_or(0, |i| i + 1)).into(),
+            reason: reason.into(),
+        };
+    }
+    let (kind, code, message) = match e.as_db_error() {
+        Some(db) => {
+            let code = db.code().code();
+            let kind = match code {
+                "23505" => DbErrorKind::UniqueViolation,
+                "23503" => DbErrorKind::ForeignKeyViolation,
+                "23502" => DbErrorKind::NotNullViolation,
+                "23514" => DbErrorKind::CheckViolation,
+                "40P01" => DbErrorKind::Deadlock,
+                "40001" => DbErrorKind::SerializationFailure,
+                "55P03" => DbErrorKind::Busy,
+                c if c.starts_with("08") || c.starts_with("57P") => DbErrorKind::ConnectionLost,
+                c if c.starts_with("42") => DbErrorKind::Syntax,
+                _ => DbErrorKind::Other,
+            };
+            (kind, Some(code.to_string()), db.message().to_string())
+        }
+        None => {
+            let lost = e.is_closed()
+                || display.starts_with("error communicating")
+                || display.starts_with("error connecting")
+                || display.starts_with("timeout");
+            let message = match std::error::Error::source(&e) {
+                Some(s) => format!("{display}: {s}"),
+                None => display,
+            };
+            let kind = if lost {
+                DbErrorKind::ConnectionLost
+            } else {
+                DbErrorKind::Other
+            };
+            (kind, None, message)
+        }
+    };
+    Error::Database(Box::new(DatabaseError {
+        kind,
+        code,
+        message,
+        sql: sql.map(str::to_string),
+    }))
+}
+
+/// The type a value is sent as where the server could not infer one.
+fn natural_type(v: &Value) -> Type {
+    match v {
+        Value::Null | Value::Text(_) => Type::TEXT,
+        Value::Bool(_) => Type::BOOL,
+        Value::Int(_) => Type::INT8,
+        Value::Float(_) => Type::FLOAT8,
+        Value::Decimal(_) => Type::NUMERIC,
+        Value::Bytes(_) => Type::BYTEA,
+        Value::Date(_) => Type::DATE,
+        Value::Time(_) => Type::TIME,
+        Value::DateTime(_) => Type::TIMESTAMP,
+        Value::Timestamp(_) => Type::TIMESTAMPTZ,
+        Value::Json(_) => Type::JSONB,
+        Value::Uuid(_) => Type::UUID,
+    }
+}
+
+fn is_text_type(t: &Type) -> bool {
+    matches!(
+        *t,
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN
+    )
+}
+
+impl PgConn {
+    fn fail(&mut self, e: postgres::Error, sql: &str) -> Error {
+        let e = pg_error(e, Some(sql));
+        if e.db_kind() == Some(DbErrorKind::ConnectionLost) {
+            self.broken = true;
+        }
+        e
+    }
+
+    /// The prepared statement for `sql`, from the cache or prepared now. Where the
+    /// server inferred text for a parameter that holds a number, date, ... (a bare
+    /// `SELECT $1`), or could infer nothing, the statement is prepared again with the
+    /// values' own types.
+    fn statement(&mut self, sql: &str, params: &[Value]) -> Result<Statement> {
+        if let Some(st) = self.statements.get(sql) {
+            return Ok(st.clone());
+        }
+        let st = match self.client.prepare(sql) {
+            Ok(st) => {
+                let retype =
+                    st.params().iter().zip(params).any(|(t, v)| {
+                        is_text_type(t) && !matches!(v, Value::Text(_) | Value::Null)
+                    });
+                if retype {
+                    let types: Vec<Type> = st
+                        .params()
+                        .iter()
+                        .zip(params)
+                        .map(|(t, v)| {
+                            if is_text_type(t) && !v.is_null() {
+                                natural_type(v)
+                            } else {
+                                t.clone()
+                            }
+                        })
+                        .collect();
+                    self.client.prepare_typed(sql, &types).unwrap_or(st)
+                } else {
+                    st
+                }
+            }
+            Err(e) if e.code().map(|c| c.code()) == Some("42P18") => {
+                let types: Vec<Type> = params.iter().map(natural_type).collect();
+                self.client
+                    .prepare_typed(sql, &types)
+                    .map_err(|e| self.fail(e, sql))?
+            }
+            Err(e) => return Err(self.fail(e, sql)),
+        };
+        if self.statements.len() >= STATEMENT_CACHE {
+            self.statements.clear();
+        }
+        self.statements.insert(sql.into(), st.clone());
+        Ok(st)
+    }
+}
+
+impl DriverConn for PgConn {
+    fn run_execute(&mut self, sql: &str, params: &[Value]) -> Result<ExecResult> {
+        let st = self.statement(sql, params)?;
+        // An INSERT's first returned integer column is its id (the implicit RETURNING).
+        let id_column = sql.starts_with("INSERT")
+            && st
+                .columns()
+                .first()
+                .is_some_and(|c| matches!(*c.type_(), Type::INT2 | Type::INT4 | Type::INT8));
+        let outcome = (|| {
+            let mut rows = self.client.query_raw(&st, params.iter().map(PgParam))?;
+            let mut returned = 0u64;
+            let mut last_id = None;
+            while let Some(row) = rows.next()? {
+                returned += 1;
+                if id_column {
+                    last_id = match row.try_get::<_, PgValue>(0) {
+                        Ok(PgValue(Value::Int(i))) => Some(i),
+                        _ => None,
+                    };
+                }
+            }
+            Ok((returned, last_id, rows.rows_affected()))
+        })();
+        let (returned, last_id, affected) = match outcome {
+            Ok(o) => o,
+            Err(e) => return Err(self.fail(e, sql)),
+        };
+        Ok(ExecResult {
+            rows_affected: if st.columns().is_empty() {
+                affected.unwrap_or(returned)
+            } else {
+                returned
+            },
+            last_insert_id: last_id,
+        })
+    }
+
+    fn run_query<S: RowSink>(&mut self, sql: &str, params: &[Value], sink: &mut S) -> Result<()> {
+        let st = self.statement(sql, params)?;
+        let names: Arc<[Name]> = st
+            .columns()
+            .iter()
+            .map(|c| Name::from(c.name().to_string()))
+            .collect();
+        let text: Vec<bool> = st
+            .columns()
+            .iter()
+            .map(|c| is_text_type(c.type_()))
+            .collect();
+        let mut failed = None;
+        let outcome = (|| {
+            let mut rows = self.client.query_raw(&st, params.iter().map(PgParam))?;
+            while let Some(row) = rows.next()? {
+                let cells = PgCells {
+                    row: &row,
+                    names: &names,
+                    text: &text,
+                };
+                match sink.row(&cells) {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+            }
+            Ok(())
+        })();
+        if let Err(e) = outcome {
+            return Err(self.fail(e, sql));
+        }
+        failed.map_or(Ok(()), Err)
+    }
+
+    fn run_batch(&mut self, sql: &str) -> Result<()> {
+        match self.client.batch_execute(sql) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.fail(e, sql)),
+        }
+    }
+}
+
+/// A [`Value`] sent as the type the server expects for its parameter.
+#[derive(Debug)]
+struct PgParam<'a>(&'a Value);
+
+fn mismatch(v: &Value, ty: &Type) -> BoxError {
+    format!(
+        "a {} value cannot be sent as PostgreSQL {ty}",
+        v.type_name()
+    )
+    .into()
+}
+
+fn parse_text<T>(s: &str, ty: &Type, f: impl FnOnce(&str) -> Option<T>) -> Result<T, BoxError> {
+    f(s).ok_or_else(|| format!("`{s}` is not a valid {ty}").into())
+}
+
+impl ToSql for PgParam<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
+        let v = self.0;
+        match (v, ty) {
+            (Value::Null, _) => Ok(IsNull::Yes),
+            (Value::Bool(b), &Type::BOOL) => b.to_sql(ty, out),
+            (Value::Bool(b), _) => PgParam(&Value::Int(i64::from(*b))).to_sql(ty, out),
+            (Value::Int(i), &Type::INT2) => i16::try_from(*i)
+                .map_err(|_| format!("{i} is out of range for smallint"))?
+                .to_sql(ty, out),
+            (Value::Int(i), &Type::INT4) => i32::try_from(*i)
+                .map_err(|_| format!("{i} is out of range for integer"))?
+                .to_sql(ty, out),
+            (Value::Int(i), &Type::INT8) => i.to_sql(ty, out),
+            (Value::Int(i), &Type::OID) => u32::try_from(*i)
+                .map_err(|_| format!("{i} is out of range for oid"))?
+                .to_sql(ty, out),
+            (Value::Int(i), &Type::FLOAT8) => (*i as f64).to_sql(ty, out),
+            (Value::Int(i), &Type::FLOAT4) => (*i as f32).to_sql(ty, out),
+            (Value::Int(i), &Type::NUMERIC) => Decimal::from(*i).to_sql(ty, out),
+            (Value::Float(f), &Type::FLOAT8) => f.to_sql(ty, out),
+            (Value::Float(f), &Type::FLOAT4) => (*f as f32).to_sql(ty, out),
+            (Value::Float(f), &Type::NUMERIC) => Decimal::try_from(*f)
+                .map_err(|e| format!("{f} cannot be sent as numeric: {e}"))?
+                .to_sql(ty, out),
+            (Value::Decimal(d), &Type::NUMERIC) => d.to_sql(ty, out),
+            (Value::Decimal(d), &Type::FLOAT8 | &Type::FLOAT4) => {
+                use rust_decimal::prelude::ToPrimitive;
+                d.to_f64().ok_or_else(|| mismatch(v, ty))?.to_sql(ty, out)
+            }
+            (Value::Text(s), t) if is_text_type(t) => s.as_str().to_sql(ty, out),
+            (Value::Text(s), &Type::JSON) => {
+                out.put_slice(s.as_bytes());
+                Ok(IsNull::No)
+            }
+            (Value::Text(s), &Type::JSONB) => {
+                out.put_u8(1);
+                out.put_slice(s.as_bytes());
+                Ok(IsNull::No)
+            }
+            (Value::Text(s), &Type::UUID) => {
+                parse_text(s, ty, |s| uuid::Uuid::parse_str(s).ok())?.to_sql(ty, out)
+            }
+            (Value::Text(s), &Type::NUMERIC) => {
+                parse_text(s, ty, |s| s.parse::<Decimal>().ok())?.to_sql(ty, out)
+            }
+            (Value::Text(s), &Type::DATE) => {
+                parse_text(s, ty, text_format::parse_date)?.to_sql(ty, out)
+            }
+            (Value::Text(s), &Type::TIME) => {
+                parse_text(s, ty, text_format::parse_time)?.to_sql(ty, out)
+            }
+            (Value::Text(s), &Type::TIMESTAMP) => {
+                parse_text(s, ty, text_format::parse_datetime)?.to_sql(ty, out)
+            }
+            (Value::Text(s), &Type::TIMESTAMPTZ) => {
+                parse_text(s, ty, text_format::parse_timestamp)?.to_sql(ty, out)
+            }
+            (Value::Bytes(b), &Type::BYTEA) => b.as_ref().to_sql(ty, out),
+            (Value::Date(d), &Type::DATE) => d.to_sql(ty, out),
+            (Value::Date(d), &Type::TIMESTAMP) => {
+                d.and_time(chrono::NaiveTime::MIN).to_sql(ty, out)
+            }
+            (Value::Time(t), &Type::TIME) => t.to_sql(ty, out),
+            (Value::DateTime(t), &Type::TIMESTAMP) => t.to_sql(ty, out),
+            (Value::DateTime(t), &Type::TIMESTAMPTZ) => t.and_utc().to_sql(ty, out),
+            (Value::Timestamp(t), &Type::TIMESTAMPTZ) => t.to_sql(ty, out),
+            (Value::Timestamp(t), &Type::TIMESTAMP) => t.naive_utc().to_sql(ty, out),
+            (Value::Json(j), &Type::JSON | &Type::JSONB) => j.to_sql(ty, out),
+            (Value::Uuid(u), &Type::UUID) => u.to_sql(ty, out),
+            (v, t) if is_text_type(t) => {
+                // A number, date, ... where the server expects text: its text form.
+                let mut s = String::new();
+                crate::dialect::Generic
+                    .write_literal(&mut s, v)
+                    .map_err(|e| e.to_string())?;
+                let s = s.trim_matches('\'');
+                s.to_sql(ty, out)
+            }
+            (v, t) => Err(mismatch(v, t)),
+        }
+    }
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+    fn to_sql_checked(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
+        self.to_sql(ty, out)
+    }
+}
+
+/// A cell decoded by its column type.
+struct PgValue(Value);
+
+impl<'a> FromSql<'a> for PgValue {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
+        Ok(PgValue(match *ty {
+            Type::BOOL => Value::Bool(bool::from_sql(ty, raw)?),
+            Type::INT2 => Value::Int(i16::from_sql(ty, raw)?.into()),
+            Type::INT4 => Value::Int(i32::from_sql(ty, raw)?.into()),
+            Type::INT8 => Value::Int(i64::from_sql(ty, raw)?),
+            Type::OID => Value::Int(u32::from_sql(ty, raw)?.into()),
+            Type::FLOAT4 => Value::Float(f32::from_sql(ty, raw)?.into()),
+            Type::FLOAT8 => Value::Float(f64::from_sql(ty, raw)?),
+            Type::NUMERIC => Value::Decimal(Decimal::from_sql(ty, raw)?),
+            Type::BYTEA => Value::Bytes(raw.into()),
+            Type::DATE => Value::Date(chrono::NaiveDate::from_sql(ty, raw)?),
+            Type::TIME => Value::Time(chrono::NaiveTime::from_sql(ty, raw)?),
+            Type::TIMESTAMP => Value::DateTime(chrono::NaiveDateTime::from_sql(ty, raw)?),
+            Type::TIMESTAMPTZ => {
+                Value::Timestamp(chrono::DateTime::<chrono::Utc>::from_sql(ty, raw)?)
+            }
+            Type::JSON | Type::JSONB => Value::Json(serde_json::Value::from_sql(ty, raw)?),
+            Type::UUID => Value::Uuid(uuid::Uuid::from_sql(ty, raw)?),
+            ref t if is_text_type(t) || *t == Type::CHAR => {
+                Value::Text(std::str::from_utf8(raw)?.into())
+            }
+            ref t => {
+                return Err(format!(
+                    "PostgreSQL type {t} has no sqlkit value; CAST it to a supported type"
+                )
+                .into())
+            }
+        }))
+    }
+    fn from_sql_null(_: &Type) -> Result<Self, BoxError> {
+        Ok(PgValue(Value::Null))
+    }
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+/// A PostgreSQL row read in place.
+struct PgCells<'a> {
+    row: &'a postgres::Row,
+    names: &'a Arc<[Name]>,
+    text: &'a [bool],
+}
+
+impl PgCells<'_> {
+    fn value(&self, i: usize) -> std::result::Result<Value, String> {
+        self.row
+            .try_get::<_, PgValue>(i)
+            .map(|v| v.0)
+            .map_err(|e| match std::error::Error::source(&e) {
+                Some(s) => s.to_string(),
+                None => e.to_string(),
+            })
+    }
+}
+
+impl DriverRow for PgCells<'_> {
+    fn to_row(&self) -> Result<Row> {
+        let mut values = Vec::with_capacity(self.text.len());
+        for i in 0..self.text.len() {
+            values.push(
+                self.value(i)
+                    .map_err(|r| Error::decode(&self.names[i], r))?,
+            );
+        }
+        Ok(Row::new(self.names.clone(), values))
+    }
+}
+
+impl Cells for PgCells<'_> {
+    fn len(&self) -> usize {
+        self.text.len()
+    }
+    fn name(&self, i: usize) -> &str {
+        &self.names[i]
+    }
+    fn cell(&self, i: usize) -> std::result::Result<Cell<'_>, DeError> {
+        if self.text[i] {
+            return match self.row.try_get::<_, Option<&str>>(i) {
+                Ok(Some(s)) => Ok(Cell::Text(s)),
+                Ok(None) => Ok(Cell::Null),
+                Err(e) => Err(DeError(e.to_string())),
+            };
+        }
+        self.value(i).map(Cell::Owned).map_err(DeError)
+    }
+}
