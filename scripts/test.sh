@@ -19,9 +19,26 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 step "the Core builds with no database driver"
 cargo build -p sqlkit --no-default-features
 
-step "tests"
+step "database servers"
+# The developer's own servers when both URLs are set; otherwise private ones, stopped
+# on exit (also on failure).
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+if [ -n "${SQLKIT_TEST_POSTGRES_URL:-}" ] && [ -n "${SQLKIT_TEST_MYSQL_URL:-}" ]; then
+    trap 'rm -f "$log"' EXIT
+    echo "using SQLKIT_TEST_POSTGRES_URL and SQLKIT_TEST_MYSQL_URL from the environment"
+else
+    # shellcheck source=scripts/db.sh
+    source scripts/db.sh
+    trap 'db_stop; rm -f "$log"' EXIT
+    db_start
+fi
+for var in SQLKIT_TEST_POSTGRES_URL SQLKIT_TEST_MYSQL_URL; do
+    if [ -z "${!var:-}" ]; then
+        echo "SKIPPED: $var is unset, so that database's tests are skipped"
+    fi
+done
+
+step "tests"
 set +e
 cargo test --workspace --all-features 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
@@ -35,6 +52,11 @@ fi
 
 step "the quickstart example on embedded SQLite"
 cargo run --quiet --example quickstart
+
+step "the quickstart example, unchanged, on PostgreSQL and MariaDB"
+DATABASE_URL="$SQLKIT_TEST_POSTGRES_URL" cargo run --quiet --all-features --example quickstart >/dev/null
+DATABASE_URL="$SQLKIT_TEST_MYSQL_URL" cargo run --quiet --all-features --example quickstart >/dev/null
+echo "ok"
 
 echo
 echo "tests: $passed passed, $failed failed"

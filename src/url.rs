@@ -225,10 +225,12 @@ fn server_url(url: &str, pg: bool) -> std::result::Result<ServerUrl, String> {
             }
             "application_name" | "program_name" => s.application_name = Some(value.into_owned()),
             "options" if pg => s.options = Some(value.into_owned()),
-            other => return Err(format!(
+            other => {
+                return Err(format!(
                 "unknown option `{other}` (expected connect_timeout, sslmode, application_name{})",
                 if pg { ", options" } else { "" }
-            )),
+            ))
+            }
         }
     }
     Ok(s)

@@ -29,6 +29,8 @@ use crate::schema::MetaData;
 use crate::stmt::Statement;
 use crate::url::{self, Backend};
 use crate::value::{FromValue, Value};
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+use r2d2::ManageConnection as _;
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::sync::Arc;
@@ -282,11 +284,9 @@ impl EngineBuilder {
             }
             #[cfg(feature = "postgres")]
             Backend::Postgres(server) => {
-                let pool = self.pool(postgres::Manager::new(&server)?);
-                let dialect = {
-                    let mut c = checkout(&pool, self.checkout_timeout)?;
-                    postgres::dialect(&mut c)?
-                };
+                let manager = postgres::Manager::new(&server)?;
+                let dialect = postgres::dialect(&mut manager.connect()?)?;
+                let pool = self.pool(manager);
                 Inner {
                     url: redacted,
                     pool: Pool::Postgres(pool),
@@ -299,11 +299,9 @@ impl EngineBuilder {
             }
             #[cfg(feature = "mysql")]
             Backend::Mysql(server) | Backend::Mariadb(server) => {
-                let pool = self.pool(mysql::Manager::new(&server)?);
-                let dialect = {
-                    let mut c = checkout(&pool, self.checkout_timeout)?;
-                    mysql::dialect(&mut c)?
-                };
+                let manager = mysql::Manager::new(&server)?;
+                let dialect = mysql::dialect(&mut manager.connect()?)?;
+                let pool = self.pool(manager);
                 Inner {
                     url: redacted,
                     pool: Pool::Mysql(pool),

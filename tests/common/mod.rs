@@ -11,6 +11,8 @@ use sqlkit::prelude::*;
 pub struct TestDb {
     pub name: &'static str,
     pub engine: Engine,
+    /// The URL of the test's namespace, to build engines with other options.
+    pub url: String,
     cleanup: Option<(Engine, String)>,
 }
 
@@ -78,6 +80,7 @@ pub fn engines() -> Vec<TestDb> {
     let mut out = vec![TestDb {
         name: "sqlite",
         engine: Engine::from_url("sqlite://").expect("in-memory SQLite"),
+        url: "sqlite://".into(),
         cleanup: None,
     }];
     for (name, var, url) in servers() {
@@ -115,6 +118,7 @@ pub fn engines() -> Vec<TestDb> {
         out.push(TestDb {
             name,
             engine,
+            url: engine_url,
             cleanup: Some((admin, drop_sql)),
         });
     }

@@ -1,0 +1,466 @@
+//! The connection layer on every database: server versions, counts and ids, each kind
+//! of database error the server can produce, the pool (size, checkout timeout, health
+//! check, recovery after the server kills a connection), prepared-statement reuse and
+//! echo.
+
+mod common;
+
+use common::models::*;
+use common::{engines, on_each_db, TestDb};
+use sqlkit::prelude::*;
+use sqlkit::schema::{ColumnDef, SqlType};
+use std::sync::{Arc, Barrier, Mutex};
+use std::time::{Duration, Instant};
+
+fn table(name: &str) -> Table {
+    Table::builder(name.to_string())
+        .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+        .column(ColumnDef::new("n", SqlType::Integer).not_null())
+        .check("n_small", "n < 1000")
+        .build()
+        .expect("table")
+}
+
+#[test]
+fn the_dialect_carries_the_servers_version() {
+    for db in engines() {
+        let mut conn = db.engine.connect().expect("connect");
+        let d = db.engine.dialect();
+        let reported: String = match db.name {
+            "postgresql" => conn.query_sql("SHOW server_version", &[]),
+            "mariadb" => conn.query_sql("SELECT VERSION()", &[]),
+            _ => conn.query_sql("SELECT sqlite_version()", &[]),
+        }
+        .expect("version")[0]
+            .get(0)
+            .expect("text");
+        let v = format!("{:?}", d);
+        let major = reported.split('.').next().expect("major");
+        assert!(
+            v.contains(&format!("major: {major},")),
+            "{}: {v} vs {reported}",
+            db.name
+        );
+        assert_eq!(d.name(), db.name, "MariaDB is detected as MariaDB");
+        // Version-dependent features follow the server.
+        use sqlkit::dialect::Feature;
+        let mut parts = reported.split(|c: char| !c.is_ascii_digit());
+        let (maj, min): (u32, u32) = (
+            parts.next().and_then(|p| p.parse().ok()).expect("major"),
+            parts.next().and_then(|p| p.parse().ok()).expect("minor"),
+        );
+        let returning = match db.name {
+            "mariadb" => (maj, min) >= (10, 5),
+            "sqlite" => (maj, min) >= (3, 35),
+            _ => true,
+        };
+        assert_eq!(
+            d.supports(Feature::ReturningInsert),
+            returning,
+            "{}",
+            db.name
+        );
+    }
+}
+
+#[test]
+fn rows_affected_counts_rows_matched_and_ids_come_back() {
+    on_each_db(|name, conn| {
+        let u = User::table();
+        let mut ids = Vec::new();
+        for n in ["a", "b", "c"] {
+            let r = conn.execute(&insert(u).record(&User::new(n)))?;
+            assert_eq!(r.rows_affected, 1, "{name}");
+            ids.push(r.last_insert_id.expect("id"));
+        }
+        assert!(ids.windows(2).all(|w| w[1] > w[0]), "{name}: {ids:?}");
+        // Setting a column to the value it already has still counts the row (MySQL
+        // would say 0 without CLIENT_FOUND_ROWS).
+        let c = table("counted");
+        conn.execute(&CreateTable::new(&c))?;
+        conn.execute(
+            &insert(&c)
+                .columns(["id", "n"])
+                .row((1i64, 7i64))
+                .row((2i64, 7i64)),
+        )?;
+        let r = conn.execute(&update(&c).set("n", 7i64))?;
+        assert_eq!(r.rows_affected, 2, "{name}");
+        let r = conn.execute(&update(&c).set("n", 7i64).where_(c.c("id")?.eq(1i64)))?;
+        assert_eq!(r.rows_affected, 1, "{name}");
+        let r = conn.execute(&delete(u).where_(u.id.eq(-1)))?;
+        assert_eq!((r.rows_affected, r.last_insert_id), (0, None), "{name}");
+        // A multi-row insert reports every row and the last id.
+        let t = Tag::table();
+        let r = conn.execute(&insert(t).records(&[
+            Tag {
+                id: None,
+                name: "x".into(),
+            },
+            Tag {
+                id: None,
+                name: "y".into(),
+            },
+        ]))?;
+        assert_eq!(r.rows_affected, 2, "{name}");
+        let max: i64 = conn.query_scalar(&select(func::max(t.id)))?;
+        let last = r.last_insert_id.expect("id");
+        // MySQL reports the first id of a multi-row insert, the others the last.
+        assert!(last == max || last == max - 1, "{name}: {last} vs {max}");
+        Ok(())
+    });
+}
+
+use sqlkit::expr::func;
+
+fn kind(r: sqlkit::Result<impl Sized>) -> Option<DbErrorKind> {
+    r.err().and_then(|e| e.db_kind())
+}
+
+#[test]
+fn constraint_violations_are_classified_by_the_servers_codes() {
+    on_each_db(|name, conn| {
+        let t = table("checked");
+        conn.execute(&CreateTable::new(&t))?;
+        let (u, p) = (User::table(), Post::table());
+        let id = conn
+            .execute(&insert(u).record(&User::new("a")))?
+            .last_insert_id
+            .expect("id");
+        assert_eq!(
+            kind(conn.execute(&insert(u).record(&User::new("a")))),
+            Some(DbErrorKind::UniqueViolation),
+            "{name}"
+        );
+        let post = insert(p)
+            .value(p.title, "t")
+            .value(p.slug, "s")
+            .value(p.author_id, id + 100);
+        assert_eq!(
+            kind(conn.execute(&post)),
+            Some(DbErrorKind::ForeignKeyViolation),
+            "{name}"
+        );
+        assert_eq!(
+            kind(conn.execute(&insert(&t).value("id", 1i64).value("n", None::<i64>))),
+            Some(DbErrorKind::NotNullViolation),
+            "{name}"
+        );
+        let err = conn
+            .execute(&insert(&t).value("id", 1i64).value("n", 5000i64))
+            .unwrap_err();
+        assert_eq!(
+            err.db_kind(),
+            Some(DbErrorKind::CheckViolation),
+            "{name}: {err}"
+        );
+        let Error::Database(db) = &err else {
+            panic!("{err}")
+        };
+        let code = db.code.as_deref().expect("code");
+        let expected = match name {
+            "postgresql" => "23514",
+            "mariadb" => "4025",
+            _ => "275",
+        };
+        assert_eq!(code, expected);
+        assert!(!err.to_string().contains("5000"), "values stay out: {err}");
+        assert_eq!(
+            kind(conn.execute_sql("SELECT nope FROM nowhere", &[])),
+            Some(DbErrorKind::Syntax),
+            "{name}"
+        );
+        Ok(())
+    });
+}
+
+/// Two transactions each lock a row, then want the other's: the server kills one.
+#[test]
+fn deadlocks_are_classified_as_deadlocks() {
+    for db in engines().into_iter().filter(|d| d.name != "sqlite") {
+        let t = table("locks");
+        let mut setup = db.engine.connect().expect("connect");
+        setup.execute(&CreateTable::new(&t)).expect("create");
+        setup
+            .execute(
+                &insert(&t)
+                    .columns(["id", "n"])
+                    .row((1i64, 1i64))
+                    .row((2i64, 2i64)),
+            )
+            .expect("rows");
+        let barrier = Arc::new(Barrier::new(2));
+        let run = |first: i64, second: i64| {
+            let (engine, barrier, t) = (db.engine.clone(), barrier.clone(), t.clone());
+            std::thread::spawn(move || {
+                let mut conn = engine.connect().expect("connect");
+                let mut tx = conn.begin().expect("begin");
+                let n = t.c("n").expect("n");
+                let id = t.c("id").expect("id");
+                let bump = |k: i64| update(&t).set("n", n.clone() + 1).where_(id.clone().eq(k));
+                tx.execute(&bump(first)).expect("first lock");
+                barrier.wait();
+                let r = tx.execute(&bump(second));
+                if r.is_ok() {
+                    tx.commit().expect("commit");
+                }
+                r.err()
+            })
+        };
+        let a = run(1, 2);
+        let b = run(2, 1);
+        let errors: Vec<Error> = [a, b]
+            .into_iter()
+            .filter_map(|h| h.join().expect("thread"))
+            .collect();
+        assert_eq!(errors.len(), 1, "{}: one victim: {errors:?}", db.name);
+        assert_eq!(
+            errors[0].db_kind(),
+            Some(DbErrorKind::Deadlock),
+            "{}: {}",
+            db.name,
+            errors[0]
+        );
+        if db.name == "mariadb" {
+            // MariaDB sends SQLSTATE 40001 with it; the error number decides.
+            let Error::Database(e) = &errors[0] else {
+                panic!()
+            };
+            assert_eq!(e.code.as_deref(), Some("1213"));
+        }
+    }
+}
+
+/// PostgreSQL's REPEATABLE READ refuses to update a row changed since the snapshot
+/// (MariaDB and SQLite do not produce serialization failures).
+#[test]
+fn serialization_failures_are_classified_on_postgresql() {
+    for db in engines().into_iter().filter(|d| d.name == "postgresql") {
+        let t = table("snap");
+        let mut a = db.engine.connect().expect("a");
+        a.execute(&CreateTable::new(&t)).expect("create");
+        a.execute(&insert(&t).columns(["id", "n"]).row((1i64, 1i64)))
+            .expect("row");
+        let mut tx = a.begin().expect("begin");
+        tx.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", &[])
+            .expect("isolation");
+        tx.query_sql("SELECT n FROM snap", &[]).expect("snapshot");
+        let mut b = db.engine.connect().expect("b");
+        b.execute_sql("UPDATE snap SET n = 2", &[]).expect("b");
+        let err = tx.execute_sql("UPDATE snap SET n = 3", &[]).unwrap_err();
+        assert_eq!(
+            err.db_kind(),
+            Some(DbErrorKind::SerializationFailure),
+            "{err}"
+        );
+        drop(tx);
+        assert_eq!(
+            a.query_sql("SELECT n FROM snap", &[]).expect("after")[0]
+                .get::<i64, _>(0)
+                .expect("n"),
+            2
+        );
+    }
+}
+
+/// The id the server knows this connection by, and the statement that kills it.
+fn backend(db: &TestDb, conn: &mut Connection) -> String {
+    let (id_sql, kill) = if db.name == "postgresql" {
+        ("SELECT pg_backend_pid()", "SELECT pg_terminate_backend")
+    } else {
+        ("SELECT CONNECTION_ID()", "KILL")
+    };
+    let id: i64 = conn.query_sql(id_sql, &[]).expect("id")[0]
+        .get(0)
+        .expect("int");
+    if db.name == "postgresql" {
+        format!("{kill}({id})")
+    } else {
+        format!("{kill} {id}")
+    }
+}
+
+#[test]
+fn a_connection_killed_by_the_server_fails_typed_and_the_pool_recovers() {
+    for db in engines().into_iter().filter(|d| d.name != "sqlite") {
+        let engine = Engine::builder(&db.url)
+            .max_connections(1)
+            .build()
+            .expect("engine");
+        let mut victim = engine.connect().expect("victim");
+        let kill = backend(&db, &mut victim);
+        let mut killer = db.engine.connect().expect("killer");
+        killer.execute_sql(&kill, &[]).expect("kill");
+        std::thread::sleep(Duration::from_millis(100));
+        let err = victim.query_sql("SELECT 1", &[]).unwrap_err();
+        assert_eq!(
+            err.db_kind(),
+            Some(DbErrorKind::ConnectionLost),
+            "{}: {err}",
+            db.name
+        );
+        drop(victim);
+        // The only slot of the pool gets a working connection again.
+        let mut next = engine.connect().expect("next");
+        let one: i64 = next.query_sql("SELECT 1", &[]).expect("works")[0]
+            .get(0)
+            .expect("1");
+        assert_eq!(one, 1);
+    }
+}
+
+#[test]
+fn checkout_tests_idle_connections_and_replaces_dead_ones() {
+    for db in engines().into_iter().filter(|d| d.name != "sqlite") {
+        let engine = Engine::builder(&db.url)
+            .max_connections(1)
+            .build()
+            .expect("engine");
+        let kill = {
+            let mut c = engine.connect().expect("first");
+            backend(&db, &mut c)
+        };
+        // The connection is idle in the pool when the server kills it.
+        db.engine
+            .connect()
+            .expect("killer")
+            .execute_sql(&kill, &[])
+            .expect("kill");
+        std::thread::sleep(Duration::from_millis(100));
+        let mut c = engine.connect().expect("a healthy connection");
+        assert!(c.query_sql("SELECT 1", &[]).is_ok(), "{}", db.name);
+    }
+}
+
+#[test]
+fn the_pool_is_bounded_and_checkout_times_out_typed() {
+    for db in engines() {
+        let engine = Engine::builder(&db.url)
+            .max_connections(2)
+            .checkout_timeout(Duration::from_millis(300))
+            .build()
+            .expect("engine");
+        let a = engine.connect().expect("a");
+        let b = engine.connect().expect("b");
+        let start = Instant::now();
+        let err = engine.connect().unwrap_err();
+        assert!(
+            matches!(err, Error::PoolTimeout { .. }),
+            "{}: {err}",
+            db.name
+        );
+        assert!(start.elapsed() >= Duration::from_millis(250));
+        assert_eq!(engine.pool_state().0, 2);
+        drop(a);
+        let _c = engine.connect().expect("a freed slot");
+        drop(b);
+    }
+}
+
+#[test]
+fn unreachable_servers_and_bad_passwords_fail_typed_without_the_password() {
+    for db in engines().into_iter().filter(|d| d.name != "sqlite") {
+        let mut u = url::Url::parse(&db.url).expect("url");
+        u.set_password(Some("wrong-secret-pw")).expect("pw");
+        let err = Engine::from_url(u.as_str()).unwrap_err();
+        assert!(err.db_kind().is_some(), "{}: {err}", db.name);
+        assert!(!format!("{err}{err:?}").contains("wrong-secret-pw"));
+        u.set_port(Some(1)).expect("port");
+        let err = Engine::from_url(u.as_str()).unwrap_err();
+        assert_eq!(
+            err.db_kind(),
+            Some(DbErrorKind::ConnectionLost),
+            "{}: {err}",
+            db.name
+        );
+        assert!(!format!("{err}{err:?}").contains("wrong-secret-pw"));
+        let engine = Engine::from_url(&db.url).expect("engine");
+        let password = url::Url::parse(&db.url)
+            .expect("url")
+            .password()
+            .map(str::to_string)
+            .expect("test servers have passwords");
+        assert!(!format!("{engine:?}").contains(&password));
+        assert!(!engine.url().contains(&password));
+    }
+}
+
+#[test]
+fn prepared_statements_are_reused_per_connection() {
+    for db in engines() {
+        let mut conn = db.engine.connect().expect("connect");
+        let t = Tag::table();
+        conn.execute(&CreateTable::new(t)).expect("create");
+        let count = |conn: &mut Connection| -> i64 {
+            let sql = match db.name {
+                "postgresql" => "SELECT count(*) FROM pg_prepared_statements",
+                "mariadb" => "SELECT CAST(VARIABLE_VALUE AS SIGNED) FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'COM_STMT_PREPARE'",
+                _ => return 0,
+            };
+            conn.query_sql(sql, &[]).expect("count")[0]
+                .get(0)
+                .expect("n")
+        };
+        let q = insert(t).value(t.name, bindparam::<String>("n"));
+        conn.execute_many(&q, &["n"], [["a".into()]] as [[Value; 1]; 1])
+            .expect("warm");
+        let before = count(&mut conn);
+        let rows: Vec<[Value; 1]> = (0..50).map(|i| [Value::from(format!("t{i}"))]).collect();
+        conn.execute_many(&q, &["n"], &rows).expect("many");
+        for i in 0..20 {
+            conn.execute(&insert(t).value(t.name, format!("u{i}")))
+                .expect("one");
+        }
+        let after = count(&mut conn);
+        // The 70 executions prepared at most one new statement (the counting query's
+        // own on MariaDB's session counter).
+        assert!(after - before <= 2, "{}: {before} -> {after}", db.name);
+    }
+}
+
+static LOGS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+struct Capture;
+impl log::Log for Capture {
+    fn enabled(&self, m: &log::Metadata<'_>) -> bool {
+        m.target().starts_with("sqlkit")
+    }
+    fn log(&self, r: &log::Record<'_>) {
+        if self.enabled(r.metadata()) {
+            LOGS.lock().expect("logs").push(r.args().to_string());
+        }
+    }
+    fn flush(&self) {}
+}
+
+#[test]
+fn echo_logs_sql_and_parameters_which_can_be_hidden() {
+    let _ = log::set_logger(&Capture);
+    log::set_max_level(log::LevelFilter::Info);
+    for db in engines() {
+        for hide in [false, true] {
+            let engine = Engine::builder(&db.url)
+                .echo(true)
+                .hide_parameters(hide)
+                .build()
+                .expect("engine");
+            let mut conn = engine.connect().expect("connect");
+            let marker = format!("marker-{}-{hide}", db.name);
+            let sql = if db.name == "postgresql" {
+                "SELECT $1 AS m"
+            } else {
+                "SELECT ? AS m"
+            };
+            conn.query_sql(sql, &[Value::from(marker.clone())])
+                .expect("query");
+            let logs = LOGS.lock().expect("logs").clone();
+            let line = logs
+                .iter()
+                .rev()
+                .find(|l| l.starts_with(sql) && (l.contains(&marker) || l.contains("hidden")))
+                .unwrap_or_else(|| panic!("{}: no echo of {sql} in {logs:?}", db.name));
+            assert_eq!(line.contains(&marker), !hide, "{line}");
+            assert_eq!(line.contains("[parameters hidden]"), hide, "{line}");
+        }
+    }
+}
