@@ -53,6 +53,7 @@ pub(crate) enum Cell<'a> {
     Text(&'a str),
     /// Text from a column that may hold JSON (MySQL's LONGTEXT, which is what MariaDB's
     /// JSON type is): parsed when read into a JSON value, text otherwise.
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
     LongText(&'a str),
     Bytes(&'a [u8]),
     Value(&'a Value),

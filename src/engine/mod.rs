@@ -101,6 +101,10 @@ enum Pool {
     Mysql(r2d2::Pool<mysql::Manager>),
 }
 
+// Variants differ in size (the MySQL connection is the largest); a `Connection` is
+// made once per checkout and not moved in hot loops, so boxing would only add an
+// allocation.
+#[allow(clippy::large_enum_variant)]
 enum Driver {
     #[cfg(feature = "sqlite")]
     Sqlite(r2d2::PooledConnection<sqlite::Manager>),
@@ -337,7 +341,9 @@ where
 {
     pool.get().map_err(|e| Error::PoolTimeout {
         waited,
-        last_error: Some(e.to_string().into()).filter(|s: &Box<str>| !s.is_empty()),
+        last_error: Some(e.to_string())
+            .filter(|s| !s.is_empty())
+            .map(String::into_boxed_str),
     })
 }
 
@@ -506,10 +512,10 @@ impl Connection {
     pub fn for_each_row(
         &mut self,
         stmt: &dyn Statement,
-        mut each: impl FnMut(Row) -> Result<bool>,
+        each: impl FnMut(Row) -> Result<bool>,
     ) -> Result<()> {
         let c = self.compile(stmt)?;
-        self.query_with(&c.sql, &c.params, &mut EachRow(|r| each(r)))
+        self.query_with(&c.sql, &c.params, &mut EachRow(each))
     }
 
     fn query_with<S: RowSink>(&mut self, sql: &str, params: &[Value], sink: &mut S) -> Result<()> {
