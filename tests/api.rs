@@ -129,6 +129,36 @@ fn dialect_versions_change_what_renders() {
         nulls.compile(&old_sqlite).expect("sql").sql,
         "SELECT posts.id FROM posts ORDER BY posts.content IS NULL, posts.content DESC"
     );
+    // Upserts: MySQL's row alias from 8.0.19; no upsert on SQLite before 3.24.
+    let t = Tag::table();
+    let upsert = insert(t)
+        .value(t.name, "x")
+        .on_conflict([t.name])
+        .do_update(t.name, excluded(t.name));
+    let mysql_8_0_18 = Mysql {
+        version: Version::new(8, 0, 18),
+        ..Mysql::default()
+    };
+    assert_eq!(
+        upsert.compile(&mysql_8_0_18).expect("sql").sql,
+        "INSERT INTO tags (name) VALUES (?) ON DUPLICATE KEY UPDATE name = VALUES(name)"
+    );
+    assert!(upsert
+        .compile(&Mysql::default())
+        .expect("sql")
+        .sql
+        .contains("VALUES (?) AS new ON DUPLICATE KEY UPDATE name = new.name"));
+    let sqlite_3_23 = Sqlite {
+        version: Version::new(3, 23, 0),
+    };
+    assert!(matches!(
+        upsert.compile(&sqlite_3_23),
+        Err(Error::Unsupported { .. })
+    ));
+    assert!(matches!(
+        insert(t).value(t.name, "x").do_nothing().compile(&Generic),
+        Err(Error::InvalidStatement { .. })
+    ));
 }
 
 /// A dialect written outside the crate: only the hooks that differ are overridden.

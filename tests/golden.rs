@@ -247,6 +247,13 @@ golden! {
     insert_record_serde => insert(Tag::table()).record(&Tag { id: None, name: "orm".into() });
     insert_records_serde => insert(PostTag::table()).records(&[PostTag { post_id: 1, tag_id: 2 }, PostTag { post_id: 1, tag_id: 3 }]);
     insert_returning => insert(Tag::table()).value(Tag::table().name, "x").returning(Tag::table().id);
+    upsert_do_nothing => insert(Tag::table()).value(Tag::table().name, "rust").on_conflict([Tag::table().name]).do_nothing();
+    upsert_do_update_with_excluded => insert(u()).value(u().email, "a@x.org").value(u().username, "a").value(u().password, "p").value(u().is_active, true).value(u().created_at, jan(1)).value(u().updated_at, jan(1))
+        .on_conflict([u().email]).do_update(u().username, excluded(u().username)).do_update(u().password, excluded(u().password));
+    upsert_counter_from_existing_row => insert(p()).value(p().title, "t").value(p().slug, "s").value(p().author_id, 1).value(p().created_at, jan(1)).value(p().published, false).value(p().views, 1)
+        .on_conflict([p().slug]).do_update(p().views, p().views + 1);
+    upsert_many_rows => insert(Tag::table()).columns((Tag::table().name,)).rows([("python",), ("rust",)]).on_conflict([Tag::table().name]).do_update(Tag::table().name, excluded(Tag::table().name));
+    upsert_returning => insert(Tag::table()).value(Tag::table().name, "x").on_conflict([Tag::table().name]).do_update(Tag::table().name, excluded(Tag::table().name)).returning(Tag::table().id);
     insert_default_values => insert(Table::builder("counters").column(ColumnDef::new("id", SqlType::BigInt).primary_key()).build().expect("table")).default_values();
     update_set_expression => update(p()).set(p().views, p().views + 1).set(p().title, "New").where_(p().id.eq(5));
     update_sets_on_update_columns => update(u()).set(u().is_active, false).where_(u().id.eq(1));

@@ -549,3 +549,65 @@ fn many_to_many_through_the_association_table() {
         Ok(())
     });
 }
+
+#[test]
+fn upserts_insert_or_update_on_every_database() {
+    on_each_db(|name, conn| {
+        let t = Tag::table();
+        let add = |n: &str| {
+            insert(t)
+                .value(t.name, n.to_string())
+                .on_conflict([t.name])
+                .do_nothing()
+        };
+        conn.execute(&add("rust"))?;
+        let again = conn.execute(&add("rust"))?;
+        assert_eq!(
+            again.last_insert_id.filter(|_| name != "mariadb"),
+            None,
+            "{name}"
+        );
+        let n: i64 = conn.query_scalar(&select(func::count_star()).select_from(t))?;
+        assert_eq!(n, 1, "{name}: DO NOTHING kept one row");
+
+        let u = User::table();
+        conn.execute(&insert(u).record(&User::new("ann")))?;
+        let mut changed = User::new("ann");
+        changed.username = "ann2".into();
+        changed.password = "new-hash".into();
+        let upsert = insert(u)
+            .record(&changed)
+            .on_conflict([u.email])
+            .do_update(u.username, excluded(u.username))
+            .do_update(u.password, excluded(u.password));
+        let r = conn.execute(&upsert)?;
+        // MySQL counts an updated row twice; PostgreSQL and SQLite once.
+        assert!(r.rows_affected >= 1, "{name}");
+        let got: User = conn.query_one_as(&select(u).where_(u.email.eq("ann@example.com")))?;
+        assert_eq!(
+            (got.username.as_str(), got.password.as_str()),
+            ("ann2", "new-hash"),
+            "{name}"
+        );
+        let users: i64 = conn.query_scalar(&select(func::count_star()).select_from(u))?;
+        assert_eq!(users, 1, "{name}");
+
+        // A counter: the existing row's value plus one.
+        let p = Post::table();
+        let hit = || {
+            insert(p)
+                .value(p.title, "t")
+                .value(p.slug, "counted")
+                .value(p.author_id, got.id.unwrap_or(0))
+                .value(p.views, 1)
+                .on_conflict([p.slug])
+                .do_update(p.views, p.views + 1)
+        };
+        for _ in 0..3 {
+            conn.execute(&hit())?;
+        }
+        let views: i64 = conn.query_scalar(&select(p.views).where_(p.slug.eq("counted")))?;
+        assert_eq!(views, 3, "{name}");
+        Ok(())
+    });
+}

@@ -2,13 +2,13 @@
 //! node does not compile until every statement and dialect path handles it.
 
 use super::Compiler;
-use crate::dialect::Feature;
+use crate::dialect::{Feature, UpsertStyle};
 use crate::error::{Error, JoinFailure, Result};
 use crate::expr::{BinOp, ColumnRef, Node, Source};
 use crate::schema::{constraint_name, Table};
 use crate::stmt::{
-    CreateIndex, CreateTable, Ddl, Delete, DropTable, Insert, Join, JoinKind, Select, SelectItem,
-    Statement, Update,
+    Conflict, CreateIndex, CreateTable, Ddl, Delete, DropTable, Insert, Join, JoinKind, Select,
+    SelectItem, Statement, Update,
 };
 
 /// Binding strength: a child weaker than its parent's slot is parenthesised.
@@ -42,7 +42,8 @@ fn prec(n: &Node) -> u8 {
         | Node::Cast(..)
         | Node::Tuple(_)
         | Node::Subquery(_)
-        | Node::Exists(_) => 9,
+        | Node::Exists(_)
+        | Node::Excluded(_) => 9,
     }
 }
 
@@ -249,6 +250,21 @@ impl Compiler<'_> {
                 self.push(")");
             }
             Node::Now => self.dialect.write_now(&mut self.sql),
+            Node::Excluded(c) => match self.dialect.upsert_style() {
+                UpsertStyle::OnConflict => {
+                    self.push("excluded.");
+                    self.push_ident(c.name());
+                }
+                UpsertStyle::OnDuplicateKey { row_alias: true } => {
+                    self.push("new.");
+                    self.push_ident(c.name());
+                }
+                UpsertStyle::OnDuplicateKey { row_alias: false } => {
+                    self.push("VALUES(");
+                    self.push_ident(c.name());
+                    self.push(")");
+                }
+            },
             Node::Cast(inner, ty) => {
                 self.push("CAST(");
                 self.node(inner)?;
@@ -580,6 +596,9 @@ impl Compiler<'_> {
                 self.push(")");
             }
         }
+        if let Some(conflict) = &q.conflict {
+            self.upsert(q, conflict)?;
+        }
         if q.returning.is_empty() && self.implicit_returning {
             if let Some(i) = def.autoincrement_column() {
                 self.push(" RETURNING ");
@@ -588,6 +607,66 @@ impl Compiler<'_> {
             }
         }
         self.returning(&q.returning, Feature::ReturningInsert)
+    }
+
+    fn upsert(&mut self, q: &Insert, conflict: &Conflict) -> Result<()> {
+        self.require(Feature::Upsert)?;
+        let def = q.table.def();
+        let name = |i: u32| def.columns().get(i as usize).map_or("?", |c| c.name());
+        match self.dialect.upsert_style() {
+            UpsertStyle::OnConflict => {
+                self.push(" ON CONFLICT");
+                if !conflict.target.is_empty() {
+                    self.push(" (");
+                    for (k, &i) in conflict.target.iter().enumerate() {
+                        if k > 0 {
+                            self.push(", ");
+                        }
+                        self.push_ident(name(i));
+                    }
+                    self.push(")");
+                }
+                if conflict.sets.is_empty() {
+                    self.push(" DO NOTHING");
+                    return Ok(());
+                }
+                if conflict.target.is_empty() {
+                    return Err(Error::invalid(
+                        "INSERT",
+                        "on_conflict(..).do_update(..) needs the conflict target's columns",
+                    ));
+                }
+                self.push(" DO UPDATE SET ");
+            }
+            UpsertStyle::OnDuplicateKey { row_alias } => {
+                if row_alias && !conflict.sets.is_empty() {
+                    self.push(" AS new");
+                }
+                self.push(" ON DUPLICATE KEY UPDATE ");
+                if conflict.sets.is_empty() {
+                    // DO NOTHING: assign a key column to itself.
+                    let key = conflict
+                        .target
+                        .first()
+                        .map(|&i| name(i))
+                        .or_else(|| def.primary_key().first().map(|n| n.as_str()))
+                        .unwrap_or_else(|| name(0));
+                    self.push_ident(key);
+                    self.push(" = ");
+                    self.push_ident(key);
+                    return Ok(());
+                }
+            }
+        }
+        for (k, (i, value)) in conflict.sets.iter().enumerate() {
+            if k > 0 {
+                self.push(", ");
+            }
+            self.push_ident(name(*i));
+            self.push(" = ");
+            self.node(value)?;
+        }
+        Ok(())
     }
 
     pub(crate) fn update(&mut self, q: &Update) -> Result<()> {
@@ -812,6 +891,7 @@ fn collect_sources(n: &Node, add: &mut impl FnMut(&Source)) {
         | Node::Raw(_)
         | Node::Star
         | Node::Now
+        | Node::Excluded(_)
         | Node::Subquery(_)
         | Node::Exists(_) => {}
         Node::Not(x) | Node::Neg(x) | Node::IsNull(x, _) | Node::Cast(x, _) => {

@@ -79,6 +79,25 @@ pub enum Feature {
     /// Indexes declared inside `CREATE TABLE` (MySQL); elsewhere they are separate
     /// `CREATE INDEX` statements.
     InlineIndexes,
+    /// Upserts (`INSERT .. ON CONFLICT` / `ON DUPLICATE KEY UPDATE`); refused where
+    /// missing (SQLite before 3.24).
+    Upsert,
+}
+
+/// How a dialect writes an upsert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UpsertStyle {
+    /// `ON CONFLICT (target) DO NOTHING | DO UPDATE SET ..`, proposed values as
+    /// `excluded.col` (PostgreSQL, SQLite).
+    OnConflict,
+    /// `ON DUPLICATE KEY UPDATE ..` (MySQL, MariaDB): any unique key conflicts, the
+    /// target is not written. Proposed values are `new.col` after a row alias
+    /// `AS new` (`row_alias`: MySQL 8.0.19+), otherwise `VALUES(col)`.
+    OnDuplicateKey {
+        /// Whether the row alias form is used.
+        row_alias: bool,
+    },
 }
 
 impl fmt::Display for Feature {
@@ -95,6 +114,7 @@ impl fmt::Display for Feature {
             Feature::DefaultValues => "INSERT .. DEFAULT VALUES",
             Feature::RowValueInList => "row values in an IN list",
             Feature::InlineIndexes => "indexes inside CREATE TABLE",
+            Feature::Upsert => "INSERT .. ON CONFLICT (upsert)",
         })
     }
 }
@@ -118,6 +138,11 @@ pub trait Dialect: Send + Sync + fmt::Debug {
     /// Whether `word` (lower case) must be quoted as an identifier.
     fn is_reserved(&self, word: &str) -> bool {
         default_is_reserved(word)
+    }
+
+    /// How the dialect writes an upsert.
+    fn upsert_style(&self) -> UpsertStyle {
+        UpsertStyle::OnConflict
     }
 
     /// Whether a connection adds `RETURNING <auto-increment key>` to an INSERT it runs,

@@ -1,7 +1,7 @@
 //! MySQL and MariaDB: backtick quoting, `?` placeholders, `CONCAT`, `AUTO_INCREMENT`,
 //! emulated ILIKE and NULLS ordering; RETURNING only on MariaDB (INSERT, DELETE).
 
-use super::{default_literal, Dialect, Feature, Version};
+use super::{default_literal, Dialect, Feature, UpsertStyle, Version};
 use crate::compile::Compiler;
 use crate::error::Result;
 use crate::expr::Node;
@@ -64,7 +64,7 @@ impl Dialect for Mysql {
             Feature::ReturningInsert => maria && self.version.at_least(10, 5, 0),
             Feature::ReturningDelete => maria && self.version.at_least(10, 0, 5),
             Feature::CreateIndexIfNotExists => maria,
-            Feature::RowValueInList | Feature::InlineIndexes => true,
+            Feature::RowValueInList | Feature::InlineIndexes | Feature::Upsert => true,
             Feature::FullOuterJoin
             | Feature::ReturningUpdate
             | Feature::Ilike
@@ -75,6 +75,12 @@ impl Dialect for Mysql {
     }
     fn quote_char(&self) -> char {
         '`'
+    }
+    fn upsert_style(&self) -> UpsertStyle {
+        UpsertStyle::OnDuplicateKey {
+            // MySQL 8.0.19 added `INSERT .. AS new`; 8.0.20 deprecated VALUES(col).
+            row_alias: !self.is_mariadb() && self.version.at_least(8, 0, 19),
+        }
     }
     fn write_limit_offset(
         &self,

@@ -37,7 +37,7 @@ impl Dialect for Postgres {
             | Feature::NullsOrdering
             | Feature::DefaultValues
             | Feature::RowValueInList => true,
-            Feature::CreateIndexIfNotExists => self.version.at_least(9, 5, 0),
+            Feature::CreateIndexIfNotExists | Feature::Upsert => self.version.at_least(9, 5, 0),
             Feature::InlineIndexes => false,
         }
     }

@@ -12,8 +12,8 @@ pub mod func {
 }
 pub use kind::{kinds, Any, BoolKind, Compatible, IntoOperand, NumericKind, SqlTy, TextKind};
 pub use ops::{
-    and_, asc, bindparam, desc, exists, literal, not_, not_exists, or_, raw, tuple_, ExprOps,
-    Labeled, OrderItem,
+    and_, asc, bindparam, desc, excluded, exists, literal, not_, not_exists, or_, raw, tuple_,
+    ExprOps, Labeled, OrderItem,
 };
 
 use crate::name::Name;
@@ -159,6 +159,10 @@ pub enum Node {
     Subquery(Box<Select>),
     /// `EXISTS (SELECT ..)`
     Exists(Box<Select>),
+    /// The value an upsert proposed for a column (`excluded.col` on PostgreSQL and
+    /// SQLite, `new.col` or `VALUES(col)` on MySQL/MariaDB); see
+    /// [`excluded`](crate::expr::excluded).
+    Excluded(ColumnRef),
 }
 
 /// A typed SQL expression: a [`Node`] and a phantom result type `T`
@@ -276,6 +280,12 @@ impl<T> Column<T> {
     /// The column as an expression.
     pub fn expr(self) -> Expr<T> {
         Expr::from_node(self.node())
+    }
+    pub(crate) fn column_ref(&self) -> ColumnRef {
+        ColumnRef {
+            source: Source::Table(self.table()),
+            idx: self.idx,
+        }
     }
 }
 

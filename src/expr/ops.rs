@@ -423,3 +423,28 @@ macro_rules! operators {
     )*};
 }
 operators!(Expr, Column);
+
+/// In an upsert's [`do_update`](crate::stmt::Insert::do_update), the value the INSERT
+/// proposed for `column` (SQLAlchemy's `stmt.excluded.col`): `excluded.col` on
+/// PostgreSQL and SQLite, `new.col` on MySQL 8.0.19+ (with the row alias `AS new`),
+/// `VALUES(col)` on MariaDB and older MySQL.
+///
+/// ```
+/// use sqlkit::prelude::*;
+/// # #[derive(sqlkit::Table)] #[sqlkit(table = "users")]
+/// # struct User { #[sqlkit(primary_key)] id: i64, #[sqlkit(unique)] email: String, name: String }
+/// let u = User::table();
+/// let q = insert(u).value(u.email, "a@x").value(u.name, "Ann")
+///     .on_conflict([u.email])
+///     .do_update(u.name, excluded(u.name));
+/// assert_eq!(q.compile(&Postgres::default())?.sql,
+///     "INSERT INTO users (email, name) VALUES ($1, $2) ON CONFLICT (email) DO UPDATE SET name = excluded.name");
+/// assert_eq!(q.compile(&Mysql::default())?.sql,
+///     "INSERT INTO users (email, name) VALUES (?, ?) AS new ON DUPLICATE KEY UPDATE name = new.name");
+/// assert_eq!(q.compile(&Mysql::mariadb())?.sql,
+///     "INSERT INTO users (email, name) VALUES (?, ?) ON DUPLICATE KEY UPDATE name = VALUES(name)");
+/// # Ok::<(), sqlkit::Error>(())
+/// ```
+pub fn excluded<T>(column: Column<T>) -> Expr<T> {
+    Expr::from_node(Node::Excluded(column.column_ref()))
+}

@@ -30,7 +30,17 @@ pub struct Insert {
     pub(crate) nrows: usize,
     pub(crate) default_values: bool,
     pub(crate) returning: Vec<SelectItem>,
+    pub(crate) conflict: Option<Box<Conflict>>,
     pub(crate) error: Option<std::sync::Arc<Error>>,
+}
+
+/// An upsert's conflict target and what to do on a conflict.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Conflict {
+    /// The unique key's columns (not written on MySQL, where any unique key counts).
+    pub(crate) target: Vec<u32>,
+    /// `DO UPDATE SET column = value`; empty means `DO NOTHING`.
+    pub(crate) sets: Vec<(u32, Node)>,
 }
 
 /// `INSERT INTO table ..`
@@ -42,6 +52,7 @@ pub fn insert(table: impl AsTable) -> Insert {
         nrows: 0,
         default_values: false,
         returning: Vec::new(),
+        conflict: None,
         error: None,
     }
 }
@@ -236,6 +247,78 @@ impl Insert {
         items.push_items(&mut self.returning);
         self
     }
+
+    /// Makes the insert an upsert: a row that conflicts with an existing one on the
+    /// unique key `target` (columns of a primary key or unique constraint) is not an
+    /// error. Follow with [`do_nothing`](Self::do_nothing) (the default) or
+    /// [`do_update`](Self::do_update). On MySQL/MariaDB the target is not written:
+    /// `ON DUPLICATE KEY UPDATE` fires on a conflict with any unique key.
+    ///
+    /// ```
+    /// use sqlkit::prelude::*;
+    /// # #[derive(sqlkit::Table)] #[sqlkit(table = "tags")]
+    /// # struct Tag { #[sqlkit(primary_key)] id: i64, #[sqlkit(unique)] name: String }
+    /// let t = Tag::table();
+    /// let q = insert(t).value(t.name, "rust").on_conflict([t.name]).do_nothing();
+    /// assert_eq!(q.compile(&Sqlite::default())?.sql,
+    ///     "INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO NOTHING");
+    /// assert_eq!(q.compile(&Mysql::mariadb())?.sql,
+    ///     "INSERT INTO tags (name) VALUES (?) ON DUPLICATE KEY UPDATE name = name");
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
+    pub fn on_conflict(mut self, target: impl ColumnList) -> Self {
+        match target.columns_in(&self.table) {
+            Ok(target) => {
+                self.conflict = Some(Box::new(Conflict {
+                    target,
+                    sets: Vec::new(),
+                }))
+            }
+            Err(e) => keep_first(&mut self.error, Err(e)),
+        }
+        self
+    }
+
+    /// On a conflict, keep the existing row (`DO NOTHING`; on MySQL/MariaDB a no-op
+    /// `ON DUPLICATE KEY UPDATE key = key`, since `INSERT IGNORE` would also hide other
+    /// errors). Undoes earlier [`do_update`](Self::do_update)s.
+    pub fn do_nothing(mut self) -> Self {
+        match &mut self.conflict {
+            Some(c) => c.sets.clear(),
+            None => keep_first(&mut self.error, Err(no_conflict())),
+        }
+        self
+    }
+
+    /// On a conflict, `SET column = value` on the existing row; repeated calls set more
+    /// columns. The value may use the existing row's columns (`views + 1`) and
+    /// [`excluded(column)`](crate::expr::excluded), the value this insert proposed.
+    pub fn do_update<C, V>(mut self, column: C, value: V) -> Self
+    where
+        C: AsColumn,
+        V: IntoOperand<C::Kind>,
+    {
+        let idx = column.column_in(&self.table);
+        match (&mut self.conflict, idx) {
+            (Some(c), Ok(idx)) => {
+                let node = value.into_node();
+                match c.sets.iter_mut().find(|(col, _)| *col == idx) {
+                    Some(slot) => slot.1 = node,
+                    None => c.sets.push((idx, node)),
+                }
+            }
+            (None, _) => keep_first(&mut self.error, Err(no_conflict())),
+            (_, Err(e)) => keep_first(&mut self.error, Err(e)),
+        }
+        self
+    }
+}
+
+fn no_conflict() -> Error {
+    Error::invalid(
+        "INSERT",
+        "do_nothing()/do_update() need on_conflict(target) first",
+    )
 }
 
 /// Converts a serde JSON value to the [`Value`] a column of type `ty` stores.

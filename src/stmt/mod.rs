@@ -8,6 +8,7 @@ mod lists;
 mod select;
 
 pub use ddl::{CreateIndex, CreateTable, Ddl, DropTable};
+pub(crate) use dml::Conflict;
 pub use dml::{delete, insert, update, Delete, Insert, Update};
 pub use lists::{
     AsColumn, AsTable, ColumnList, ExprList, FromSource, IntoRow, OrderList, SelectList,
