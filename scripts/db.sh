@@ -23,6 +23,16 @@ DB_PASSWORD_URL='s3cret%2Fp%40ss%3Aword'
 
 db_log() { printf '[db] %s\n' "$*" >&2; }
 
+# The first port from $1 on which nothing listens on 127.0.0.1 (another server, or
+# another checkout's test run, may hold the default).
+free_port() {
+    local p="$1"
+    while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do
+        p=$((p + 1))
+    done
+    echo "$p"
+}
+
 # Runs a command as the unprivileged server user (or as ourselves when not root).
 as_db_user() {
     if [ "$(id -u)" -eq 0 ]; then
@@ -74,6 +84,28 @@ db_prepare_user() {
     fi
 }
 
+# A private certificate authority and a server certificate for 127.0.0.1, so the
+# tests can check TLS (`sslmode=require`, and `verify-full` against this CA).
+tls_files() {
+    local dir="$DB_BUILD/tls"
+    if [ ! -f "$dir/server.pem" ]; then
+        command -v openssl >/dev/null || apt_install openssl
+        mkdir -p "$dir"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=sqlkit test CA" \
+            -keyout "$dir/ca.key" -out "$dir/ca.pem" >/dev/null 2>&1
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+            -keyout "$dir/server.key" -out "$dir/server.csr" >/dev/null 2>&1
+        printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" "basicConstraints=CA:FALSE" \
+            "keyUsage=digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" >"$dir/ext.cnf"
+        openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
+            -CAcreateserial -days 3650 -extfile "$dir/ext.cnf" -out "$dir/server.pem" >/dev/null 2>&1
+    fi
+    chmod 600 "$dir/server.key"
+    [ "$(id -u)" -eq 0 ] && chown "$DB_USER_OS" "$dir/server.key" "$dir/server.pem" "$dir/ca.pem"
+    chmod 644 "$dir/ca.pem" "$dir/server.pem"
+    export SQLKIT_TEST_TLS_CA="$dir/ca.pem"
+}
+
 pg_start() {
     local bin
     if ! bin="$(pg_bin)"; then
@@ -87,6 +119,7 @@ pg_start() {
         as_db_user "$bin/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
         rm -f "$data/postmaster.pid"
     fi
+    PG_PORT="$(free_port "$PG_PORT")"
     if [ ! -f "$data/PG_VERSION" ]; then
         rm -rf "$data"
         as_db_user mkdir -p "$data"
@@ -102,7 +135,8 @@ pg_start() {
     fi
     as_db_user "$bin/pg_ctl" -D "$data" -l "$DB_BUILD/pg/server.log" -w -t 60 start -o \
         "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=$sock \
-         -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+         -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+         -c ssl=on -c ssl_cert_file=$DB_BUILD/tls/server.pem -c ssl_key_file=$DB_BUILD/tls/server.key" \
         >/dev/null || {
         tail -20 "$DB_BUILD/pg/server.log" >&2
         return 1
@@ -138,6 +172,7 @@ my_start() {
     local pidf="$DB_BUILD/mariadb/mariadb.pid"
     mariadbd="$(command -v mariadbd || echo /usr/sbin/mariadbd)"
     my_stop
+    MY_PORT="$(free_port "$MY_PORT")"
     if [ ! -d "$data/mysql" ]; then
         rm -rf "$data"
         as_db_user mkdir -p "$data"
@@ -154,7 +189,9 @@ my_start() {
         --log-error="$DB_BUILD/mariadb/server.log" \
         --character-set-server=utf8mb4 --collation-server=utf8mb4_nopad_bin \
         --skip-log-bin --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
-        --max-connections=500 --skip-name-resolve >/dev/null 2>&1 &
+        --max-connections=500 --skip-name-resolve \
+        --ssl-cert="$DB_BUILD/tls/server.pem" --ssl-key="$DB_BUILD/tls/server.key" \
+        --ssl-ca="$DB_BUILD/tls/ca.pem" >/dev/null 2>&1 &
     local i
     for i in $(seq 1 120); do
         if mariadb-admin --no-defaults --socket="$sock" -uroot ping >/dev/null 2>&1; then
@@ -194,6 +231,7 @@ my_stop() {
 
 db_start() {
     db_prepare_user
+    tls_files
     pg_start
     my_start
 }
@@ -209,6 +247,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
         db_start
         echo "export SQLKIT_TEST_POSTGRES_URL='$SQLKIT_TEST_POSTGRES_URL'"
         echo "export SQLKIT_TEST_MYSQL_URL='$SQLKIT_TEST_MYSQL_URL'"
+        echo "export SQLKIT_TEST_TLS_CA='$SQLKIT_TEST_TLS_CA'"
         ;;
     stop) db_stop ;;
     *)

@@ -78,7 +78,8 @@ pub enum TlsMode {
 /// `scheme://user:password@host:port/database?option=value&..`.
 ///
 /// Options: `connect_timeout` (seconds), `sslmode` / `ssl-mode` / `ssl_mode` (see
-/// [`TlsMode`]), `application_name` (PostgreSQL; sent as the program name on MySQL).
+/// [`TlsMode`]), `sslrootcert` / `ssl-ca` (a PEM file of CAs to verify the server
+/// with), `application_name` (PostgreSQL; sent as the program name on MySQL).
 /// PostgreSQL also takes `options` (server settings, e.g. `-c search_path=app`).
 /// Unknown options are refused, so a typo does not go unnoticed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +103,9 @@ pub struct ServerUrl {
     pub application_name: Option<String>,
     /// PostgreSQL's `options` startup parameter.
     pub options: Option<String>,
+    /// A PEM file of certificate authorities to verify the server with
+    /// (`sslrootcert` / `ssl-ca`), instead of the bundled public roots.
+    pub tls_root_cert: Option<String>,
 }
 
 /// Replaces the password of a URL (`scheme://user:password@host`) with `***`.
@@ -205,6 +209,7 @@ fn server_url(url: &str, pg: bool) -> std::result::Result<ServerUrl, String> {
         tls: TlsMode::default(),
         application_name: None,
         options: None,
+        tls_root_cert: None,
     };
     for (key, value) in u.query_pairs() {
         match &*key {
@@ -224,10 +229,11 @@ fn server_url(url: &str, pg: bool) -> std::result::Result<ServerUrl, String> {
                 }
             }
             "application_name" | "program_name" => s.application_name = Some(value.into_owned()),
+            "sslrootcert" | "ssl-ca" | "ssl_ca" => s.tls_root_cert = Some(value.into_owned()),
             "options" if pg => s.options = Some(value.into_owned()),
             other => {
                 return Err(format!(
-                "unknown option `{other}` (expected connect_timeout, sslmode, application_name{})",
+                "unknown option `{other}` (expected connect_timeout, sslmode, sslrootcert, application_name{})",
                 if pg { ", options" } else { "" }
             ))
             }

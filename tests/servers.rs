@@ -464,3 +464,58 @@ fn echo_logs_sql_and_parameters_which_can_be_hidden() {
         }
     }
 }
+
+/// The private servers of `scripts/db.sh` speak TLS with a certificate from their own
+/// CA (`SQLKIT_TEST_TLS_CA`): `require` encrypts, `verify-full` checks the certificate
+/// against that CA and refuses it against the public roots, `disable` stays plain.
+#[test]
+fn tls_modes_encrypt_and_verify() {
+    // Skipped against servers of one's own (scripts/test.sh says so on its own line).
+    let Ok(ca) = std::env::var("SQLKIT_TEST_TLS_CA") else {
+        return;
+    };
+    for db in engines().into_iter().filter(|d| d.name != "sqlite") {
+        let encrypted = |url: &str| -> sqlkit::Result<bool> {
+            let mut c = Engine::from_url(url)?.connect()?;
+            let rows = if db.name == "postgresql" {
+                c.query_sql(
+                    "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                    &[],
+                )?
+            } else {
+                c.query_sql(
+                    "SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'SSL_CIPHER'",
+                    &[],
+                )?
+            };
+            Ok(match rows[0].get::<Value, _>(0)? {
+                Value::Bool(b) => b,
+                Value::Text(t) => !t.is_empty(),
+                other => panic!("{other:?}"),
+            })
+        };
+        let with = |opts: &str| {
+            let sep = if db.url.contains('?') { '&' } else { '?' };
+            format!("{}{sep}{opts}", db.url)
+        };
+        let ca_enc = ca.replace('/', "%2F");
+        assert!(
+            !encrypted(&with("sslmode=disable")).expect("plain"),
+            "{}",
+            db.name
+        );
+        assert!(
+            encrypted(&with("sslmode=require")).expect("require"),
+            "{}",
+            db.name
+        );
+        assert!(
+            encrypted(&with(&format!("sslmode=verify-full&sslrootcert={ca_enc}"))).expect("verify"),
+            "{}",
+            db.name
+        );
+        let err = encrypted(&with("sslmode=verify-full")).unwrap_err();
+        assert!(err.db_kind().is_some(), "{}: {err}", db.name);
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+    }
+}

@@ -19,6 +19,8 @@ mod postgres;
 mod row;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+#[cfg(feature = "postgres-tls")]
+mod tls;
 
 pub use row::{Row, RowIndex};
 

@@ -72,7 +72,10 @@ fn tls(b: OptsBuilder, url: &ServerUrl) -> Result<OptsBuilder> {
                 .with_danger_accept_invalid_certs(true)
                 .with_danger_skip_domain_validation(true),
         ),
-        TlsMode::Verify => b.ssl_opts(SslOpts::default()),
+        TlsMode::Verify => b.ssl_opts(
+            SslOpts::default()
+                .with_root_cert_path(url.tls_root_cert.as_ref().map(std::path::PathBuf::from)),
+        ),
     })
 }
 

@@ -28,14 +28,17 @@ const STATEMENT_CACHE: usize = 256;
 /// Opens PostgreSQL connections for the pool.
 pub(crate) struct Manager {
     config: postgres::Config,
+    #[cfg(feature = "postgres-tls")]
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
 }
 
 impl Manager {
     pub(crate) fn new(url: &ServerUrl) -> Result<Self> {
+        #[cfg(not(feature = "postgres-tls"))]
         if matches!(url.tls, TlsMode::Require | TlsMode::Verify) {
-            return Err(Error::Url {
-                url: format!("postgresql://{}/{}", url.host, url.database).into(),
-                reason: "TLS to PostgreSQL is not built into sqlkit yet: use sslmode=disable or prefer (plain)".into(),
+            return Err(Error::MissingFeature {
+                scheme: "postgresql (sslmode=require)".into(),
+                feature: "postgres-tls",
             });
         }
         let mut c = postgres::Config::new();
@@ -47,7 +50,11 @@ impl Manager {
                 &url.user
             })
             .dbname(&url.database)
-            .ssl_mode(postgres::config::SslMode::Disable)
+            .ssl_mode(match url.tls {
+                TlsMode::Disable => postgres::config::SslMode::Disable,
+                TlsMode::Prefer => postgres::config::SslMode::Prefer,
+                TlsMode::Require | TlsMode::Verify => postgres::config::SslMode::Require,
+            })
             .connect_timeout(url.connect_timeout.unwrap_or(Duration::from_secs(10)))
             .application_name(url.application_name.as_deref().unwrap_or("sqlkit"));
         if let Some(p) = &url.password {
@@ -59,7 +66,12 @@ impl Manager {
             None => "-c TimeZone=UTC".to_string(),
         };
         c.options(&options);
-        Ok(Manager { config: c })
+        Ok(Manager {
+            config: c,
+            #[cfg(feature = "postgres-tls")]
+            tls: super::tls::client_config(url.tls, url.tls_root_cert.as_deref())?
+                .map(tokio_postgres_rustls::MakeRustlsConnect::new),
+        })
     }
 }
 
@@ -74,7 +86,14 @@ impl r2d2::ManageConnection for Manager {
     type Connection = PgConn;
     type Error = Error;
     fn connect(&self) -> Result<PgConn> {
-        let client = self.config.connect(NoTls).map_err(|e| pg_error(e, None))?;
+        #[cfg(feature = "postgres-tls")]
+        let client = match &self.tls {
+            Some(tls) => self.config.connect(tls.clone()),
+            None => self.config.connect(NoTls),
+        };
+        #[cfg(not(feature = "postgres-tls"))]
+        let client = self.config.connect(NoTls);
+        let client = client.map_err(|e| pg_error(e, None))?;
         Ok(PgConn {
             client,
             statements: HashMap::new(),
