@@ -219,17 +219,35 @@ impl<C: AsColumn, const N: usize> ColumnList for [C; N] {
 
 /// A row of values for a multi-row INSERT: a tuple of values, an array or a `Vec`.
 pub trait IntoRow {
-    /// Appends the values, as bound nodes in column order, to `out`.
+    /// Appends the values, as nodes in column order, to `out`.
     fn push_row(self, out: &mut Vec<Node>);
 }
-impl<V: Into<Value>> IntoRow for Vec<V> {
-    fn push_row(self, out: &mut Vec<Node>) {
-        out.extend(self.into_iter().map(|v| Node::Bind(v.into())))
+
+/// One item of an INSERT row: a value (bound) or an expression such as a
+/// [`bindparam`](crate::expr::bindparam) (compile once, insert many).
+pub trait RowItem {
+    /// The item as a node.
+    fn into_row_node(self) -> Node;
+}
+impl<V: Into<Value>> RowItem for V {
+    fn into_row_node(self) -> Node {
+        Node::Bind(self.into())
     }
 }
-impl<V: Into<Value>, const N: usize> IntoRow for [V; N] {
+impl<T> RowItem for crate::expr::Expr<T> {
+    fn into_row_node(self) -> Node {
+        self.into_node()
+    }
+}
+
+impl<V: RowItem> IntoRow for Vec<V> {
     fn push_row(self, out: &mut Vec<Node>) {
-        out.extend(self.into_iter().map(|v| Node::Bind(v.into())))
+        out.extend(self.into_iter().map(RowItem::into_row_node))
+    }
+}
+impl<V: RowItem, const N: usize> IntoRow for [V; N] {
+    fn push_row(self, out: &mut Vec<Node>) {
+        out.extend(self.into_iter().map(RowItem::into_row_node))
     }
 }
 
@@ -255,9 +273,9 @@ macro_rules! tuples {
                 Ok(vec![$(self.$i.column_in(table)?),*])
             }
         }
-        impl<$($n: Into<Value>),*> IntoRow for ($($n,)*) {
+        impl<$($n: RowItem),*> IntoRow for ($($n,)*) {
             fn push_row(self, out: &mut Vec<Node>) {
-                $(out.push(Node::Bind(self.$i.into()));)*
+                $(out.push(self.$i.into_row_node());)*
             }
         }
     };

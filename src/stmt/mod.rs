@@ -11,7 +11,7 @@ pub use ddl::{CreateIndex, CreateTable, Ddl, DropTable};
 pub(crate) use dml::Conflict;
 pub use dml::{delete, insert, update, Delete, Insert, Update};
 pub use lists::{
-    AsColumn, AsTable, ColumnList, ExprList, FromSource, IntoRow, OrderList, SelectList,
+    AsColumn, AsTable, ColumnList, ExprList, FromSource, IntoRow, OrderList, RowItem, SelectList,
 };
 pub use select::{select, Join, JoinKind, Select, SelectItem, Subquery};
 

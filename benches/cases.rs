@@ -1,0 +1,559 @@
+//! The four statements of the render benchmark, written four ways: sqlkit built from
+//! scratch, sqlkit compiled once and re-bound, sea-query, and hand-written `push_str`
+//! (the floor). `tests/equivalence.rs` checks that all four give the same SQL (modulo
+//! quoting and letter case) and equal parameters on every dialect.
+#![allow(missing_docs)]
+
+use chrono::{DateTime, TimeZone, Utc};
+use sea_query::{Alias, Expr as SExpr, ExprTrait, Func, Iden, Order, Query};
+use sqlkit::compile::{Binder, Compiled};
+use sqlkit::expr::func;
+use sqlkit::prelude::*;
+
+/// A dialect of the benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Postgres,
+    Mysql,
+    Sqlite,
+}
+
+impl Db {
+    pub const ALL: [Db; 3] = [Db::Postgres, Db::Mysql, Db::Sqlite];
+    pub fn name(self) -> &'static str {
+        match self {
+            Db::Postgres => "postgres",
+            Db::Mysql => "mysql",
+            Db::Sqlite => "sqlite",
+        }
+    }
+    pub fn dialect(self) -> Box<dyn Dialect> {
+        match self {
+            Db::Postgres => Box::new(Postgres::default()),
+            Db::Mysql => Box::new(Mysql::default()),
+            Db::Sqlite => Box::new(Sqlite::default()),
+        }
+    }
+    fn sea<S: sea_query::QueryStatementWriter>(self, q: &S) -> (String, sea_query::Values) {
+        match self {
+            Db::Postgres => q.build_any(&sea_query::PostgresQueryBuilder),
+            Db::Mysql => q.build_any(&sea_query::MysqlQueryBuilder),
+            Db::Sqlite => q.build_any(&sea_query::SqliteQueryBuilder),
+        }
+    }
+}
+
+#[derive(sqlkit::Table)]
+#[sqlkit(table = "users")]
+pub struct User {
+    #[sqlkit(primary_key)]
+    pub id: i64,
+    #[sqlkit(string = 50)]
+    pub username: String,
+    #[sqlkit(string = 255)]
+    pub email: String,
+    pub is_active: bool,
+}
+
+#[derive(sqlkit::Table)]
+#[sqlkit(table = "posts")]
+pub struct Post {
+    #[sqlkit(primary_key)]
+    pub id: i64,
+    #[sqlkit(string = 255)]
+    pub title: String,
+    #[sqlkit(string = 255)]
+    pub slug: String,
+    pub content: Option<String>,
+    pub published: bool,
+    pub views: i64,
+    #[sqlkit(foreign_key = "users.id")]
+    pub author_id: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlkit::Table)]
+#[sqlkit(table = "comments")]
+pub struct Comment {
+    #[sqlkit(primary_key)]
+    pub id: i64,
+    #[sqlkit(foreign_key = "posts.id")]
+    pub post_id: i64,
+    pub body: String,
+}
+
+#[derive(Iden, Clone, Copy)]
+enum Users {
+    Table,
+    Id,
+    Username,
+    Email,
+    IsActive,
+}
+
+#[derive(Iden, Clone, Copy)]
+enum Posts {
+    Table,
+    Id,
+    Title,
+    Slug,
+    Content,
+    Published,
+    Views,
+    AuthorId,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+enum Comments {
+    Table,
+    PostId,
+}
+
+/// What the statements are built from: the same inputs for every implementation.
+pub struct Inputs {
+    pub q1: (bool, String, u64),
+    pub q2: Q2,
+    pub q3: Vec<Q3Row>,
+    pub q4: (String, i64),
+}
+
+pub struct Q2 {
+    pub published: bool,
+    pub after: DateTime<Utc>,
+    pub like_a: String,
+    pub like_b: String,
+    pub ids: [i64; 5],
+    pub min_posts: i64,
+    pub limit: u64,
+    pub offset: u64,
+}
+
+pub struct Q3Row {
+    pub title: String,
+    pub slug: String,
+    pub content: String,
+    pub published: bool,
+    pub author_id: i64,
+}
+
+impl Inputs {
+    pub fn new() -> Self {
+        Inputs {
+            q1: (true, "%@example.com".into(), 20),
+            q2: Q2 {
+                published: true,
+                after: Utc
+                    .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
+                    .single()
+                    .unwrap_or_default(),
+                like_a: "%Python%".into(),
+                like_b: "%SQLAlchemy%".into(),
+                ids: [1, 2, 3, 4, 5],
+                min_posts: 1,
+                limit: 10,
+                offset: 20,
+            },
+            q3: (0..100)
+                .map(|i| Q3Row {
+                    title: format!("Post number {i}"),
+                    slug: format!("post-number-{i}"),
+                    content: format!("The body of post {i}, a few words long."),
+                    published: i % 2 == 0,
+                    author_id: i % 7 + 1,
+                })
+                .collect(),
+            q4: ("A new title".into(), 42),
+        }
+    }
+}
+
+impl Default for Inputs {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+// ---------------------------------------------------------------- sqlkit, from scratch
+
+pub fn sqlkit_q1(d: &dyn Dialect, i: &Inputs) -> sqlkit::Result<Compiled> {
+    let u = User::table();
+    select((u.id, u.email))
+        .where_(u.is_active.eq(i.q1.0) & u.email.like(i.q1.1.as_str()))
+        .order_by(u.id)
+        .limit(i.q1.2 as i64)
+        .compile(d)
+}
+
+pub fn sqlkit_q2(d: &dyn Dialect, i: &Inputs) -> sqlkit::Result<Compiled> {
+    let (u, p, c) = (
+        User::table().alias("u"),
+        Post::table().alias("p"),
+        Comment::table().alias("c"),
+    );
+    let q = &i.q2;
+    select((u.username, func::count(p.id)))
+        .select_from(u)
+        .join(p, p.author_id.eq(u.id))
+        .outerjoin(c, c.post_id.eq(p.id))
+        .where_(
+            p.published.eq(q.published)
+                & p.created_at.gt(q.after)
+                & (p.title.like(q.like_a.as_str()) | p.title.like(q.like_b.as_str()))
+                & u.id.in_(q.ids),
+        )
+        .group_by(u.username)
+        .having(func::count(p.id).gt(q.min_posts))
+        .order_by(func::count(p.id).desc())
+        .limit(q.limit as i64)
+        .offset(q.offset as i64)
+        .compile(d)
+}
+
+pub fn sqlkit_q3(d: &dyn Dialect, i: &Inputs) -> sqlkit::Result<Compiled> {
+    let p = Post::table();
+    insert(p)
+        .columns((p.title, p.slug, p.content, p.published, p.author_id))
+        .rows(i.q3.iter().map(|r| {
+            (
+                r.title.as_str(),
+                r.slug.as_str(),
+                r.content.as_str(),
+                r.published,
+                r.author_id,
+            )
+        }))
+        .compile(d)
+}
+
+pub fn sqlkit_q4(d: &dyn Dialect, i: &Inputs) -> sqlkit::Result<Compiled> {
+    let p = Post::table();
+    update(p)
+        .set(p.views, p.views + literal::<i64>(1i64))
+        .set(p.title, i.q4.0.as_str())
+        .where_(p.id.eq(i.q4.1))
+        .compile(d)
+}
+
+// ------------------------------------------------------- sqlkit, compiled once, re-bound
+
+/// A statement compiled once with named parameters, and its slots resolved.
+pub struct Cached {
+    pub compiled: Compiled,
+    pub binder: Binder,
+}
+
+impl Cached {
+    fn new(c: Compiled, names: &[&str]) -> sqlkit::Result<Cached> {
+        let binder = c.binder(names)?;
+        Ok(Cached {
+            compiled: c,
+            binder,
+        })
+    }
+    /// SQL and parameters ready for the driver.
+    pub fn bind(&self, values: &[Value]) -> sqlkit::Result<(&str, Vec<Value>)> {
+        Ok((&self.compiled.sql, self.binder.bind(values)?))
+    }
+}
+
+pub fn cached_q1(d: &dyn Dialect) -> sqlkit::Result<Cached> {
+    let u = User::table();
+    let c = select((u.id, u.email))
+        .where_(u.is_active.eq(bindparam::<bool>("active")) & u.email.like(bindparam::<String>("pattern")))
+        .order_by(u.id)
+        .limit(bindparam::<i64>("limit"))
+        .compile(d)?;
+    Cached::new(c, &["active", "pattern", "limit"])
+}
+
+pub fn values_q1(i: &Inputs) -> [Value; 3] {
+    [
+        Value::Bool(i.q1.0),
+        Value::from(i.q1.1.as_str()),
+        Value::Int(i.q1.2 as i64),
+    ]
+}
+
+pub fn cached_q2(d: &dyn Dialect) -> sqlkit::Result<Cached> {
+    let (u, p, c) = (
+        User::table().alias("u"),
+        Post::table().alias("p"),
+        Comment::table().alias("c"),
+    );
+    let ids: Vec<Expr<i64>> = (0..5)
+        .map(|k| bindparam::<i64>(["id0", "id1", "id2", "id3", "id4"][k]))
+        .collect();
+    let c = select((u.username, func::count(p.id)))
+        .select_from(u)
+        .join(p, p.author_id.eq(u.id))
+        .outerjoin(c, c.post_id.eq(p.id))
+        .where_(
+            p.published.eq(bindparam::<bool>("published"))
+                & p.created_at.gt(bindparam::<DateTime<Utc>>("after"))
+                & (p.title.like(bindparam::<String>("a")) | p.title.like(bindparam::<String>("b")))
+                & u.id.in_(ids),
+        )
+        .group_by(u.username)
+        .having(func::count(p.id).gt(bindparam::<i64>("min")))
+        .order_by(func::count(p.id).desc())
+        .limit(bindparam::<i64>("limit"))
+        .offset(bindparam::<i64>("offset"))
+        .compile(d)?;
+    Cached::new(
+        c,
+        &[
+            "published", "after", "a", "b", "id0", "id1", "id2", "id3", "id4", "min", "limit",
+            "offset",
+        ],
+    )
+}
+
+pub fn values_q2(i: &Inputs) -> [Value; 12] {
+    let q = &i.q2;
+    [
+        Value::Bool(q.published),
+        Value::Timestamp(q.after),
+        Value::from(q.like_a.as_str()),
+        Value::from(q.like_b.as_str()),
+        Value::Int(q.ids[0]),
+        Value::Int(q.ids[1]),
+        Value::Int(q.ids[2]),
+        Value::Int(q.ids[3]),
+        Value::Int(q.ids[4]),
+        Value::Int(q.min_posts),
+        Value::Int(q.limit as i64),
+        Value::Int(q.offset as i64),
+    ]
+}
+
+pub fn cached_q3(d: &dyn Dialect) -> sqlkit::Result<Cached> {
+    let p = Post::table();
+    let names: Vec<String> = (0..500).map(|k| format!("v{k}")).collect();
+    let mut q = insert(p).columns((p.title, p.slug, p.content, p.published, p.author_id));
+    for r in 0..100 {
+        let n = |c: usize| names[r * 5 + c].clone();
+        q = q.row((
+            bindparam::<String>(n(0)),
+            bindparam::<String>(n(1)),
+            bindparam::<String>(n(2)),
+            bindparam::<bool>(n(3)),
+            bindparam::<i64>(n(4)),
+        ));
+    }
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    Cached::new(q.compile(d)?, &refs)
+}
+
+pub fn values_q3(i: &Inputs) -> Vec<Value> {
+    let mut v = Vec::with_capacity(500);
+    for r in &i.q3 {
+        v.push(Value::from(r.title.as_str()));
+        v.push(Value::from(r.slug.as_str()));
+        v.push(Value::from(r.content.as_str()));
+        v.push(Value::Bool(r.published));
+        v.push(Value::Int(r.author_id));
+    }
+    v
+}
+
+pub fn cached_q4(d: &dyn Dialect) -> sqlkit::Result<Cached> {
+    let p = Post::table();
+    let c = update(p)
+        .set(p.views, p.views + literal::<i64>(1i64))
+        .set(p.title, bindparam::<String>("title"))
+        .where_(p.id.eq(bindparam::<i64>("id")))
+        .compile(d)?;
+    Cached::new(c, &["title", "id"])
+}
+
+pub fn values_q4(i: &Inputs) -> [Value; 2] {
+    [Value::from(i.q4.0.as_str()), Value::Int(i.q4.1)]
+}
+
+// ---------------------------------------------------------------------------- sea-query
+
+pub fn sea_q1(db: Db, i: &Inputs) -> (String, sea_query::Values) {
+    db.sea(
+        Query::select()
+            .columns([(Users::Table, Users::Id), (Users::Table, Users::Email)])
+            .from(Users::Table)
+            .and_where(SExpr::col((Users::Table, Users::IsActive)).eq(i.q1.0))
+            .and_where(SExpr::col((Users::Table, Users::Email)).like(i.q1.1.as_str()))
+            .order_by((Users::Table, Users::Id), Order::Asc)
+            .limit(i.q1.2),
+    )
+}
+
+pub fn sea_q2(db: Db, i: &Inputs) -> (String, sea_query::Values) {
+    let q = &i.q2;
+    let (u, p, c) = (Alias::new("u"), Alias::new("p"), Alias::new("c"));
+    let count = || Func::count(SExpr::col((p.clone(), Posts::Id)));
+    db.sea(
+        Query::select()
+            .column((u.clone(), Users::Username))
+            .expr(count())
+            .from_as(Users::Table, u.clone())
+            .join_as(
+                sea_query::JoinType::Join,
+                Posts::Table,
+                p.clone(),
+                SExpr::col((p.clone(), Posts::AuthorId)).equals((u.clone(), Users::Id)),
+            )
+            .join_as(
+                sea_query::JoinType::LeftJoin,
+                Comments::Table,
+                c.clone(),
+                SExpr::col((c.clone(), Comments::PostId)).equals((p.clone(), Posts::Id)),
+            )
+            .and_where(SExpr::col((p.clone(), Posts::Published)).eq(q.published))
+            .and_where(SExpr::col((p.clone(), Posts::CreatedAt)).gt(q.after))
+            .cond_where(
+                sea_query::Cond::any()
+                    .add(SExpr::col((p.clone(), Posts::Title)).like(q.like_a.as_str()))
+                    .add(SExpr::col((p.clone(), Posts::Title)).like(q.like_b.as_str())),
+            )
+            .and_where(SExpr::col((u.clone(), Users::Id)).is_in(q.ids))
+            .group_by_col((u.clone(), Users::Username))
+            .and_having(SExpr::expr(count()).gt(q.min_posts))
+            .order_by_expr(count().into(), Order::Desc)
+            .limit(q.limit)
+            .offset(q.offset),
+    )
+}
+
+pub fn sea_q3(db: Db, i: &Inputs) -> (String, sea_query::Values) {
+    let mut q = Query::insert();
+    q.into_table(Posts::Table).columns([
+        Posts::Title,
+        Posts::Slug,
+        Posts::Content,
+        Posts::Published,
+        Posts::AuthorId,
+    ]);
+    for r in &i.q3 {
+        q.values_panic([
+            r.title.as_str().into(),
+            r.slug.as_str().into(),
+            r.content.as_str().into(),
+            r.published.into(),
+            r.author_id.into(),
+        ]);
+    }
+    db.sea(&q)
+}
+
+pub fn sea_q4(db: Db, i: &Inputs) -> (String, sea_query::Values) {
+    db.sea(
+        Query::update()
+            .table(Posts::Table)
+            .value(Posts::Views, SExpr::col((Posts::Table, Posts::Views)).add(SExpr::Constant(1i64.into())))
+            .value(Posts::Title, i.q4.0.as_str())
+            .and_where(SExpr::col((Posts::Table, Posts::Id)).eq(i.q4.1)),
+    )
+}
+
+// -------------------------------------------------------------------------- hand-written
+
+/// SQL written with `push_str` into one pre-sized buffer, values pushed to a `Vec`.
+pub struct Hand {
+    pub sql: String,
+    pub params: Vec<Value>,
+    pg: bool,
+}
+
+impl Hand {
+    fn new(db: Db, sql: usize, params: usize) -> Self {
+        Hand {
+            sql: String::with_capacity(sql),
+            params: Vec::with_capacity(params),
+            pg: db == Db::Postgres,
+        }
+    }
+    #[inline]
+    fn s(&mut self, s: &str) -> &mut Self {
+        self.sql.push_str(s);
+        self
+    }
+    #[inline]
+    fn p(&mut self, v: Value) -> &mut Self {
+        self.params.push(v);
+        if self.pg {
+            self.sql.push('$');
+            let mut b = itoa::Buffer::new();
+            self.sql.push_str(b.format(self.params.len()));
+        } else {
+            self.sql.push('?');
+        }
+        self
+    }
+}
+
+pub fn hand_q1(db: Db, i: &Inputs) -> Hand {
+    let mut h = Hand::new(db, 128, 3);
+    h.s("SELECT users.id, users.email FROM users WHERE users.is_active = ")
+        .p(Value::Bool(i.q1.0))
+        .s(" AND users.email LIKE ")
+        .p(Value::from(i.q1.1.as_str()))
+        .s(" ORDER BY users.id LIMIT ")
+        .p(Value::Int(i.q1.2 as i64));
+    h
+}
+
+pub fn hand_q2(db: Db, i: &Inputs) -> Hand {
+    let q = &i.q2;
+    let mut h = Hand::new(db, 512, 12);
+    h.s("SELECT u.username, count(p.id) FROM users AS u JOIN posts AS p ON p.author_id = u.id LEFT OUTER JOIN comments AS c ON c.post_id = p.id WHERE p.published = ")
+        .p(Value::Bool(q.published))
+        .s(" AND p.created_at > ")
+        .p(Value::Timestamp(q.after))
+        .s(" AND (p.title LIKE ")
+        .p(Value::from(q.like_a.as_str()))
+        .s(" OR p.title LIKE ")
+        .p(Value::from(q.like_b.as_str()))
+        .s(") AND u.id IN (");
+    for (k, id) in q.ids.iter().enumerate() {
+        if k > 0 {
+            h.s(", ");
+        }
+        h.p(Value::Int(*id));
+    }
+    h.s(") GROUP BY u.username HAVING count(p.id) > ")
+        .p(Value::Int(q.min_posts))
+        .s(" ORDER BY count(p.id) DESC LIMIT ")
+        .p(Value::Int(q.limit as i64))
+        .s(" OFFSET ")
+        .p(Value::Int(q.offset as i64));
+    h
+}
+
+pub fn hand_q3(db: Db, i: &Inputs) -> Hand {
+    let mut h = Hand::new(db, 64 + 100 * 32, 500);
+    h.s("INSERT INTO posts (title, slug, content, published, author_id) VALUES ");
+    for (k, r) in i.q3.iter().enumerate() {
+        if k > 0 {
+            h.s(", ");
+        }
+        h.s("(")
+            .p(Value::from(r.title.as_str()))
+            .s(", ")
+            .p(Value::from(r.slug.as_str()))
+            .s(", ")
+            .p(Value::from(r.content.as_str()))
+            .s(", ")
+            .p(Value::Bool(r.published))
+            .s(", ")
+            .p(Value::Int(r.author_id))
+            .s(")");
+    }
+    h
+}
+
+pub fn hand_q4(db: Db, i: &Inputs) -> Hand {
+    let mut h = Hand::new(db, 96, 2);
+    h.s("UPDATE posts SET views = posts.views + 1, title = ")
+        .p(Value::from(i.q4.0.as_str()))
+        .s(" WHERE posts.id = ")
+        .p(Value::Int(i.q4.1));
+    h
+}

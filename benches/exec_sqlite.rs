@@ -1,0 +1,277 @@
+//! SQLite execution against raw rusqlite: 100,000 rows inserted in one transaction into
+//! a file database with SQLite's default settings, and read back into structs.
+//! `exec_sqlite/insert_100k/{rusqlite, rusqlite-batch, sqlkit-row, sqlkit-many,
+//! sqlkit-batch}`, `exec_sqlite/select_100k/{rusqlite, sqlkit}`. Every run's rows are
+//! checked outside the timed part.
+//!
+//!     cargo bench -p sqlkit-benches --bench exec_sqlite
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use serde::Deserialize;
+use sqlkit::prelude::*;
+use sqlkit::schema::{ColumnDef, SqlType};
+use std::hint::black_box;
+use std::time::Duration;
+
+const ROWS: i64 = 100_000;
+const BATCH: usize = 1000;
+
+#[derive(Debug, Deserialize, PartialEq)]
+struct Item {
+    id: i64,
+    name: String,
+    email: String,
+    score: f64,
+    active: bool,
+    created_at: i64,
+}
+
+fn item(i: i64) -> Item {
+    Item {
+        id: i + 1,
+        name: format!("name {i}"),
+        email: format!("user{i}@example.com"),
+        score: i as f64 * 0.5,
+        active: i % 3 != 0,
+        created_at: 1_700_000_000 + i,
+    }
+}
+
+const CREATE: &str = "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, email TEXT, score REAL, active INTEGER, created_at INTEGER)";
+
+fn items() -> Table {
+    Table::builder("items")
+        .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+        .column(ColumnDef::new("name", SqlType::Text))
+        .column(ColumnDef::new("email", SqlType::Text))
+        .column(ColumnDef::new("score", SqlType::Double))
+        .column(ColumnDef::new("active", SqlType::Integer))
+        .column(ColumnDef::new("created_at", SqlType::BigInt))
+        .build()
+        .expect("table")
+}
+
+/// A fresh file database in a fresh temporary directory, with the empty table.
+struct Fresh {
+    dir: tempfile::TempDir,
+}
+
+impl Fresh {
+    fn new() -> Fresh {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = Fresh { dir };
+        f.raw().execute_batch(CREATE).expect("create");
+        f
+    }
+    fn path(&self) -> std::path::PathBuf {
+        self.dir.path().join("bench.db")
+    }
+    fn raw(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.path()).expect("open")
+    }
+    fn engine(&self) -> Engine {
+        Engine::from_url(&format!("sqlite:///{}", self.path().display())).expect("engine")
+    }
+    /// Checks that the table holds exactly the rows `item(0..ROWS)`.
+    fn verify(&self) {
+        let c = self.raw();
+        let (n, sum, last): (i64, i64, String) = c
+            .query_row(
+                "SELECT count(*), sum(created_at), max(email) FROM items",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .expect("verify");
+        assert_eq!(n, ROWS);
+        assert_eq!(sum, (0..ROWS).map(|i| 1_700_000_000 + i).sum::<i64>());
+        assert_eq!(last, "user99999@example.com");
+    }
+}
+
+fn values(it: &Item) -> [Value; 6] {
+    [
+        Value::Int(it.id),
+        Value::from(it.name.as_str()),
+        Value::from(it.email.as_str()),
+        Value::Float(it.score),
+        Value::Int(i64::from(it.active)),
+        Value::Int(it.created_at),
+    ]
+}
+
+fn insert_100k(c: &mut Criterion) {
+    let data: Vec<Item> = (0..ROWS).map(item).collect();
+    let mut g = c.benchmark_group("exec_sqlite/insert_100k");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(8));
+
+    let run = |g: &mut criterion::BenchmarkGroup<'_, _>, name: &str, f: &dyn Fn(&Fresh, &[Item])| {
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                Fresh::new,
+                |db| {
+                    f(&db, &data);
+                    db
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        // The rows of one more run, checked outside the timed part.
+        let db = Fresh::new();
+        f(&db, &data);
+        db.verify();
+    };
+
+    run(&mut g, "rusqlite", &|db, data| {
+        let mut c = db.raw();
+        let tx = c.transaction().expect("tx");
+        {
+            let mut st = tx
+                .prepare_cached("INSERT INTO items (id, name, email, score, active, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+                .expect("prepare");
+            for it in data {
+                st.execute(rusqlite::params![it.id, it.name, it.email, it.score, it.active, it.created_at])
+                    .expect("insert");
+            }
+        }
+        tx.commit().expect("commit");
+    });
+
+    run(&mut g, "rusqlite-batch", &|db, data| {
+        let mut c = db.raw();
+        let tx = c.transaction().expect("tx");
+        let mut sql = String::from("INSERT INTO items (id, name, email, score, active, created_at) VALUES ");
+        for k in 0..BATCH {
+            sql.push_str(if k == 0 { "(?, ?, ?, ?, ?, ?)" } else { ", (?, ?, ?, ?, ?, ?)" });
+        }
+        {
+            let mut st = tx.prepare_cached(&sql).expect("prepare");
+            for chunk in data.chunks(BATCH) {
+                let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(BATCH * 6);
+                for it in chunk {
+                    params.extend([
+                        &it.id as &dyn rusqlite::ToSql,
+                        &it.name,
+                        &it.email,
+                        &it.score,
+                        &it.active,
+                        &it.created_at,
+                    ]);
+                }
+                st.execute(params.as_slice()).expect("insert");
+            }
+        }
+        tx.commit().expect("commit");
+    });
+
+    let t = items();
+    run(&mut g, "sqlkit-row", &|db, data| {
+        let mut conn = db.engine().connect().expect("connect");
+        let tx = conn.begin().expect("begin");
+        let mut tx = tx;
+        for it in data {
+            tx.execute(
+                &insert(&t)
+                    .value("id", it.id)
+                    .value("name", it.name.as_str())
+                    .value("email", it.email.as_str())
+                    .value("score", it.score)
+                    .value("active", i64::from(it.active))
+                    .value("created_at", it.created_at),
+            )
+            .expect("insert");
+        }
+        tx.commit().expect("commit");
+    });
+
+    run(&mut g, "sqlkit-many", &|db, data| {
+        let mut conn = db.engine().connect().expect("connect");
+        let mut tx = conn.begin().expect("begin");
+        let names = ["id", "name", "email", "score", "active", "created_at"];
+        let q = insert(&t)
+            .value("id", bindparam::<i64>("id"))
+            .value("name", bindparam::<String>("name"))
+            .value("email", bindparam::<String>("email"))
+            .value("score", bindparam::<f64>("score"))
+            .value("active", bindparam::<i64>("active"))
+            .value("created_at", bindparam::<i64>("created_at"));
+        tx.execute_many(&q, &names, data.iter().map(values))
+            .expect("insert");
+        tx.commit().expect("commit");
+    });
+
+    run(&mut g, "sqlkit-batch", &|db, data| {
+        let mut conn = db.engine().connect().expect("connect");
+        let mut tx = conn.begin().expect("begin");
+        for chunk in data.chunks(BATCH) {
+            let q = insert(&t)
+                .columns(["id", "name", "email", "score", "active", "created_at"])
+                .rows(chunk.iter().map(values));
+            tx.execute(&q).expect("insert");
+        }
+        tx.commit().expect("commit");
+    });
+    g.finish();
+}
+
+fn select_100k(c: &mut Criterion) {
+    let db = Fresh::new();
+    {
+        let mut conn = db.engine().connect().expect("connect");
+        let t = items();
+        let mut tx = conn.begin().expect("begin");
+        for chunk in (0..ROWS).map(item).collect::<Vec<_>>().chunks(BATCH) {
+            tx.execute(
+                &insert(&t)
+                    .columns(["id", "name", "email", "score", "active", "created_at"])
+                    .rows(chunk.iter().map(values)),
+            )
+            .expect("insert");
+        }
+        tx.commit().expect("commit");
+    }
+    db.verify();
+    let expected_last = item(ROWS - 1);
+    let mut g = c.benchmark_group("exec_sqlite/select_100k");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+
+    let raw = db.raw();
+    let read_raw = || -> Vec<Item> {
+        let mut st = raw
+            .prepare_cached("SELECT id, name, email, score, active, created_at FROM items ORDER BY id")
+            .expect("prepare");
+        st.query_map([], |r| {
+            Ok(Item {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                email: r.get(2)?,
+                score: r.get(3)?,
+                active: r.get(4)?,
+                created_at: r.get(5)?,
+            })
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+    };
+    g.bench_function("rusqlite", |b| b.iter(|| black_box(read_raw())));
+    let rows = read_raw();
+    assert_eq!((rows.len() as i64, rows.last()), (ROWS, Some(&expected_last)));
+
+    let engine = db.engine();
+    let mut conn = engine.connect().expect("connect");
+    let t = items();
+    let q = select(t.clone()).order_by(t.c("id").expect("id"));
+    g.bench_function("sqlkit", |b| {
+        b.iter(|| black_box(conn.query_as::<Item>(&q).expect("rows")))
+    });
+    let rows = conn.query_as::<Item>(&q).expect("rows");
+    assert_eq!((rows.len() as i64, rows.last()), (ROWS, Some(&expected_last)));
+    g.finish();
+}
+
+criterion_group!(benches, insert_100k, select_100k);
+criterion_main!(benches);
