@@ -252,23 +252,26 @@ impl Cached {
         })
     }
     /// SQL and parameters ready for the driver.
-    pub fn bind(&self, values: &[Value]) -> sqlkit::Result<(&str, Vec<Value>)> {
-        Ok((&self.compiled.sql, self.binder.bind(values)?))
+    pub fn bind(&self, values: Vec<Value>) -> sqlkit::Result<(&str, Vec<Value>)> {
+        Ok((&self.compiled.sql, self.binder.bind_owned(values)?))
     }
 }
 
 pub fn cached_q1(d: &dyn Dialect) -> sqlkit::Result<Cached> {
     let u = User::table();
     let c = select((u.id, u.email))
-        .where_(u.is_active.eq(bindparam::<bool>("active")) & u.email.like(bindparam::<String>("pattern")))
+        .where_(
+            u.is_active.eq(bindparam::<bool>("active"))
+                & u.email.like(bindparam::<String>("pattern")),
+        )
         .order_by(u.id)
         .limit(bindparam::<i64>("limit"))
         .compile(d)?;
     Cached::new(c, &["active", "pattern", "limit"])
 }
 
-pub fn values_q1(i: &Inputs) -> [Value; 3] {
-    [
+pub fn values_q1(i: &Inputs) -> Vec<Value> {
+    vec![
         Value::Bool(i.q1.0),
         Value::from(i.q1.1.as_str()),
         Value::Int(i.q1.2 as i64),
@@ -303,15 +306,25 @@ pub fn cached_q2(d: &dyn Dialect) -> sqlkit::Result<Cached> {
     Cached::new(
         c,
         &[
-            "published", "after", "a", "b", "id0", "id1", "id2", "id3", "id4", "min", "limit",
+            "published",
+            "after",
+            "a",
+            "b",
+            "id0",
+            "id1",
+            "id2",
+            "id3",
+            "id4",
+            "min",
+            "limit",
             "offset",
         ],
     )
 }
 
-pub fn values_q2(i: &Inputs) -> [Value; 12] {
+pub fn values_q2(i: &Inputs) -> Vec<Value> {
     let q = &i.q2;
-    [
+    vec![
         Value::Bool(q.published),
         Value::Timestamp(q.after),
         Value::from(q.like_a.as_str()),
@@ -367,8 +380,8 @@ pub fn cached_q4(d: &dyn Dialect) -> sqlkit::Result<Cached> {
     Cached::new(c, &["title", "id"])
 }
 
-pub fn values_q4(i: &Inputs) -> [Value; 2] {
-    [Value::from(i.q4.0.as_str()), Value::Int(i.q4.1)]
+pub fn values_q4(i: &Inputs) -> Vec<Value> {
+    vec![Value::from(i.q4.0.as_str()), Value::Int(i.q4.1)]
 }
 
 // ---------------------------------------------------------------------------- sea-query
@@ -447,7 +460,10 @@ pub fn sea_q4(db: Db, i: &Inputs) -> (String, sea_query::Values) {
     db.sea(
         Query::update()
             .table(Posts::Table)
-            .value(Posts::Views, SExpr::col((Posts::Table, Posts::Views)).add(SExpr::Constant(1i64.into())))
+            .value(
+                Posts::Views,
+                SExpr::col((Posts::Table, Posts::Views)).add(SExpr::Constant(1i64.into())),
+            )
             .value(Posts::Title, i.q4.0.as_str())
             .and_where(SExpr::col((Posts::Table, Posts::Id)).eq(i.q4.1)),
     )

@@ -106,22 +106,23 @@ fn insert_100k(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(8));
 
-    let run = |g: &mut criterion::BenchmarkGroup<'_, _>, name: &str, f: &dyn Fn(&Fresh, &[Item])| {
-        g.bench_function(name, |b| {
-            b.iter_batched(
-                Fresh::new,
-                |db| {
-                    f(&db, &data);
-                    db
-                },
-                BatchSize::PerIteration,
-            )
-        });
-        // The rows of one more run, checked outside the timed part.
-        let db = Fresh::new();
-        f(&db, &data);
-        db.verify();
-    };
+    let run =
+        |g: &mut criterion::BenchmarkGroup<'_, _>, name: &str, f: &dyn Fn(&Fresh, &[Item])| {
+            g.bench_function(name, |b| {
+                b.iter_batched(
+                    Fresh::new,
+                    |db| {
+                        f(&db, &data);
+                        db
+                    },
+                    BatchSize::PerIteration,
+                )
+            });
+            // The rows of one more run, checked outside the timed part.
+            let db = Fresh::new();
+            f(&db, &data);
+            db.verify();
+        };
 
     run(&mut g, "rusqlite", &|db, data| {
         let mut c = db.raw();
@@ -131,8 +132,15 @@ fn insert_100k(c: &mut Criterion) {
                 .prepare_cached("INSERT INTO items (id, name, email, score, active, created_at) VALUES (?, ?, ?, ?, ?, ?)")
                 .expect("prepare");
             for it in data {
-                st.execute(rusqlite::params![it.id, it.name, it.email, it.score, it.active, it.created_at])
-                    .expect("insert");
+                st.execute(rusqlite::params![
+                    it.id,
+                    it.name,
+                    it.email,
+                    it.score,
+                    it.active,
+                    it.created_at
+                ])
+                .expect("insert");
             }
         }
         tx.commit().expect("commit");
@@ -141,9 +149,14 @@ fn insert_100k(c: &mut Criterion) {
     run(&mut g, "rusqlite-batch", &|db, data| {
         let mut c = db.raw();
         let tx = c.transaction().expect("tx");
-        let mut sql = String::from("INSERT INTO items (id, name, email, score, active, created_at) VALUES ");
+        let mut sql =
+            String::from("INSERT INTO items (id, name, email, score, active, created_at) VALUES ");
         for k in 0..BATCH {
-            sql.push_str(if k == 0 { "(?, ?, ?, ?, ?, ?)" } else { ", (?, ?, ?, ?, ?, ?)" });
+            sql.push_str(if k == 0 {
+                "(?, ?, ?, ?, ?, ?)"
+            } else {
+                ", (?, ?, ?, ?, ?, ?)"
+            });
         }
         {
             let mut st = tx.prepare_cached(&sql).expect("prepare");
@@ -241,7 +254,9 @@ fn select_100k(c: &mut Criterion) {
     let raw = db.raw();
     let read_raw = || -> Vec<Item> {
         let mut st = raw
-            .prepare_cached("SELECT id, name, email, score, active, created_at FROM items ORDER BY id")
+            .prepare_cached(
+                "SELECT id, name, email, score, active, created_at FROM items ORDER BY id",
+            )
             .expect("prepare");
         st.query_map([], |r| {
             Ok(Item {
@@ -259,7 +274,10 @@ fn select_100k(c: &mut Criterion) {
     };
     g.bench_function("rusqlite", |b| b.iter(|| black_box(read_raw())));
     let rows = read_raw();
-    assert_eq!((rows.len() as i64, rows.last()), (ROWS, Some(&expected_last)));
+    assert_eq!(
+        (rows.len() as i64, rows.last()),
+        (ROWS, Some(&expected_last))
+    );
 
     let engine = db.engine();
     let mut conn = engine.connect().expect("connect");
@@ -269,7 +287,10 @@ fn select_100k(c: &mut Criterion) {
         b.iter(|| black_box(conn.query_as::<Item>(&q).expect("rows")))
     });
     let rows = conn.query_as::<Item>(&q).expect("rows");
-    assert_eq!((rows.len() as i64, rows.last()), (ROWS, Some(&expected_last)));
+    assert_eq!(
+        (rows.len() as i64, rows.last()),
+        (ROWS, Some(&expected_last))
+    );
     g.finish();
 }
 

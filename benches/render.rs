@@ -21,7 +21,7 @@ fn render(c: &mut Criterion) {
                 g.bench_function("sqlkit-cached", |b| {
                     b.iter(|| {
                         let values = $values(black_box(&i));
-                        let (sql, params) = cached.bind(&values).expect("binds");
+                        let (sql, params) = cached.bind(values).expect("binds");
                         black_box(sql);
                         params
                     })

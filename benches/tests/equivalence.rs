@@ -44,19 +44,51 @@ fn every_implementation_renders_the_same_statement() {
             Hand,
         );
         let cases: Vec<Case> = vec![
-            ("q1", sqlkit_q1(&*d, &i), cached_q1(&*d), values_q1(&i).to_vec(), sea_q1(db, &i), hand_q1(db, &i)),
-            ("q2", sqlkit_q2(&*d, &i), cached_q2(&*d), values_q2(&i).to_vec(), sea_q2(db, &i), hand_q2(db, &i)),
-            ("q3", sqlkit_q3(&*d, &i), cached_q3(&*d), values_q3(&i), sea_q3(db, &i), hand_q3(db, &i)),
-            ("q4", sqlkit_q4(&*d, &i), cached_q4(&*d), values_q4(&i).to_vec(), sea_q4(db, &i), hand_q4(db, &i)),
+            (
+                "q1",
+                sqlkit_q1(&*d, &i),
+                cached_q1(&*d),
+                values_q1(&i),
+                sea_q1(db, &i),
+                hand_q1(db, &i),
+            ),
+            (
+                "q2",
+                sqlkit_q2(&*d, &i),
+                cached_q2(&*d),
+                values_q2(&i),
+                sea_q2(db, &i),
+                hand_q2(db, &i),
+            ),
+            (
+                "q3",
+                sqlkit_q3(&*d, &i),
+                cached_q3(&*d),
+                values_q3(&i),
+                sea_q3(db, &i),
+                hand_q3(db, &i),
+            ),
+            (
+                "q4",
+                sqlkit_q4(&*d, &i),
+                cached_q4(&*d),
+                values_q4(&i),
+                sea_q4(db, &i),
+                hand_q4(db, &i),
+            ),
         ];
         for (name, built, cached, values, sea, hand) in cases {
             let at = format!("{name} on {}", db.name());
             let built = built.expect("sqlkit compiles");
             let cached = cached.expect("sqlkit compiles once");
-            let (cached_sql, cached_params) = cached.bind(&values).expect("binds");
+            let (cached_sql, cached_params) = cached.bind(values.clone()).expect("binds");
             assert_eq!(built.sql, hand.sql, "{at}: sqlkit vs hand-written");
             assert_eq!(cached_sql, hand.sql, "{at}: sqlkit-cached vs hand-written");
-            assert_eq!(normalize(&sea.0), normalize(&hand.sql), "{at}: sea-query vs hand-written");
+            assert_eq!(
+                normalize(&sea.0),
+                normalize(&hand.sql),
+                "{at}: sea-query vs hand-written"
+            );
             assert_eq!(built.params, hand.params, "{at}: parameters");
             assert_eq!(cached_params, hand.params, "{at}: cached parameters");
             let sea_params: Vec<Value> = sea.1 .0.iter().map(sea_value).collect();

@@ -6,7 +6,7 @@
 
 mod walk;
 
-use crate::dialect::{unsupported, Dialect, Feature};
+use crate::dialect::{unsupported, Dialect, Feature, ReservedWords, PLAIN};
 use crate::error::{Error, Result};
 use crate::expr::Node;
 use crate::name::Name;
@@ -52,10 +52,23 @@ impl Compiled {
         {
             return Err(Error::Parameter(missing.as_str().into()));
         }
+        let identity = slots.len() == self.params.len()
+            && slots.len() == names.len()
+            && slots
+                .iter()
+                .enumerate()
+                .all(|(i, &(slot, k))| slot == i && k == i);
+        let mut seen = vec![false; names.len()];
+        let mut last_use = vec![false; slots.len()];
+        for (n, &(_, k)) in slots.iter().enumerate().rev() {
+            last_use[n] = !std::mem::replace(&mut seen[k], true);
+        }
         Ok(Binder {
             base: self.params.clone(),
             slots,
+            last_use,
             arity: names.len(),
+            identity,
         })
     }
 
@@ -106,7 +119,11 @@ pub struct Binder {
     base: Vec<Value>,
     // (slot in the parameter list, index in the values given to `bind`)
     slots: Vec<(usize, usize)>,
+    // Whether each entry of `slots` is its value's last use (moved, not copied).
+    last_use: Vec<bool>,
     arity: usize,
+    // Every parameter is named, each name once, in order: the values are the parameters.
+    identity: bool,
 }
 
 impl Binder {
@@ -136,24 +153,53 @@ impl Binder {
         }
         Ok(())
     }
-}
 
-/// Bytes an unquoted identifier may hold: `a-z`, `0-9` (not first), `_`.
-const PLAIN: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_';
-        b += 1;
+    /// Like [`bind`](Self::bind), taking the values: they are moved into their slots,
+    /// not copied, and when the statement's parameters are exactly the names in order
+    /// (the usual case) `values` itself is returned, with no allocation at all.
+    ///
+    /// ```
+    /// use sqlkit::prelude::*;
+    /// # let t = Table::builder("t").column(ColumnDef::new("x", SqlType::BigInt)).build()?;
+    /// let c = insert(&t).value("x", bindparam::<i64>("x")).compile(&Sqlite::default())?;
+    /// let binder = c.binder(&["x"])?;
+    /// assert_eq!(binder.bind_owned(vec![Value::Int(7)])?, [Value::Int(7)]);
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
+    pub fn bind_owned(&self, mut values: Vec<Value>) -> Result<Vec<Value>> {
+        if values.len() != self.arity {
+            return Err(Error::Parameter(
+                format!(
+                    "{} values given for {} named parameters",
+                    values.len(),
+                    self.arity
+                )
+                .into(),
+            ));
+        }
+        if self.identity {
+            return Ok(values);
+        }
+        let mut out = self.base.clone();
+        // A name used in several slots is copied into all but its last one.
+        for (&(slot, k), &last) in self.slots.iter().zip(&self.last_use) {
+            out[slot] = if last {
+                std::mem::take(&mut values[k])
+            } else {
+                values[k].clone()
+            };
+        }
+        Ok(out)
     }
-    t
-};
+}
 
 /// The state of one compilation. Dialects receive it in their hooks and write through
 /// its `push*` methods.
 pub struct Compiler<'d> {
     dialect: &'d dyn Dialect,
+    reserved: &'d ReservedWords,
+    // Names checked in advance against the default reserved words stay valid.
+    known_plain: bool,
     sql: String,
     params: Vec<Value>,
     named: Vec<(usize, Name)>,
@@ -170,8 +216,11 @@ pub struct Compiler<'d> {
 impl<'d> Compiler<'d> {
     /// A compiler for `dialect`; with `inline`, values are written as literals.
     pub fn new(dialect: &'d dyn Dialect, inline: bool) -> Self {
+        let reserved = dialect.reserved_words();
         Compiler {
             dialect,
+            reserved,
+            known_plain: reserved.is_default(),
             sql: String::with_capacity(256),
             params: Vec::new(),
             named: Vec::new(),
@@ -213,15 +262,32 @@ impl<'d> Compiler<'d> {
     /// Appends an identifier, quoted if it is reserved, not all lower case, or has
     /// characters outside `[a-z0-9_]`; embedded quote characters are doubled.
     pub fn push_ident(&mut self, ident: &str) {
-        let q = self.dialect.quote_char();
         let bytes = ident.as_bytes();
         let plain = bytes.first().is_some_and(|b| !b.is_ascii_digit())
             && bytes.iter().all(|&b| PLAIN[usize::from(b)])
-            && !self.dialect.is_reserved(ident);
+            && !self.reserved.contains(ident);
         if plain {
             self.sql.push_str(ident);
-            return;
+        } else {
+            self.push_quoted_ident(ident);
         }
+    }
+
+    /// Appends a name whose [`plain_identifier`](crate::dialect::plain_identifier)
+    /// check was made when it was defined.
+    pub(crate) fn push_known_ident(&mut self, ident: &str, plain: bool) {
+        if !plain {
+            // Not plain under the default words: quoted under any superset of them.
+            self.push_quoted_ident(ident);
+        } else if self.known_plain {
+            self.sql.push_str(ident);
+        } else {
+            self.push_ident(ident);
+        }
+    }
+
+    fn push_quoted_ident(&mut self, ident: &str) {
+        let q = self.dialect.quote_char();
         self.sql.reserve(ident.len() + 2);
         self.sql.push(q);
         for ch in ident.chars() {

@@ -91,11 +91,29 @@ impl Compiler<'_> {
     }
 
     fn column(&mut self, c: &ColumnRef) {
-        if self.qualify {
-            self.push_ident(c.source.qualifier());
-            self.push(".");
+        match &c.source {
+            Source::Table(t) => {
+                let def = t.def();
+                if self.qualify {
+                    match t.alias_name() {
+                        Some(a) => self.push_ident(a),
+                        None => self.push_known_ident(def.name(), def.name_plain),
+                    }
+                    self.push(".");
+                }
+                match def.columns().get(c.idx as usize) {
+                    Some(col) => self.push_known_ident(col.name(), col.plain),
+                    None => self.push_ident(c.name()),
+                }
+            }
+            Source::Subquery(s) => {
+                if self.qualify {
+                    self.push_ident(s.name());
+                    self.push(".");
+                }
+                self.push_ident(c.name());
+            }
         }
-        self.push_ident(c.name());
     }
 
     pub(super) fn node(&mut self, n: &Node) -> Result<()> {
@@ -323,11 +341,12 @@ impl Compiler<'_> {
     }
 
     fn table_name(&mut self, t: &Table) {
-        if let Some(schema) = t.def().schema() {
+        let def = t.def();
+        if let Some(schema) = def.schema() {
             self.push_ident(schema);
             self.push(".");
         }
-        self.push_ident(t.name());
+        self.push_known_ident(def.name(), def.name_plain);
     }
 
     fn table_ref(&mut self, t: &Table) {

@@ -135,9 +135,12 @@ pub trait Dialect: Send + Sync + fmt::Debug {
         '"'
     }
 
-    /// Whether `word` (lower case) must be quoted as an identifier.
-    fn is_reserved(&self, word: &str) -> bool {
-        default_is_reserved(word)
+    /// The words that must be quoted as identifiers. Names known to tables are checked
+    /// against the default list once, when the table is defined; a dialect that adds
+    /// words (see [`ReservedWords::default_plus`]) has every identifier checked as it
+    /// is written.
+    fn reserved_words(&self) -> &ReservedWords {
+        &ReservedWords::DEFAULT
     }
 
     /// How the dialect writes an upsert.
@@ -361,6 +364,63 @@ const fn build_table() -> [&'static str; TABLE_SIZE] {
 static RESERVED_TABLE: [&str; TABLE_SIZE] = build_table();
 
 /// The default reserved-word test.
+/// The reserved words of a dialect: sqlkit's default list (the reserved words of
+/// PostgreSQL, MySQL and SQLite that a name is likely to meet), plus a dialect's own.
+#[derive(Debug, Clone, Copy)]
+pub struct ReservedWords {
+    extra: &'static [&'static str],
+}
+
+impl ReservedWords {
+    /// The default list alone.
+    pub const DEFAULT: ReservedWords = ReservedWords { extra: &[] };
+
+    /// The default list and `extra` (lower case), e.g. for a dialect with more
+    /// keywords.
+    pub const fn default_plus(extra: &'static [&'static str]) -> ReservedWords {
+        ReservedWords { extra }
+    }
+
+    /// Whether `word` (lower case) is reserved.
+    pub fn contains(&self, word: &str) -> bool {
+        default_is_reserved(word) || self.extra.contains(&word)
+    }
+
+    /// Whether this is the default list alone, for which names checked in advance
+    /// ([`plain_identifier`]) stay valid.
+    pub fn is_default(&self) -> bool {
+        self.extra.is_empty()
+    }
+}
+
+/// Whether `name` can be written unquoted under the default reserved words: lower-case
+/// ASCII letters, digits and `_`, not starting with a digit, and not reserved. Tables
+/// and columns compute this once, when they are defined.
+pub fn plain_identifier(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    bytes.first().is_some_and(|b| !b.is_ascii_digit())
+        && bytes.iter().all(|&b| PLAIN[usize::from(b)])
+        && !default_is_reserved(name)
+}
+
+/// Bytes allowed in an unquoted identifier.
+pub(crate) const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = b'a';
+    while b <= b'z' {
+        t[b as usize] = true;
+        b += 1;
+    }
+    let mut d = b'0';
+    while d <= b'9' {
+        t[d as usize] = true;
+        d += 1;
+    }
+    t[b'_' as usize] = true;
+    t
+};
+
+/// Whether `word` is in sqlkit's default list of reserved words.
 pub fn default_is_reserved(word: &str) -> bool {
     let mut slot = fnv(word.as_bytes()) as usize % TABLE_SIZE;
     loop {
@@ -375,18 +435,11 @@ pub fn default_is_reserved(word: &str) -> bool {
 /// Appends the decimal digits of `n` (placeholders are written on every bind, so this
 /// avoids the formatting machinery).
 pub fn push_uint(out: &mut String, n: usize) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend(buf[i..].iter().map(|&b| char::from(b)));
+    push_u64(out, n as u64)
+}
+
+fn push_u64(out: &mut String, n: u64) {
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 /// Standard type names (PostgreSQL's, which most dialects share).
@@ -451,7 +504,10 @@ pub fn default_literal(
         Value::Bool(true) => out.push_str("TRUE"),
         Value::Bool(false) => out.push_str("FALSE"),
         Value::Int(i) => {
-            let _ = write!(out, "{i}");
+            if *i < 0 {
+                out.push('-');
+            }
+            push_u64(out, i.unsigned_abs());
         }
         Value::Float(f) if f.is_finite() => {
             let _ = write!(out, "{f:?}");

@@ -281,6 +281,12 @@ impl<T> Column<T> {
     pub fn expr(self) -> Expr<T> {
         Expr::from_node(self.node())
     }
+    pub(crate) fn definition(&self) -> &'static TableDef {
+        self.def
+    }
+    pub(crate) fn index(&self) -> u32 {
+        self.idx
+    }
     pub(crate) fn column_ref(&self) -> ColumnRef {
         ColumnRef {
             source: Source::Table(self.table()),

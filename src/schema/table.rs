@@ -174,6 +174,9 @@ impl Index {
 #[derive(Debug, Clone)]
 pub struct ColumnDef {
     pub(crate) name: Name,
+    // Whether the name is written unquoted under the default reserved words (checked
+    // once here rather than at every use).
+    pub(crate) plain: bool,
     pub(crate) ty: SqlType,
     pub(crate) nullable: Option<bool>,
     pub(crate) primary_key: bool,
@@ -189,8 +192,10 @@ pub struct ColumnDef {
 impl ColumnDef {
     /// A column named `name` of type `ty`; nullable unless it is part of the primary key.
     pub fn new(name: impl Into<Name>, ty: SqlType) -> Self {
+        let name = name.into();
         ColumnDef {
-            name: name.into(),
+            plain: crate::dialect::plain_identifier(&name),
+            name,
             ty,
             nullable: None,
             primary_key: false,
@@ -327,6 +332,7 @@ impl ColumnDef {
 #[derive(Debug)]
 pub struct TableDef {
     pub(crate) name: Name,
+    pub(crate) name_plain: bool,
     pub(crate) schema: Option<Name>,
     pub(crate) columns: Vec<ColumnDef>,
     pub(crate) primary_key: Vec<Name>,
@@ -484,7 +490,11 @@ impl Table {
             idx: idx as u32,
         })
     }
-    /// `true` when both handles name the same table under the same alias.
+    /// Whether this handle is on the static definition `def` (a pointer compare).
+    pub(crate) fn is_static(&self, def: &'static TableDef) -> bool {
+        matches!(self.def, DefRef::Static(d) if std::ptr::eq(d, def))
+    }
+    /// Whether both handles name the same table under the same alias.
     pub fn same_as(&self, other: &Table) -> bool {
         if let (DefRef::Static(a), DefRef::Static(b)) = (&self.def, &other.def) {
             if std::ptr::eq(*a, *b) {
@@ -727,6 +737,7 @@ impl TableBuilder {
             });
         }
         Ok(TableDef {
+            name_plain: crate::dialect::plain_identifier(&self.name),
             name: self.name,
             schema: self.schema,
             columns,

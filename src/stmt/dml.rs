@@ -111,6 +111,11 @@ impl Insert {
     /// One row of values for the columns given to [`columns`](Self::columns); every
     /// row must have exactly as many values.
     pub fn row(mut self, row: impl IntoRow) -> Self {
+        self.push_row(row);
+        self
+    }
+
+    fn push_row(&mut self, row: impl IntoRow) {
         let start = self.values.len();
         row.push_row(&mut self.values);
         let n = self.values.len() - start;
@@ -125,14 +130,19 @@ impl Insert {
                 ),
             ));
             keep_first(&mut self.error, r);
-            return self;
+            return;
         }
         self.nrows += 1;
-        self
     }
     /// Many rows at once (see [`row`](Self::row)).
-    pub fn rows<R: IntoRow>(self, rows: impl IntoIterator<Item = R>) -> Self {
-        rows.into_iter().fold(self, Insert::row)
+    pub fn rows<R: IntoRow>(mut self, rows: impl IntoIterator<Item = R>) -> Self {
+        let rows = rows.into_iter();
+        self.values
+            .reserve(rows.size_hint().0.saturating_mul(self.columns.len()));
+        for row in rows {
+            self.push_row(row);
+        }
+        self
     }
     /// One row from a serde `Serialize` struct (or map): each field sets the column of
     /// the same name. A `None` for the autoincrement column or a column with a default

@@ -160,6 +160,10 @@ impl<T: SqlTy> AsColumn for Column<T> {
 }
 impl<T> Column<T> {
     fn node_column_in(&self, table: &Table) -> Result<u32> {
+        // The usual case, a column of the very table definition, needs no name compare.
+        if table.is_static(self.definition()) {
+            return Ok(self.index());
+        }
         match self.node() {
             Node::Column(c) => column_ref_in(&c, table),
             _ => Err(unknown(table, self.name())),
