@@ -16,6 +16,7 @@ pub enum Name {
 
 impl Name {
     /// The text of the name.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Name::Static(s) => s,
@@ -26,6 +27,7 @@ impl Name {
 
 impl Deref for Name {
     type Target = str;
+    #[inline]
     fn deref(&self) -> &str {
         self.as_str()
     }

@@ -193,6 +193,23 @@ impl Binder {
     }
 }
 
+thread_local! {
+    // The scope stack's buffer, kept between compilations on a thread so compiling
+    // does not allocate it each time.
+    static SCOPE_BUFFER: std::cell::Cell<Vec<crate::expr::Source>> =
+        const { std::cell::Cell::new(Vec::new()) };
+}
+
+impl Drop for Compiler<'_> {
+    fn drop(&mut self) {
+        let mut scope = std::mem::take(&mut self.scope);
+        scope.clear();
+        if scope.capacity() <= 64 {
+            SCOPE_BUFFER.with(|b| b.set(scope));
+        }
+    }
+}
+
 /// The state of one compilation. Dialects receive it in their hooks and write through
 /// its `push*` methods.
 pub struct Compiler<'d> {
@@ -222,11 +239,11 @@ impl<'d> Compiler<'d> {
             reserved,
             known_plain: reserved.is_default(),
             sql: String::with_capacity(256),
-            params: Vec::new(),
+            params: Vec::with_capacity(8),
             named: Vec::new(),
             inline,
             qualify: true,
-            scope: Vec::new(),
+            scope: SCOPE_BUFFER.with(std::cell::Cell::take),
             implicit_returning: false,
         }
     }
@@ -237,11 +254,11 @@ impl<'d> Compiler<'d> {
     }
 
     /// Ends compilation.
-    pub fn finish(self, returns_rows: bool) -> Compiled {
+    pub fn finish(mut self, returns_rows: bool) -> Compiled {
         Compiled {
-            sql: self.sql,
-            params: self.params,
-            named: self.named,
+            sql: std::mem::take(&mut self.sql),
+            params: std::mem::take(&mut self.params),
+            named: std::mem::take(&mut self.named),
             returns_rows,
         }
     }
@@ -255,6 +272,7 @@ impl<'d> Compiler<'d> {
     }
 
     /// Appends trusted SQL text (keywords, punctuation).
+    #[inline]
     pub fn push(&mut self, s: &str) {
         self.sql.push_str(s);
     }
@@ -275,6 +293,7 @@ impl<'d> Compiler<'d> {
 
     /// Appends a name whose [`plain_identifier`](crate::dialect::plain_identifier)
     /// check was made when it was defined.
+    #[inline]
     pub(crate) fn push_known_ident(&mut self, ident: &str, plain: bool) {
         if !plain {
             // Not plain under the default words: quoted under any superset of them.
@@ -300,6 +319,7 @@ impl<'d> Compiler<'d> {
     }
 
     /// Appends a bound value: a placeholder and the value, or (when inlining) a literal.
+    #[inline]
     pub fn push_bind(&mut self, value: Value) -> Result<()> {
         if self.inline {
             return self.dialect.write_literal(&mut self.sql, &value);

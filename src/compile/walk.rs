@@ -170,12 +170,12 @@ impl Compiler<'_> {
                 self.child(r, p, true)?;
             }
             Node::Like {
-                expr,
-                pattern,
+                operands,
                 escape,
                 negated,
                 case_insensitive,
             } => {
+                let [expr, pattern] = &**operands;
                 let native_ci = *case_insensitive && self.dialect.supports(Feature::Ilike);
                 let lower = *case_insensitive && !native_ci;
                 if lower {
@@ -918,10 +918,7 @@ fn collect_sources(n: &Node, add: &mut impl FnMut(&Source)) {
         }
         Node::InSelect(x, _, _) => collect_sources(x, add),
         Node::Binary(_, lr) => lr.iter().for_each(|n| collect_sources(n, add)),
-        Node::Like { expr, pattern, .. } => {
-            collect_sources(expr, add);
-            collect_sources(pattern, add);
-        }
+        Node::Like { operands, .. } => operands.iter().for_each(|n| collect_sources(n, add)),
         Node::InList(x, list, _) => {
             collect_sources(x, add);
             list.iter().for_each(|n| collect_sources(n, add));

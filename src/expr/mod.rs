@@ -119,10 +119,8 @@ pub enum Node {
     Binary(BinOp, Box<[Node; 2]>),
     /// `expr [NOT] LIKE pattern [ESCAPE c]`, case-insensitive for ILIKE.
     Like {
-        /// The matched expression.
-        expr: Box<Node>,
-        /// The pattern.
-        pattern: Box<Node>,
+        /// The matched expression and the pattern (one allocation).
+        operands: Box<[Node; 2]>,
         /// The escape character, if any.
         escape: Option<char>,
         /// `NOT LIKE`.
@@ -259,6 +257,7 @@ impl<T> Column<T> {
             .map_or("?", |c| c.name())
     }
     /// The table handle the column belongs to.
+    #[inline]
     pub fn table(&self) -> Table {
         let t = Table::from_static(self.def);
         match self.alias {
@@ -267,6 +266,7 @@ impl<T> Column<T> {
         }
     }
     /// The column as an untyped node.
+    #[inline]
     pub fn node(&self) -> Node {
         Node::Column(ColumnRef {
             source: Source::Table(self.table()),
@@ -287,6 +287,7 @@ impl<T> Column<T> {
     pub(crate) fn index(&self) -> u32 {
         self.idx
     }
+    #[inline]
     pub(crate) fn column_ref(&self) -> ColumnRef {
         ColumnRef {
             source: Source::Table(self.table()),

@@ -28,8 +28,7 @@ fn binary<T>(op: BinOp, l: Node, r: Node) -> Expr<T> {
 
 fn like(expr: Node, pattern: Node, escape: Option<char>, negated: bool, ci: bool) -> Expr<bool> {
     Expr::from_node(Node::Like {
-        expr: Box::new(expr),
-        pattern: Box::new(pattern),
+        operands: Box::new([expr, pattern]),
         escape,
         negated,
         case_insensitive: ci,

@@ -299,6 +299,7 @@ impl ColumnDef {
     }
 
     /// The column's name.
+    #[inline]
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -353,6 +354,7 @@ impl TableDef {
         self.schema.as_deref()
     }
     /// The columns in declaration order.
+    #[inline]
     pub fn columns(&self) -> &[ColumnDef] {
         &self.columns
     }
@@ -437,6 +439,7 @@ impl Table {
         }
     }
     /// The definition.
+    #[inline]
     pub fn def(&self) -> &TableDef {
         match &self.def {
             DefRef::Static(d) => d,
@@ -448,6 +451,7 @@ impl Table {
         &self.def().name
     }
     /// The alias, if this handle is aliased.
+    #[inline]
     pub fn alias_name(&self) -> Option<&str> {
         self.alias.as_deref()
     }
@@ -491,6 +495,7 @@ impl Table {
         })
     }
     /// Whether this handle is on the static definition `def` (a pointer compare).
+    #[inline]
     pub(crate) fn is_static(&self, def: &'static TableDef) -> bool {
         matches!(self.def, DefRef::Static(d) if std::ptr::eq(d, def))
     }

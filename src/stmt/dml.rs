@@ -393,7 +393,8 @@ pub struct Update {
 pub fn update(table: impl AsTable) -> Update {
     Update {
         table: table.as_table(),
-        sets: Vec::new(),
+        // Every UPDATE sets something: allocate once, not through the growth path.
+        sets: Vec::with_capacity(4),
         where_: None,
         returning: Vec::new(),
         error: None,

@@ -259,6 +259,7 @@ macro_rules! tuples {
     ($($n:ident $i:tt),*) => {
         impl<$($n: SelectList),*> SelectList for ($($n,)*) {
             fn push_items(self, out: &mut Vec<SelectItem>) {
+                out.reserve([$($i),*].len());
                 $(self.$i.push_items(out);)*
             }
         }
