@@ -77,7 +77,7 @@ impl Fresh {
         let c = self.raw();
         let (n, sum, last): (i64, i64, String) = c
             .query_row(
-                "SELECT count(*), sum(created_at), max(email) FROM items",
+                "SELECT count(*), sum(created_at), (SELECT email FROM items WHERE id = 100000) FROM items",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )

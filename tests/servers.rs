@@ -519,3 +519,41 @@ fn tls_modes_encrypt_and_verify() {
         assert!(!err.to_string().contains("s3cret"), "{err}");
     }
 }
+
+#[test]
+fn execute_many_sends_rows_in_batches_on_every_database() {
+    on_each_db(|name, conn| {
+        let t = Tag::table();
+        let q = insert(t).value(t.name, bindparam::<String>("name"));
+        let rows: Vec<[Value; 1]> = (0..2500)
+            .map(|i| [Value::from(format!("tag {i}"))])
+            .collect();
+        let n = conn.execute_many(&q, &["name"], &rows)?;
+        assert_eq!(n, 2500, "{name}");
+        let count: i64 = conn.query_scalar(&select(func::count_star()).select_from(t))?;
+        assert_eq!(count, 2500, "{name}");
+        let last: String = conn.query_scalar(&select(t.name).order_by(t.id.desc()).limit(1))?;
+        assert_eq!(last, "tag 2499", "{name}: rows keep their order");
+        // A row of the wrong width is a typed error, not a partial batch.
+        let bad: Vec<Vec<Value>> = vec![vec![Value::from("x"), Value::from("y")]];
+        assert!(matches!(
+            conn.execute_many(&q, &["name"], &bad),
+            Err(Error::Parameter(_))
+        ));
+        // A statement with other parameters than the names runs row by row.
+        let u = User::table();
+        let add = insert(u)
+            .value(u.email, bindparam::<String>("email"))
+            .value(u.username, bindparam::<String>("username"))
+            .value(u.password, "x");
+        let users: Vec<[Value; 2]> = (0..3)
+            .map(|i| [Value::from(format!("u{i}@x")), Value::from(format!("u{i}"))])
+            .collect();
+        assert_eq!(
+            conn.execute_many(&add, &["email", "username"], &users)?,
+            3,
+            "{name}"
+        );
+        Ok(())
+    });
+}

@@ -154,6 +154,12 @@ impl Binder {
         Ok(())
     }
 
+    /// Whether every parameter is named, each name once, in the order of the names:
+    /// the values of one execution are then its parameters as they are.
+    pub fn is_identity(&self) -> bool {
+        self.identity
+    }
+
     /// Like [`bind`](Self::bind), taking the values: they are moved into their slots,
     /// not copied, and when the statement's parameters are exactly the names in order
     /// (the usual case) `values` itself is returned, with no allocation at all.

@@ -1004,6 +1004,9 @@ impl Statement for Insert {
     fn write_to(&self, c: &mut Compiler<'_>) -> Result<()> {
         c.insert(self)
     }
+    fn as_insert(&self) -> Option<&Insert> {
+        Some(self)
+    }
     fn returns_rows(&self) -> bool {
         !self.returning.is_empty()
     }

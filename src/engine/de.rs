@@ -69,11 +69,29 @@ pub(crate) trait Cells {
 
 /// Deserializes `T` from one row.
 pub(crate) fn from_cells<T: de::DeserializeOwned, C: Cells>(cells: &C) -> Result<T, Error> {
-    T::deserialize(RowDe { cells })
+    T::deserialize(RowDe {
+        cells,
+        layout: &std::cell::Cell::new(None),
+    })
+}
+
+/// Whether a struct's fields are the result's columns in order, worked out on the first
+/// row of a result set: `(address of the struct's field list, positional)`.
+pub(crate) type Layout = std::cell::Cell<Option<(usize, bool)>>;
+
+/// Like [`from_cells`], remembering across the rows of one result set whether the
+/// struct's fields are its columns in order: then each row is read by position, with no
+/// field-name matching (serde's sequence form of a struct).
+pub(crate) fn from_cells_with<T: de::DeserializeOwned, C: Cells>(
+    cells: &C,
+    layout: &Layout,
+) -> Result<T, Error> {
+    T::deserialize(RowDe { cells, layout })
 }
 
 struct RowDe<'a, C> {
     cells: &'a C,
+    layout: &'a Layout,
 }
 
 impl<'de, C: Cells> de::Deserializer<'de> for RowDe<'_, C> {
@@ -92,10 +110,32 @@ impl<'de, C: Cells> de::Deserializer<'de> for RowDe<'_, C> {
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         _: &'static str,
-        _: &'static [&'static str],
+        fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        self.deserialize_map(visitor)
+        let key = fields.as_ptr() as usize;
+        let positional = match self.layout.get() {
+            Some((k, positional)) if k == key => positional,
+            _ => {
+                let positional = fields.len() == self.cells.len()
+                    && fields
+                        .iter()
+                        .enumerate()
+                        .all(|(i, f)| self.cells.name(i) == *f);
+                self.layout.set(Some((key, positional)));
+                positional
+            }
+        };
+        if positional {
+            visitor
+                .visit_seq(RowSeq {
+                    cells: self.cells,
+                    pos: 0,
+                })
+                .map_err(Error::from)
+        } else {
+            self.deserialize_map(visitor)
+        }
     }
     fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, visitor: V) -> Result<V::Value, Error> {
         visitor

@@ -69,7 +69,32 @@ pub(crate) trait DriverConn {
     fn run_query<S: RowSink>(&mut self, sql: &str, params: &[Value], sink: &mut S) -> Result<()>;
     /// Runs SQL text without parameters (transaction control, settings).
     fn run_batch(&mut self, sql: &str) -> Result<()>;
+    /// Executes one statement many times: `next` fills the parameters of each execution
+    /// and returns `false` when there are no more. Returns the total rows affected.
+    fn run_many(
+        &mut self,
+        sql: &str,
+        next: &mut dyn FnMut(&mut Vec<Value>) -> Result<bool>,
+    ) -> Result<u64> {
+        let mut params = Vec::new();
+        let mut total = 0;
+        while next(&mut params)? {
+            total += self.run_execute(sql, &params)?.rows_affected;
+            params.clear();
+        }
+        Ok(total)
+    }
 }
+
+fn arity(given: usize, names: usize) -> Error {
+    Error::Parameter(format!("{given} values given for {names} named parameters").into())
+}
+
+/// Rows per multi-row INSERT that `execute_many` sends, at most.
+const BATCH_ROWS: usize = 1000;
+/// Parameters per statement that `execute_many` stays under (SQLite's limit is 32766;
+/// PostgreSQL's and MySQL's 65535).
+const BATCH_PARAMS: usize = 32766;
 
 struct CollectRows(Vec<Row>);
 impl RowSink for CollectRows {
@@ -86,10 +111,10 @@ impl<F: FnMut(Row) -> Result<bool>> RowSink for EachRow<F> {
     }
 }
 
-struct CollectAs<T>(Vec<T>);
+struct CollectAs<T>(Vec<T>, de::Layout);
 impl<T: DeserializeOwned> RowSink for CollectAs<T> {
     fn row<R: DriverRow>(&mut self, row: &R) -> Result<bool> {
-        self.0.push(de::from_cells(row)?);
+        self.0.push(de::from_cells_with(row, &self.1)?);
         Ok(true)
     }
 }
@@ -478,9 +503,11 @@ impl Connection {
     }
 
     /// Compiles `stmt` once (its changing values written as
-    /// [`bindparam`](crate::expr::bindparam)s named in `names`) and executes it once per
-    /// row of `rows`, whose `k`-th value fills the `k`-th name. The prepared statement is
-    /// reused and names are resolved to slots once. Returns the total rows affected.
+    /// [`bindparam`](crate::expr::bindparam)s named in `names`) and executes it for every
+    /// row of `rows`, whose `k`-th value fills the `k`-th name. The statement is
+    /// prepared once and names are resolved to slots once. A one-row INSERT whose
+    /// parameters are exactly `names` in order is sent as multi-row INSERTs of up to
+    /// 1000 rows (like SQLAlchemy's "insertmanyvalues"). Returns the total rows affected.
     ///
     /// ```
     /// use sqlkit::prelude::*;
@@ -501,13 +528,68 @@ impl Connection {
     ) -> Result<u64> {
         let c = self.compile_to_run(stmt)?;
         let binder = c.binder(names)?;
-        let mut params = Vec::with_capacity(c.params.len());
-        let mut total = 0;
-        for row in rows {
-            binder.bind_into(row.as_ref(), &mut params)?;
-            total += self.execute_sql(&c.sql, &params)?.rows_affected;
+        let width = names.len();
+        let mut rows = rows.into_iter();
+        let per = (BATCH_PARAMS / width.max(1)).clamp(1, BATCH_ROWS);
+        let batchable = binder.is_identity() && width > 0 && per > 1 && !c.returns_rows;
+        if let Some(insert) = stmt.as_insert().filter(|_| batchable) {
+            if let Some(batch) = insert.repeated(per) {
+                let full = self.compile_to_run(&batch)?;
+                let mut rest = Vec::new();
+                let mut rest_rows = 0;
+                let mut total = self.run_many(&full.sql, &mut |params| {
+                    let mut k = 0;
+                    while k < per {
+                        let Some(row) = rows.next() else { break };
+                        let row = row.as_ref();
+                        if row.len() != width {
+                            return Err(arity(row.len(), width));
+                        }
+                        params.extend_from_slice(row);
+                        k += 1;
+                    }
+                    if k == per {
+                        return Ok(true);
+                    }
+                    rest = std::mem::take(params);
+                    rest_rows = k;
+                    Ok(false)
+                })?;
+                if rest_rows > 0 {
+                    if let Some(tail) = insert.repeated(rest_rows) {
+                        let tail = self.compile_to_run(&tail)?;
+                        total += self.execute_sql(&tail.sql, &rest)?.rows_affected;
+                    }
+                }
+                return Ok(total);
+            }
         }
-        Ok(total)
+        self.run_many(&c.sql, &mut |params| match rows.next() {
+            Some(row) => {
+                binder.bind_into(row.as_ref(), params)?;
+                Ok(true)
+            }
+            None => Ok(false),
+        })
+    }
+
+    fn run_many(
+        &mut self,
+        sql: &str,
+        next: &mut dyn FnMut(&mut Vec<Value>) -> Result<bool>,
+    ) -> Result<u64> {
+        if self.echo.on {
+            let echo = self.echo;
+            let mut logged = move |params: &mut Vec<Value>| -> Result<bool> {
+                let more = next(params)?;
+                if more {
+                    echo.log(sql, params);
+                }
+                Ok(more)
+            };
+            return with_driver!(&mut self.driver, c => c.run_many(sql, &mut logged));
+        }
+        with_driver!(&mut self.driver, c => c.run_many(sql, next))
     }
 
     /// Runs a query and calls `each` for every row until it returns `false`.
@@ -572,7 +654,7 @@ impl Connection {
     /// worked out once per result set); no intermediate row of values is built.
     pub fn query_as<T: DeserializeOwned>(&mut self, stmt: &dyn Statement) -> Result<Vec<T>> {
         let c = self.compile(stmt)?;
-        let mut out = CollectAs(Vec::new());
+        let mut out = CollectAs(Vec::new(), de::Layout::new(None));
         self.query_with(&c.sql, &c.params, &mut out)?;
         Ok(out.0)
     }

@@ -242,6 +242,44 @@ impl DriverConn for rusqlite::Connection {
     fn run_batch(&mut self, sql: &str) -> Result<()> {
         self.execute_batch(sql).map_err(|e| db_error(e, Some(sql)))
     }
+    fn run_many(
+        &mut self,
+        sql: &str,
+        next: &mut dyn FnMut(&mut Vec<Value>) -> Result<bool>,
+    ) -> Result<u64> {
+        let mut st = self
+            .prepare_cached(sql)
+            .map_err(|e| db_error(e, Some(sql)))?;
+        let returns_rows = st.column_count() > 0;
+        let mut params = Vec::new();
+        let mut total = 0u64;
+        while next(&mut params)? {
+            if params.len() != st.parameter_count() {
+                return Err(Error::Parameter(
+                    format!(
+                        "{} values for {} placeholders",
+                        params.len(),
+                        st.parameter_count()
+                    )
+                    .into(),
+                ));
+            }
+            for (i, v) in params.iter().enumerate() {
+                st.raw_bind_parameter(i + 1, Param(v))
+                    .map_err(|e| db_error(e, Some(sql)))?;
+            }
+            if returns_rows {
+                let mut rows = st.raw_query();
+                while rows.next().map_err(|e| db_error(e, Some(sql)))?.is_some() {
+                    total += 1;
+                }
+            } else {
+                total += st.raw_execute().map_err(|e| db_error(e, Some(sql)))? as u64;
+            }
+            params.clear();
+        }
+        Ok(total)
+    }
 }
 
 fn execute(conn: &rusqlite::Connection, sql: &str, params: &[Value]) -> Result<ExecResult> {

@@ -258,6 +258,32 @@ impl Insert {
         self
     }
 
+    /// This one-row insert with its row written `k` times (for batched execution);
+    /// `None` for anything else.
+    pub(crate) fn repeated(&self, k: usize) -> Option<Insert> {
+        if self.nrows != 1
+            || self.default_values
+            || !self.returning.is_empty()
+            || self.error.is_some()
+        {
+            return None;
+        }
+        let mut values = Vec::with_capacity(self.values.len() * k);
+        for _ in 0..k {
+            values.extend_from_slice(&self.values);
+        }
+        Some(Insert {
+            table: self.table.clone(),
+            columns: self.columns.clone(),
+            values,
+            nrows: k,
+            default_values: false,
+            returning: Vec::new(),
+            conflict: self.conflict.clone(),
+            error: None,
+        })
+    }
+
     /// Makes the insert an upsert: a row that conflicts with an existing one on the
     /// unique key `target` (columns of a primary key or unique constraint) is not an
     /// error. Follow with [`do_nothing`](Self::do_nothing) (the default) or

@@ -35,6 +35,14 @@ pub trait Statement: std::fmt::Debug + Send + Sync {
         Ok(c.finish(self.returns_rows()))
     }
 
+    /// The statement as an [`Insert`], if it is one (used by
+    /// [`Connection::execute_many`](crate::engine::Connection::execute_many) to batch
+    /// rows).
+    #[doc(hidden)]
+    fn as_insert(&self) -> Option<&Insert> {
+        None
+    }
+
     /// Renders the statement as a connection runs it: like [`compile`](Self::compile),
     /// and where the dialect has no other way to report an inserted row's id
     /// (PostgreSQL), an INSERT into a table with an auto-increment key gets
