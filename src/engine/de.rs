@@ -258,6 +258,14 @@ impl<'de> de::Deserializer<'de> for CellDe<'_> {
     type Error = DeError;
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         use crate::value::text_format as tf;
+        // The common cells straight from the driver, without the general path.
+        match self.0 {
+            Cell::Null => return visitor.visit_none(),
+            Cell::Int(i) => return visitor.visit_i64(i),
+            Cell::Float(f) => return visitor.visit_f64(f),
+            Cell::Text(s) => return visitor.visit_str(s),
+            _ => {}
+        }
         plain(self.0, |c| match c {
             Cell::Null => visitor.visit_none(),
             Cell::Int(i) => visitor.visit_i64(i),
@@ -301,12 +309,22 @@ impl<'de> de::Deserializer<'de> for CellDe<'_> {
         })
     }
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match self.0 {
+            Cell::Null => return visitor.visit_none(),
+            c @ (Cell::Int(_) | Cell::Float(_) | Cell::Text(_)) => return visitor.visit_some(CellDe(c)),
+            _ => {}
+        }
         plain(self.0, |c| match c {
             Cell::Null => visitor.visit_none(),
             c => visitor.visit_some(CellDe(c)),
         })
     }
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match self.0 {
+            Cell::Int(0) => return visitor.visit_bool(false),
+            Cell::Int(1) => return visitor.visit_bool(true),
+            _ => {}
+        }
         plain(self.0, |c| match c {
             // SQLite and MySQL keep booleans as integers.
             Cell::Int(0) => visitor.visit_bool(false),
@@ -322,6 +340,9 @@ impl<'de> de::Deserializer<'de> for CellDe<'_> {
         })
     }
     fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        if let Cell::Int(i) = self.0 {
+            return visitor.visit_i64(i);
+        }
         plain(self.0, |c| match c {
             // An integral NUMERIC (PostgreSQL's `sum(bigint)`) reads as an integer.
             Cell::Value(Value::Decimal(d)) if d.fract().is_zero() => {
@@ -356,6 +377,9 @@ impl<'de> de::Deserializer<'de> for CellDe<'_> {
         self.deserialize_i64(visitor)
     }
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        if let Cell::Float(f) = self.0 {
+            return visitor.visit_f64(f);
+        }
         plain(self.0, |c| match c {
             Cell::Value(Value::Decimal(d)) => {
                 use rust_decimal::prelude::ToPrimitive;

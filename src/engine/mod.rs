@@ -86,6 +86,56 @@ pub(crate) trait DriverConn {
     }
 }
 
+/// One row of values for [`Connection::execute_many`]: owned rows (`[Value; N]`,
+/// `Vec<Value>`) are moved into the parameters, borrowed ones (`&[Value; N]`,
+/// `&Vec<Value>`, `&[Value]`) copied.
+pub trait RowValues {
+    /// How many values the row has.
+    fn width(&self) -> usize;
+    /// Appends the values to `out`.
+    fn append_to(self, out: &mut Vec<Value>);
+}
+impl<const N: usize> RowValues for [Value; N] {
+    fn width(&self) -> usize {
+        N
+    }
+    fn append_to(self, out: &mut Vec<Value>) {
+        out.extend(self)
+    }
+}
+impl RowValues for Vec<Value> {
+    fn width(&self) -> usize {
+        self.len()
+    }
+    fn append_to(mut self, out: &mut Vec<Value>) {
+        out.append(&mut self)
+    }
+}
+impl<const N: usize> RowValues for &[Value; N] {
+    fn width(&self) -> usize {
+        N
+    }
+    fn append_to(self, out: &mut Vec<Value>) {
+        out.extend_from_slice(self)
+    }
+}
+impl RowValues for &Vec<Value> {
+    fn width(&self) -> usize {
+        self.len()
+    }
+    fn append_to(self, out: &mut Vec<Value>) {
+        out.extend_from_slice(self)
+    }
+}
+impl RowValues for &[Value] {
+    fn width(&self) -> usize {
+        self.len()
+    }
+    fn append_to(self, out: &mut Vec<Value>) {
+        out.extend_from_slice(self)
+    }
+}
+
 fn arity(given: usize, names: usize) -> Error {
     Error::Parameter(format!("{given} values given for {names} named parameters").into())
 }
@@ -520,7 +570,7 @@ impl Connection {
     /// assert_eq!(n, 2);
     /// # Ok::<(), sqlkit::Error>(())
     /// ```
-    pub fn execute_many<R: AsRef<[Value]>>(
+    pub fn execute_many<R: RowValues>(
         &mut self,
         stmt: &dyn Statement,
         names: &[&str],
@@ -541,11 +591,10 @@ impl Connection {
                     let mut k = 0;
                     while k < per {
                         let Some(row) = rows.next() else { break };
-                        let row = row.as_ref();
-                        if row.len() != width {
-                            return Err(arity(row.len(), width));
+                        if row.width() != width {
+                            return Err(arity(row.width(), width));
                         }
-                        params.extend_from_slice(row);
+                        row.append_to(params);
                         k += 1;
                     }
                     if k == per {
@@ -564,9 +613,12 @@ impl Connection {
                 return Ok(total);
             }
         }
+        let mut scratch = Vec::with_capacity(width);
         self.run_many(&c.sql, &mut |params| match rows.next() {
             Some(row) => {
-                binder.bind_into(row.as_ref(), params)?;
+                scratch.clear();
+                row.append_to(&mut scratch);
+                binder.bind_into(&scratch, params)?;
                 Ok(true)
             }
             None => Ok(false),
