@@ -56,6 +56,9 @@ if [ "$status" -ne 0 ]; then
     exit "$status"
 fi
 
+step "the benchmarks compile (they are run by scripts/bench-table.py, not here)"
+cargo bench -p sqlkit-benches --no-run
+
 step "the quickstart example on embedded SQLite"
 cargo run --quiet --example quickstart
 

@@ -311,7 +311,9 @@ impl<'de> de::Deserializer<'de> for CellDe<'_> {
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.0 {
             Cell::Null => return visitor.visit_none(),
-            c @ (Cell::Int(_) | Cell::Float(_) | Cell::Text(_)) => return visitor.visit_some(CellDe(c)),
+            c @ (Cell::Int(_) | Cell::Float(_) | Cell::Text(_)) => {
+                return visitor.visit_some(CellDe(c))
+            }
             _ => {}
         }
         plain(self.0, |c| match c {
