@@ -489,7 +489,9 @@ impl Compiler<'_> {
         }
         if q.limit.is_some() || q.offset.is_some() {
             let d = self.dialect;
-            d.write_limit_offset(self, q.limit.as_deref(), q.offset.as_deref())?;
+            let limit = q.limit.as_ref().map(|c| c.node());
+            let offset = q.offset.as_ref().map(|c| c.node());
+            d.write_limit_offset(self, limit.as_deref(), offset.as_deref())?;
         }
         Ok(())
     }

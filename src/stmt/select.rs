@@ -47,9 +47,33 @@ pub struct Select {
     // Rarely set: boxed, so that the builder moves a smaller struct.
     pub(crate) having: Option<Box<Node>>,
     pub(crate) order_by: Vec<OrderItem>,
-    pub(crate) limit: Option<Box<Node>>,
-    pub(crate) offset: Option<Box<Node>>,
+    pub(crate) limit: Option<Count>,
+    pub(crate) offset: Option<Count>,
     pub(crate) distinct: bool,
+}
+
+/// A LIMIT or OFFSET: the usual bound integer kept inline (no allocation), anything
+/// else (a named parameter, an expression) boxed.
+#[derive(Debug, Clone)]
+pub(crate) enum Count {
+    Int(i64),
+    Node(Box<Node>),
+}
+
+impl Count {
+    fn new(node: Node) -> Count {
+        match node {
+            Node::Bind(crate::value::Value::Int(n)) => Count::Int(n),
+            other => Count::Node(Box::new(other)),
+        }
+    }
+    /// The count as a node, built on the stack for an inline integer.
+    pub(crate) fn node(&self) -> std::borrow::Cow<'_, Node> {
+        match self {
+            Count::Int(n) => std::borrow::Cow::Owned(Node::Bind(crate::value::Value::Int(*n))),
+            Count::Node(n) => std::borrow::Cow::Borrowed(n),
+        }
+    }
 }
 
 /// `SELECT items`: columns, expressions, labeled expressions, whole tables, or a
@@ -153,12 +177,12 @@ impl Select {
     }
     /// `LIMIT n` (bound as a parameter).
     pub fn limit(mut self, n: impl IntoOperand<kinds::Integer>) -> Self {
-        self.limit = Some(Box::new(n.into_node()));
+        self.limit = Some(Count::new(n.into_node()));
         self
     }
     /// `OFFSET n` (bound); valid without a limit on every dialect.
     pub fn offset(mut self, n: impl IntoOperand<kinds::Integer>) -> Self {
-        self.offset = Some(Box::new(n.into_node()));
+        self.offset = Some(Count::new(n.into_node()));
         self
     }
     /// `SELECT DISTINCT`
