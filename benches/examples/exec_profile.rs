@@ -42,6 +42,51 @@ fn main() {
         .value("active", bindparam::<i64>("active"))
         .value("created_at", bindparam::<i64>("created_at"));
     let n = 100_000i64;
+    let data: Vec<(i64, String, String, f64, bool, i64)> = (0..n)
+        .map(|i| {
+            (
+                i + 1,
+                format!("name {i}"),
+                format!("user{i}@example.com"),
+                i as f64 * 0.5,
+                i % 3 != 0,
+                1_700_000_000 + i,
+            )
+        })
+        .collect();
+    if mode == "rins" {
+        drop(conn);
+        let mut raw = rusqlite::Connection::open(dir.path().join("p.db")).unwrap();
+        let tx = raw.transaction().unwrap();
+        let mut sql =
+            String::from("INSERT INTO items (id, name, email, score, active, created_at) VALUES ");
+        for k in 0..1000 {
+            sql.push_str(if k == 0 {
+                "(?, ?, ?, ?, ?, ?)"
+            } else {
+                ", (?, ?, ?, ?, ?, ?)"
+            });
+        }
+        {
+            let mut st = tx.prepare_cached(&sql).unwrap();
+            for chunk in data.chunks(1000) {
+                let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(6000);
+                for it in chunk {
+                    params.extend([
+                        &it.0 as &dyn rusqlite::ToSql,
+                        &it.1,
+                        &it.2,
+                        &it.3,
+                        &it.4,
+                        &it.5,
+                    ]);
+                }
+                st.execute(params.as_slice()).unwrap();
+            }
+        }
+        tx.commit().unwrap();
+        return;
+    }
     let mut tx = conn.begin().unwrap();
     tx.execute_many(
         &q,
