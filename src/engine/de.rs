@@ -37,6 +37,7 @@ impl de::Error for Error {
     }
 }
 
+#[cold]
 fn in_column(column: &str, e: DeError) -> DeError {
     if e.0.contains('\u{1}') {
         e
@@ -254,59 +255,62 @@ fn expects_rfc3339<'de, V: Visitor<'de>>(visitor: &V) -> bool {
     expecting(visitor).contains("RFC 3339")
 }
 
+/// Every cell that is not a plain driver value: rich values, owned values, JSON text.
+#[inline(never)]
+fn any_slow<'de, V: Visitor<'de>>(cell: Cell<'_>, visitor: V) -> Result<V::Value, DeError> {
+    use crate::value::text_format as tf;
+    plain(cell, |c| match c {
+        Cell::Null => visitor.visit_none(),
+        Cell::Int(i) => visitor.visit_i64(i),
+        Cell::Float(f) => visitor.visit_f64(f),
+        Cell::Text(s) => visitor.visit_str(s),
+        Cell::LongText(s) if expecting(&visitor).contains("JSON value") => {
+            match serde_json::from_str::<serde_json::Value>(s) {
+                Ok(j) => de::Deserializer::deserialize_any(j, visitor).map_err(de::Error::custom),
+                Err(_) => visitor.visit_str(s),
+            }
+        }
+        Cell::LongText(s) => visitor.visit_str(s),
+        Cell::Bytes(b) => visitor.visit_bytes(b),
+        Cell::Owned(v) => de::Deserializer::deserialize_any(CellDe(Cell::Value(&v)), visitor),
+        Cell::Value(v) => match v {
+            Value::Bool(b) => visitor.visit_bool(*b),
+            Value::Decimal(d) => visitor.visit_string(d.to_string()),
+            Value::Date(d) => visitor.visit_string(d.format(tf::DATE).to_string()),
+            Value::Time(t) => visitor.visit_string(t.format(tf::TIME).to_string()),
+            // A DATETIME read into an instant (MySQL keeps timestamps as UTC
+            // DATETIME(6)): serde gives no type, but chrono's instant visitor says
+            // it expects RFC 3339, so the value is written as UTC for it.
+            Value::DateTime(t) if expects_rfc3339(&visitor) => {
+                visitor.visit_string(t.format(tf::TIMESTAMP).to_string())
+            }
+            Value::DateTime(t) => visitor.visit_string(t.format(tf::DATETIME).to_string()),
+            Value::Timestamp(t) => visitor.visit_string(t.format(tf::TIMESTAMP).to_string()),
+            Value::Json(j) => {
+                de::Deserializer::deserialize_any(j.clone(), visitor).map_err(de::Error::custom)
+            }
+            Value::Uuid(u) => visitor.visit_string(u.hyphenated().to_string()),
+            // `plain` turns these into borrowed cells; kept for an exhaustive match.
+            Value::Null => visitor.visit_none(),
+            Value::Int(i) => visitor.visit_i64(*i),
+            Value::Float(f) => visitor.visit_f64(*f),
+            Value::Text(s) => visitor.visit_str(s),
+            Value::Bytes(b) => visitor.visit_bytes(b),
+        },
+    })
+}
+
 impl<'de> de::Deserializer<'de> for CellDe<'_> {
     type Error = DeError;
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        use crate::value::text_format as tf;
         // The common cells straight from the driver, without the general path.
         match self.0 {
-            Cell::Null => return visitor.visit_none(),
-            Cell::Int(i) => return visitor.visit_i64(i),
-            Cell::Float(f) => return visitor.visit_f64(f),
-            Cell::Text(s) => return visitor.visit_str(s),
-            _ => {}
-        }
-        plain(self.0, |c| match c {
             Cell::Null => visitor.visit_none(),
             Cell::Int(i) => visitor.visit_i64(i),
             Cell::Float(f) => visitor.visit_f64(f),
             Cell::Text(s) => visitor.visit_str(s),
-            Cell::LongText(s) if expecting(&visitor).contains("JSON value") => {
-                match serde_json::from_str::<serde_json::Value>(s) {
-                    Ok(j) => {
-                        de::Deserializer::deserialize_any(j, visitor).map_err(de::Error::custom)
-                    }
-                    Err(_) => visitor.visit_str(s),
-                }
-            }
-            Cell::LongText(s) => visitor.visit_str(s),
-            Cell::Bytes(b) => visitor.visit_bytes(b),
-            Cell::Owned(v) => CellDe(Cell::Value(&v)).deserialize_any(visitor),
-            Cell::Value(v) => match v {
-                Value::Bool(b) => visitor.visit_bool(*b),
-                Value::Decimal(d) => visitor.visit_string(d.to_string()),
-                Value::Date(d) => visitor.visit_string(d.format(tf::DATE).to_string()),
-                Value::Time(t) => visitor.visit_string(t.format(tf::TIME).to_string()),
-                // A DATETIME read into an instant (MySQL keeps timestamps as UTC
-                // DATETIME(6)): serde gives no type, but chrono's instant visitor says
-                // it expects RFC 3339, so the value is written as UTC for it.
-                Value::DateTime(t) if expects_rfc3339(&visitor) => {
-                    visitor.visit_string(t.format(tf::TIMESTAMP).to_string())
-                }
-                Value::DateTime(t) => visitor.visit_string(t.format(tf::DATETIME).to_string()),
-                Value::Timestamp(t) => visitor.visit_string(t.format(tf::TIMESTAMP).to_string()),
-                Value::Json(j) => {
-                    de::Deserializer::deserialize_any(j.clone(), visitor).map_err(de::Error::custom)
-                }
-                Value::Uuid(u) => visitor.visit_string(u.hyphenated().to_string()),
-                // `plain` turns these into borrowed cells; kept for an exhaustive match.
-                Value::Null => visitor.visit_none(),
-                Value::Int(i) => visitor.visit_i64(*i),
-                Value::Float(f) => visitor.visit_f64(*f),
-                Value::Text(s) => visitor.visit_str(s),
-                Value::Bytes(b) => visitor.visit_bytes(b),
-            },
-        })
+            c => any_slow(c, visitor),
+        }
     }
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.0 {

@@ -332,18 +332,38 @@ impl Cells for SqliteCells<'_, '_> {
         &self.names[i]
     }
     fn cell(&self, i: usize) -> std::result::Result<Cell<'_>, DeError> {
-        let v = self.row.get_ref(i).map_err(|e| DeError(e.to_string()))?;
-        Ok(match (v, self.hints[i]) {
+        let v = match self.row.get_ref(i) {
+            Ok(v) => v,
+            Err(e) => return Err(cell_error(e)),
+        };
+        let hint = self.hints.get(i).copied().unwrap_or(Hint::Plain);
+        Ok(match (v, hint) {
             (ValueRef::Null, _) => Cell::Null,
             (ValueRef::Integer(n), Hint::Plain) => Cell::Int(n),
             (ValueRef::Real(f), Hint::Plain) => Cell::Float(f),
             (ValueRef::Text(t), Hint::Plain) => match std::str::from_utf8(t) {
                 Ok(s) => Cell::Text(s),
-                Err(_) => Cell::Owned(Value::Text(String::from_utf8_lossy(t).as_ref().into())),
+                Err(_) => rich_cell(v, hint),
             },
             (ValueRef::Blob(b), _) => Cell::Bytes(b),
-            (v, h) => Cell::Owned(decode(v, h)),
+            (v, h) => rich_cell(v, h),
         })
+    }
+}
+
+#[cold]
+fn cell_error(e: rusqlite::Error) -> DeError {
+    DeError(e.to_string())
+}
+
+/// A cell decoded by its declared type (kept out of the plain path, so that stays small).
+#[inline(never)]
+fn rich_cell(v: ValueRef<'_>, h: Hint) -> Cell<'static> {
+    match v {
+        ValueRef::Text(t) if matches!(h, Hint::Plain) => {
+            Cell::Owned(Value::Text(String::from_utf8_lossy(t).as_ref().into()))
+        }
+        v => Cell::Owned(decode(v, h)),
     }
 }
 
