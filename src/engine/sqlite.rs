@@ -331,6 +331,7 @@ impl Cells for SqliteCells<'_, '_> {
     fn name(&self, i: usize) -> &str {
         &self.names[i]
     }
+    #[inline]
     fn cell(&self, i: usize) -> std::result::Result<Cell<'_>, DeError> {
         let v = match self.row.get_ref(i) {
             Ok(v) => v,
