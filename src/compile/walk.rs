@@ -582,12 +582,12 @@ impl Compiler<'_> {
             }
         } else {
             self.push(" (");
-            let set = q.columns.iter().map(|&c| def.columns()[c as usize].name());
-            for (i, name) in set.chain(defaults().map(|(_, c)| c.name())).enumerate() {
+            let set = q.columns.iter().map(|&c| &def.columns()[c as usize]);
+            for (i, col) in set.chain(defaults().map(|(_, c)| c)).enumerate() {
                 if i > 0 {
                     self.push(", ");
                 }
-                self.push_ident(name);
+                self.push_known_ident(col.name(), col.plain);
             }
             self.push(") VALUES ");
             let width = q.columns.len() + defaults().count();
@@ -604,7 +604,11 @@ impl Compiler<'_> {
                     if i > 0 {
                         self.push(", ");
                     }
-                    self.node(n)?;
+                    // Rows are mostly plain values: bind them without the general walk.
+                    match n {
+                        Node::Bind(v) => self.push_bind(v.clone())?,
+                        n => self.node(n)?,
+                    }
                 }
                 for (i, (_, c)) in defaults().enumerate() {
                     if i > 0 || !row.is_empty() {
@@ -722,7 +726,8 @@ impl Compiler<'_> {
                 self.push(", ");
             }
             first = false;
-            self.push_ident(def.columns()[c].name());
+            let col = &def.columns()[c];
+            self.push_known_ident(col.name(), col.plain);
             self.push(" = ");
             match value {
                 Some(n) => self.node(n)?,
