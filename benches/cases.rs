@@ -573,3 +573,74 @@ pub fn hand_q4(db: Db, i: &Inputs) -> Hand {
         .p(Value::Int(i.q4.1));
     h
 }
+
+/// The `items` table of the SQLite execution benchmark, shared with its profiling harness.
+pub mod items {
+    use serde::Deserialize;
+    use sqlkit::prelude::*;
+    use sqlkit::schema::{ColumnDef, SqlType};
+
+    /// One row, as both rusqlite (by index) and sqlkit (by serde) read it.
+    #[derive(Debug, Deserialize, PartialEq)]
+    pub struct Item {
+        pub id: i64,
+        pub name: String,
+        pub email: String,
+        pub score: f64,
+        pub active: bool,
+        pub created_at: i64,
+    }
+
+    /// Row `i` of the data set.
+    pub fn item(i: i64) -> Item {
+        Item {
+            id: i + 1,
+            name: format!("name {i}"),
+            email: format!("user{i}@example.com"),
+            score: i as f64 * 0.5,
+            active: i % 3 != 0,
+            created_at: 1_700_000_000 + i,
+        }
+    }
+
+    /// The table, as raw SQL.
+    pub const CREATE: &str = "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, email TEXT, score REAL, active INTEGER, created_at INTEGER)";
+
+    /// The column names, in order.
+    pub const COLUMNS: [&str; 6] = ["id", "name", "email", "score", "active", "created_at"];
+
+    /// The table, for sqlkit.
+    pub fn table() -> sqlkit::Result<Table> {
+        Table::builder("items")
+            .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+            .column(ColumnDef::new("name", SqlType::Text))
+            .column(ColumnDef::new("email", SqlType::Text))
+            .column(ColumnDef::new("score", SqlType::Double))
+            .column(ColumnDef::new("active", SqlType::Integer))
+            .column(ColumnDef::new("created_at", SqlType::BigInt))
+            .build()
+    }
+
+    /// A row as sqlkit values.
+    pub fn values(it: &Item) -> [Value; 6] {
+        [
+            Value::Int(it.id),
+            Value::from(it.name.as_str()),
+            Value::from(it.email.as_str()),
+            Value::Float(it.score),
+            Value::Int(i64::from(it.active)),
+            Value::Int(it.created_at),
+        ]
+    }
+
+    /// `INSERT INTO items .. VALUES` with every column a named parameter.
+    pub fn insert_one(t: &Table) -> sqlkit::stmt::Insert {
+        insert(t)
+            .value("id", bindparam::<i64>("id"))
+            .value("name", bindparam::<String>("name"))
+            .value("email", bindparam::<String>("email"))
+            .value("score", bindparam::<f64>("score"))
+            .value("active", bindparam::<i64>("active"))
+            .value("created_at", bindparam::<i64>("created_at"))
+    }
+}

@@ -7,49 +7,13 @@
 //!     cargo bench -p sqlkit-benches --bench exec_sqlite
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use serde::Deserialize;
 use sqlkit::prelude::*;
-use sqlkit::schema::{ColumnDef, SqlType};
+use sqlkit_benches::items::{insert_one, item, table, values, Item, COLUMNS, CREATE};
 use std::hint::black_box;
 use std::time::Duration;
 
 const ROWS: i64 = 100_000;
 const BATCH: usize = 1000;
-
-#[derive(Debug, Deserialize, PartialEq)]
-struct Item {
-    id: i64,
-    name: String,
-    email: String,
-    score: f64,
-    active: bool,
-    created_at: i64,
-}
-
-fn item(i: i64) -> Item {
-    Item {
-        id: i + 1,
-        name: format!("name {i}"),
-        email: format!("user{i}@example.com"),
-        score: i as f64 * 0.5,
-        active: i % 3 != 0,
-        created_at: 1_700_000_000 + i,
-    }
-}
-
-const CREATE: &str = "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, email TEXT, score REAL, active INTEGER, created_at INTEGER)";
-
-fn items() -> Table {
-    Table::builder("items")
-        .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
-        .column(ColumnDef::new("name", SqlType::Text))
-        .column(ColumnDef::new("email", SqlType::Text))
-        .column(ColumnDef::new("score", SqlType::Double))
-        .column(ColumnDef::new("active", SqlType::Integer))
-        .column(ColumnDef::new("created_at", SqlType::BigInt))
-        .build()
-        .expect("table")
-}
 
 /// A fresh file database in a fresh temporary directory, with the empty table.
 struct Fresh {
@@ -86,17 +50,6 @@ impl Fresh {
         assert_eq!(sum, (0..ROWS).map(|i| 1_700_000_000 + i).sum::<i64>());
         assert_eq!(last, "user99999@example.com");
     }
-}
-
-fn values(it: &Item) -> [Value; 6] {
-    [
-        Value::Int(it.id),
-        Value::from(it.name.as_str()),
-        Value::from(it.email.as_str()),
-        Value::Float(it.score),
-        Value::Int(i64::from(it.active)),
-        Value::Int(it.created_at),
-    ]
 }
 
 fn insert_100k(c: &mut Criterion) {
@@ -178,7 +131,7 @@ fn insert_100k(c: &mut Criterion) {
         tx.commit().expect("commit");
     });
 
-    let t = items();
+    let t = table().expect("table");
     run(&mut g, "sqlkit-row", &|db, data| {
         let mut conn = db.engine().connect().expect("connect");
         let tx = conn.begin().expect("begin");
@@ -201,15 +154,7 @@ fn insert_100k(c: &mut Criterion) {
     run(&mut g, "sqlkit-many", &|db, data| {
         let mut conn = db.engine().connect().expect("connect");
         let mut tx = conn.begin().expect("begin");
-        let names = ["id", "name", "email", "score", "active", "created_at"];
-        let q = insert(&t)
-            .value("id", bindparam::<i64>("id"))
-            .value("name", bindparam::<String>("name"))
-            .value("email", bindparam::<String>("email"))
-            .value("score", bindparam::<f64>("score"))
-            .value("active", bindparam::<i64>("active"))
-            .value("created_at", bindparam::<i64>("created_at"));
-        tx.execute_many(&q, &names, data.iter().map(values))
+        tx.execute_many(&insert_one(&t), &COLUMNS, data.iter().map(values))
             .expect("insert");
         tx.commit().expect("commit");
     });
@@ -218,9 +163,7 @@ fn insert_100k(c: &mut Criterion) {
         let mut conn = db.engine().connect().expect("connect");
         let mut tx = conn.begin().expect("begin");
         for chunk in data.chunks(BATCH) {
-            let q = insert(&t)
-                .columns(["id", "name", "email", "score", "active", "created_at"])
-                .rows(chunk.iter().map(values));
+            let q = insert(&t).columns(COLUMNS).rows(chunk.iter().map(values));
             tx.execute(&q).expect("insert");
         }
         tx.commit().expect("commit");
@@ -232,15 +175,11 @@ fn select_100k(c: &mut Criterion) {
     let db = Fresh::new();
     {
         let mut conn = db.engine().connect().expect("connect");
-        let t = items();
+        let t = table().expect("table");
         let mut tx = conn.begin().expect("begin");
         for chunk in (0..ROWS).map(item).collect::<Vec<_>>().chunks(BATCH) {
-            tx.execute(
-                &insert(&t)
-                    .columns(["id", "name", "email", "score", "active", "created_at"])
-                    .rows(chunk.iter().map(values)),
-            )
-            .expect("insert");
+            tx.execute(&insert(&t).columns(COLUMNS).rows(chunk.iter().map(values)))
+                .expect("insert");
         }
         tx.commit().expect("commit");
     }
@@ -281,7 +220,7 @@ fn select_100k(c: &mut Criterion) {
 
     let engine = db.engine();
     let mut conn = engine.connect().expect("connect");
-    let t = items();
+    let t = table().expect("table");
     let q = select(t.clone()).order_by(t.c("id").expect("id"));
     g.bench_function("sqlkit", |b| {
         b.iter(|| black_box(conn.query_as::<Item>(&q).expect("rows")))

@@ -101,6 +101,17 @@ impl Compiled {
     }
 }
 
+/// The error for `given` values where a statement has `names` named parameters.
+pub(crate) fn check_arity(given: usize, names: usize) -> Result<()> {
+    if given == names {
+        Ok(())
+    } else {
+        Err(Error::Parameter(
+            format!("{given} values given for {names} named parameters").into(),
+        ))
+    }
+}
+
 /// Named parameters resolved to their slots once, so that executing a compiled
 /// statement again with new values copies values into place without looking names up.
 ///
@@ -136,16 +147,7 @@ impl Binder {
     }
     /// Like [`bind`](Self::bind), reusing `out`'s allocation.
     pub fn bind_into(&self, values: &[Value], out: &mut Vec<Value>) -> Result<()> {
-        if values.len() != self.arity {
-            return Err(Error::Parameter(
-                format!(
-                    "{} values given for {} named parameters",
-                    values.len(),
-                    self.arity
-                )
-                .into(),
-            ));
-        }
+        check_arity(values.len(), self.arity)?;
         out.clear();
         out.extend_from_slice(&self.base);
         for &(slot, k) in &self.slots {
@@ -173,16 +175,7 @@ impl Binder {
     /// # Ok::<(), sqlkit::Error>(())
     /// ```
     pub fn bind_owned(&self, mut values: Vec<Value>) -> Result<Vec<Value>> {
-        if values.len() != self.arity {
-            return Err(Error::Parameter(
-                format!(
-                    "{} values given for {} named parameters",
-                    values.len(),
-                    self.arity
-                )
-                .into(),
-            ));
-        }
+        check_arity(values.len(), self.arity)?;
         if self.identity {
             return Ok(values);
         }

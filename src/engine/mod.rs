@@ -52,8 +52,19 @@ pub struct ExecResult {
 
 /// A driver's result row, read in place.
 pub(crate) trait DriverRow: de::Cells {
+    /// The result set's column names.
+    fn names(&self) -> &Arc<[crate::name::Name]>;
+    /// Cell `i` decoded into an owned value, or why it cannot be.
+    fn value(&self, i: usize) -> std::result::Result<Value, String>;
     /// The row as an owned [`Row`].
-    fn to_row(&self) -> Result<Row>;
+    fn to_row(&self) -> Result<Row> {
+        let names = self.names();
+        let mut values = Vec::with_capacity(names.len());
+        for (i, name) in names.iter().enumerate() {
+            values.push(self.value(i).map_err(|r| Error::decode(name, r))?);
+        }
+        Ok(Row::new(names.clone(), values))
+    }
 }
 
 /// Receives the rows of a query; returns `false` to stop early.
@@ -134,10 +145,6 @@ impl RowValues for &[Value] {
     fn append_to(self, out: &mut Vec<Value>) {
         out.extend_from_slice(self)
     }
-}
-
-fn arity(given: usize, names: usize) -> Error {
-    Error::Parameter(format!("{given} values given for {names} named parameters").into())
 }
 
 /// Rows per multi-row INSERT that `execute_many` sends, at most.
@@ -591,9 +598,7 @@ impl Connection {
                     let mut k = 0;
                     while k < per {
                         let Some(row) = rows.next() else { break };
-                        if row.width() != width {
-                            return Err(arity(row.width(), width));
-                        }
+                        crate::compile::check_arity(row.width(), width)?;
                         row.append_to(params);
                         k += 1;
                     }

@@ -4,7 +4,6 @@
 //! decoded by column type, errors classified by the server's error numbers.
 
 use super::de::{Cell, Cells, DeError};
-use super::row::Row;
 use super::{DriverConn, DriverRow, ExecResult, RowSink};
 use crate::dialect::{Dialect, Mysql, MysqlFlavor, Version};
 use crate::error::{DatabaseError, DbErrorKind, Error, Result};
@@ -480,12 +479,14 @@ impl MyCells<'_> {
 }
 
 impl DriverRow for MyCells<'_> {
-    fn to_row(&self) -> Result<Row> {
-        let mut values = Vec::with_capacity(self.kinds.len());
-        for (i, k) in self.kinds.iter().enumerate() {
-            values.push(decode(self.raw(i), *k).map_err(|r| Error::decode(&self.names[i], r))?);
-        }
-        Ok(Row::new(self.names.clone(), values))
+    fn names(&self) -> &Arc<[Name]> {
+        self.names
+    }
+    fn value(&self, i: usize) -> std::result::Result<Value, String> {
+        decode(
+            self.raw(i),
+            self.kinds.get(i).copied().unwrap_or(Kind::Plain),
+        )
     }
 }
 

@@ -4,7 +4,6 @@
 //! SQLSTATE.
 
 use super::de::{Cell, Cells, DeError};
-use super::row::Row;
 use super::{DriverConn, DriverRow, ExecResult, RowSink};
 use crate::dialect::{Dialect, Postgres, Version};
 use crate::error::{DatabaseError, DbErrorKind, Error, Result};
@@ -501,7 +500,10 @@ struct PgCells<'a> {
     text: &'a [bool],
 }
 
-impl PgCells<'_> {
+impl DriverRow for PgCells<'_> {
+    fn names(&self) -> &Arc<[Name]> {
+        self.names
+    }
     fn value(&self, i: usize) -> std::result::Result<Value, String> {
         self.row
             .try_get::<_, PgValue>(i)
@@ -510,19 +512,6 @@ impl PgCells<'_> {
                 Some(s) => s.to_string(),
                 None => e.to_string(),
             })
-    }
-}
-
-impl DriverRow for PgCells<'_> {
-    fn to_row(&self) -> Result<Row> {
-        let mut values = Vec::with_capacity(self.text.len());
-        for i in 0..self.text.len() {
-            values.push(
-                self.value(i)
-                    .map_err(|r| Error::decode(&self.names[i], r))?,
-            );
-        }
-        Ok(Row::new(self.names.clone(), values))
     }
 }
 

@@ -2,7 +2,6 @@
 //! [`Value`]s, decoding cells by declared type, classifying errors.
 
 use super::de::{Cell, Cells, DeError};
-use super::row::Row;
 use super::{DriverConn, DriverRow, ExecResult, RowSink};
 use crate::dialect::{Sqlite, Version};
 use crate::error::{DatabaseError, DbErrorKind, Error, Result};
@@ -314,13 +313,15 @@ pub(crate) struct SqliteCells<'a, 'r> {
 }
 
 impl DriverRow for SqliteCells<'_, '_> {
-    fn to_row(&self) -> Result<Row> {
-        let mut values = Vec::with_capacity(self.hints.len());
-        for (i, h) in self.hints.iter().enumerate() {
-            let v = self.row.get_ref(i).map_err(|e| db_error(e, None))?;
-            values.push(decode(v, *h));
-        }
-        Ok(Row::new(self.names.clone(), values))
+    fn names(&self) -> &Arc<[Name]> {
+        self.names
+    }
+    fn value(&self, i: usize) -> std::result::Result<Value, String> {
+        let hint = self.hints.get(i).copied().unwrap_or(Hint::Plain);
+        self.row
+            .get_ref(i)
+            .map(|v| decode(v, hint))
+            .map_err(|e| e.to_string())
     }
 }
 
