@@ -633,6 +633,40 @@ pub mod items {
         ]
     }
 
+    /// Raw rusqlite's fastest insert: hand-built `batch`-row INSERT statements, one
+    /// prepared statement, the rows' fields bound by reference.
+    pub fn raw_batch_insert(
+        tx: &rusqlite::Transaction<'_>,
+        data: &[Item],
+        batch: usize,
+    ) -> rusqlite::Result<()> {
+        let mut sql =
+            String::from("INSERT INTO items (id, name, email, score, active, created_at) VALUES ");
+        for k in 0..batch {
+            sql.push_str(if k == 0 {
+                "(?, ?, ?, ?, ?, ?)"
+            } else {
+                ", (?, ?, ?, ?, ?, ?)"
+            });
+        }
+        let mut st = tx.prepare_cached(&sql)?;
+        for chunk in data.chunks(batch) {
+            let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(batch * 6);
+            for it in chunk {
+                params.extend([
+                    &it.id as &dyn rusqlite::ToSql,
+                    &it.name,
+                    &it.email,
+                    &it.score,
+                    &it.active,
+                    &it.created_at,
+                ]);
+            }
+            st.execute(params.as_slice())?;
+        }
+        Ok(())
+    }
+
     /// `INSERT INTO items .. VALUES` with every column a named parameter.
     pub fn insert_one(t: &Table) -> sqlkit::stmt::Insert {
         insert(t)

@@ -8,7 +8,9 @@
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use sqlkit::prelude::*;
-use sqlkit_benches::items::{insert_one, item, table, values, Item, COLUMNS, CREATE};
+use sqlkit_benches::items::{
+    insert_one, item, raw_batch_insert, table, values, Item, COLUMNS, CREATE,
+};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -102,32 +104,7 @@ fn insert_100k(c: &mut Criterion) {
     run(&mut g, "rusqlite-batch", &|db, data| {
         let mut c = db.raw();
         let tx = c.transaction().expect("tx");
-        let mut sql =
-            String::from("INSERT INTO items (id, name, email, score, active, created_at) VALUES ");
-        for k in 0..BATCH {
-            sql.push_str(if k == 0 {
-                "(?, ?, ?, ?, ?, ?)"
-            } else {
-                ", (?, ?, ?, ?, ?, ?)"
-            });
-        }
-        {
-            let mut st = tx.prepare_cached(&sql).expect("prepare");
-            for chunk in data.chunks(BATCH) {
-                let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(BATCH * 6);
-                for it in chunk {
-                    params.extend([
-                        &it.id as &dyn rusqlite::ToSql,
-                        &it.name,
-                        &it.email,
-                        &it.score,
-                        &it.active,
-                        &it.created_at,
-                    ]);
-                }
-                st.execute(params.as_slice()).expect("insert");
-            }
-        }
+        raw_batch_insert(&tx, data, BATCH).expect("insert");
         tx.commit().expect("commit");
     });
 

@@ -5,7 +5,9 @@
 //!     cargo build --release -p sqlkit-benches --example exec_profile
 //!     valgrind --tool=callgrind target/release/examples/exec_profile sel
 use sqlkit::prelude::*;
-use sqlkit_benches::items::{insert_one, item, table, values, Item, COLUMNS, CREATE};
+use sqlkit_benches::items::{
+    insert_one, item, raw_batch_insert, table, values, Item, COLUMNS, CREATE,
+};
 
 fn main() {
     let mode = std::env::args().nth(1).unwrap_or_default();
@@ -21,32 +23,7 @@ fn main() {
         drop(conn);
         let mut raw = rusqlite::Connection::open(dir.path().join("p.db")).unwrap();
         let tx = raw.transaction().unwrap();
-        let mut sql =
-            String::from("INSERT INTO items (id, name, email, score, active, created_at) VALUES ");
-        for k in 0..1000 {
-            sql.push_str(if k == 0 {
-                "(?, ?, ?, ?, ?, ?)"
-            } else {
-                ", (?, ?, ?, ?, ?, ?)"
-            });
-        }
-        {
-            let mut st = tx.prepare_cached(&sql).unwrap();
-            for chunk in data.chunks(1000) {
-                let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(6000);
-                for it in chunk {
-                    params.extend([
-                        &it.id as &dyn rusqlite::ToSql,
-                        &it.name,
-                        &it.email,
-                        &it.score,
-                        &it.active,
-                        &it.created_at,
-                    ]);
-                }
-                st.execute(params.as_slice()).unwrap();
-            }
-        }
+        raw_batch_insert(&tx, &data, 1000).unwrap();
         tx.commit().unwrap();
         return;
     }

@@ -72,6 +72,23 @@ pub(crate) trait RowSink {
     fn row<R: DriverRow>(&mut self, row: &R) -> Result<bool>;
 }
 
+/// Hands one row to `sink`. `false` means stop reading: the sink is done, or it failed
+/// (its error is kept in `failed`, to be returned once the driver's result is closed).
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) fn feed<S: RowSink, R: DriverRow>(
+    sink: &mut S,
+    row: &R,
+    failed: &mut Option<Error>,
+) -> bool {
+    match sink.row(row) {
+        Ok(more) => more,
+        Err(e) => {
+            *failed = Some(e);
+            false
+        }
+    }
+}
+
 /// What every driver's pooled connection does.
 pub(crate) trait DriverConn {
     /// Executes one statement with parameters.

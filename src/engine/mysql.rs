@@ -439,13 +439,8 @@ impl DriverConn for MyConn {
                     names: &names,
                     kinds: &kinds,
                 };
-                match sink.row(&cells) {
-                    Ok(true) => {}
-                    Ok(false) => break,
-                    Err(e) => {
-                        failed = Some(e);
-                        break;
-                    }
+                if !super::feed(sink, &cells, &mut failed) {
+                    break;
                 }
             }
             // Dropping the result reads any rows left, keeping the connection in step.

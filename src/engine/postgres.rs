@@ -320,13 +320,8 @@ impl DriverConn for PgConn {
                     names: &names,
                     text: &text,
                 };
-                match sink.row(&cells) {
-                    Ok(true) => {}
-                    Ok(false) => break,
-                    Err(e) => {
-                        failed = Some(e);
-                        break;
-                    }
+                if !super::feed(sink, &cells, &mut failed) {
+                    break;
                 }
             }
             Ok(())
