@@ -102,6 +102,26 @@ pub enum Error {
     /// A named bind parameter was not given a value, or was given one it does not have.
     #[error("bind parameter `{0}`: no such parameter or no value given")]
     Parameter(Box<str>),
+    /// A statement failed earlier in this transaction (and no savepoint rolled back to
+    /// contained it), so the transaction can only be rolled back: nothing was sent to
+    /// the server. This is PostgreSQL's rule, applied on every database, so code tried
+    /// on SQLite or MariaDB cannot commit half of its work on PostgreSQL.
+    #[error("the transaction is aborted by an earlier failure and can only be rolled back (the failure: {cause})")]
+    TransactionAborted {
+        /// The failure that aborted the transaction.
+        cause: Box<Error>,
+    },
+    /// [`Connection::execute_many`](crate::engine::Connection::execute_many) failed at
+    /// one of its rows; none of its rows were kept.
+    #[error(
+        "execute_many failed at row {row} (counting from 0); none of its rows were kept: {cause}"
+    )]
+    ExecuteMany {
+        /// The index of the row that failed, counting from 0 in the order given.
+        row: usize,
+        /// The error of that row.
+        cause: Box<Error>,
+    },
     /// No pooled connection became available within the engine's checkout timeout
     /// (all are in use, or the server cannot be reached).
     #[error("no database connection available within {waited:?}{}", last_error.as_deref().map(|e| format!(" (last error: {e})")).unwrap_or_default())]
@@ -128,10 +148,15 @@ impl Error {
         }
     }
 
-    /// The classified kind of a database error, if this is one.
+    /// The classified kind of a database error, if this is one (also when it is the
+    /// cause of an [`ExecuteMany`](Error::ExecuteMany) error).
+    /// [`TransactionAborted`](Error::TransactionAborted) is
+    /// [`DbErrorKind::TransactionAborted`].
     pub fn db_kind(&self) -> Option<DbErrorKind> {
         match self {
             Error::Database(e) => Some(e.kind),
+            Error::ExecuteMany { cause, .. } => cause.db_kind(),
+            Error::TransactionAborted { .. } => Some(DbErrorKind::TransactionAborted),
             _ => None,
         }
     }
@@ -179,6 +204,14 @@ pub enum DbErrorKind {
     Busy,
     /// The connection to the server was lost.
     ConnectionLost,
+    /// The server could not be reached when connecting (refused, unreachable, timed
+    /// out): no connection was ever made.
+    ConnectionRefused,
+    /// The server refused the user name or password.
+    Authentication,
+    /// The transaction was already aborted by an earlier failure (PostgreSQL SQLSTATE
+    /// 25P02, or sqlkit's own [`Error::TransactionAborted`]).
+    TransactionAborted,
     /// The SQL text was rejected (syntax error, unknown table, ...).
     Syntax,
     /// Any other error.

@@ -536,10 +536,11 @@ fn execute_many_sends_rows_in_batches_on_every_database() {
         assert_eq!(last, "tag 2499", "{name}: rows keep their order");
         // A row of the wrong width is a typed error, not a partial batch.
         let bad: Vec<Vec<Value>> = vec![vec![Value::from("x"), Value::from("y")]];
-        assert!(matches!(
-            conn.execute_many(&q, &["name"], &bad),
-            Err(Error::Parameter(_))
-        ));
+        let err = conn.execute_many(&q, &["name"], &bad).unwrap_err();
+        assert!(
+            matches!(&err, Error::ExecuteMany { row: 0, cause } if matches!(**cause, Error::Parameter(_))),
+            "{err}"
+        );
         // A statement with other parameters than the names runs row by row.
         let u = User::table();
         let add = insert(u)

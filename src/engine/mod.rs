@@ -26,7 +26,7 @@ pub use row::{Row, RowIndex};
 
 use crate::compile::Compiled;
 use crate::dialect::Dialect;
-use crate::error::{Error, Result};
+use crate::error::{DbErrorKind, Error, Result};
 use crate::schema::MetaData;
 use crate::stmt::Statement;
 use crate::url::{self, Backend};
@@ -97,6 +97,11 @@ pub(crate) trait DriverConn {
     fn run_query<S: RowSink>(&mut self, sql: &str, params: &[Value], sink: &mut S) -> Result<()>;
     /// Runs SQL text without parameters (transaction control, settings).
     fn run_batch(&mut self, sql: &str) -> Result<()>;
+    /// Whether the server still has a transaction open, where the driver can tell;
+    /// `true` where it cannot.
+    fn in_transaction(&mut self) -> bool {
+        true
+    }
     /// Executes one statement many times: `next` fills the parameters of each execution
     /// and returns `false` when there are no more. Returns the total rows affected.
     fn run_many(
@@ -169,6 +174,24 @@ const BATCH_ROWS: usize = 1000;
 /// Parameters per statement that `execute_many` stays under (SQLite's limit is 32766;
 /// PostgreSQL's and MySQL's 65535).
 const BATCH_PARAMS: usize = 32766;
+
+/// Where [`Connection::execute_many`] failed: the row (or the first row of the
+/// multi-row INSERT that failed, whose parameters are kept to find the row).
+struct ManyFailure {
+    row: usize,
+    unit: Option<Vec<Value>>,
+    error: Error,
+}
+
+impl ManyFailure {
+    fn at(row: usize, error: Error) -> Self {
+        ManyFailure {
+            row,
+            unit: None,
+            error,
+        }
+    }
+}
 
 struct CollectRows(Vec<Row>);
 impl RowSink for CollectRows {
@@ -493,6 +516,7 @@ impl Engine {
             dialect: self.inner.dialect.clone(),
             depth: 0,
             echo: self.inner.echo,
+            aborted: None,
         })
     }
 
@@ -527,6 +551,31 @@ pub struct Connection {
     dialect: Arc<dyn Dialect>,
     depth: u32,
     echo: Echo,
+    aborted: Option<Aborted>,
+}
+
+/// Why the open transaction can only be rolled back.
+struct Aborted {
+    cause: Error,
+    /// The server itself ended the whole transaction (a deadlock victim, a lost
+    /// connection, SQLite's automatic rollback): rolling back to a savepoint cannot
+    /// bring it back.
+    whole: bool,
+}
+
+/// Whether a failure ends the whole transaction on some database, whatever savepoint
+/// is open: InnoDB rolls back a deadlock victim's transaction, and a lost connection
+/// takes its transaction with it.
+fn ends_transaction(e: &Error) -> bool {
+    matches!(
+        e.db_kind(),
+        Some(
+            DbErrorKind::Deadlock
+                | DbErrorKind::SerializationFailure
+                | DbErrorKind::ConnectionLost
+                | DbErrorKind::TransactionAborted
+        )
+    )
 }
 
 impl Drop for Connection {
@@ -572,8 +621,40 @@ impl Connection {
     /// Executes SQL text with positional parameters (written in the dialect's
     /// placeholder style: `$1` on PostgreSQL, `?` elsewhere).
     pub fn execute_sql(&mut self, sql: &str, params: &[Value]) -> Result<ExecResult> {
+        self.alive()?;
         self.echo.log(sql, params);
-        with_driver!(&mut self.driver, c => c.run_execute(sql, params))
+        let r = with_driver!(&mut self.driver, c => c.run_execute(sql, params));
+        self.noted(r)
+    }
+
+    /// Refuses to run anything but a rollback in a transaction a failure aborted.
+    fn alive(&self) -> Result<()> {
+        match &self.aborted {
+            Some(a) => Err(Error::TransactionAborted {
+                cause: Box::new(a.cause.clone()),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Marks the open transaction aborted when a statement in it failed on the server.
+    fn noted<T>(&mut self, r: Result<T>) -> Result<T> {
+        if let Err(e) = &r {
+            if self.depth > 0 && matches!(e, Error::Database(_)) {
+                let whole = ends_transaction(e) || !self.driver_in_transaction();
+                self.aborted = Some(Aborted {
+                    cause: e.clone(),
+                    whole,
+                });
+            }
+        }
+        r
+    }
+
+    /// Whether the server still has the transaction open, where the driver can tell
+    /// (SQLite rolls a transaction back by itself on some errors).
+    fn driver_in_transaction(&mut self) -> bool {
+        with_driver!(&mut self.driver, c => c.in_transaction())
     }
 
     /// Compiles `stmt` once (its changing values written as
@@ -603,48 +684,150 @@ impl Connection {
         let c = self.compile_to_run(stmt)?;
         let binder = c.binder(names)?;
         let width = names.len();
-        let mut rows = rows.into_iter();
-        let per = (BATCH_PARAMS / width.max(1)).clamp(1, BATCH_ROWS);
-        let batchable = binder.is_identity() && width > 0 && per > 1 && !c.returns_rows;
-        if let Some(insert) = stmt.as_insert().filter(|_| batchable) {
-            if let Some(batch) = insert.repeated(per) {
-                let full = self.compile_to_run(&batch)?;
-                let mut rest = Vec::new();
-                let mut rest_rows = 0;
-                let mut total = self.run_many(&full.sql, &mut |params| {
-                    let mut k = 0;
-                    while k < per {
-                        let Some(row) = rows.next() else { break };
-                        crate::compile::check_arity(row.width(), width)?;
-                        row.append_to(params);
-                        k += 1;
-                    }
-                    if k == per {
-                        return Ok(true);
-                    }
-                    rest = std::mem::take(params);
-                    rest_rows = k;
-                    Ok(false)
-                })?;
-                if rest_rows > 0 {
-                    if let Some(tail) = insert.repeated(rest_rows) {
-                        let tail = self.compile_to_run(&tail)?;
-                        total += self.execute_sql(&tail.sql, &rest)?.rows_affected;
+        let failure = {
+            let mut tx = self.begin()?;
+            match tx.many_rows(stmt, &c, &binder, width, rows.into_iter()) {
+                Ok(n) => return tx.commit().map(|()| n),
+                Err(f) => {
+                    // Leaves nothing of the call behind (the transaction or savepoint
+                    // of its own rolls back), whatever the failure.
+                    tx.conn.aborted = None;
+                    let _ = tx.rollback();
+                    f
+                }
+            }
+        };
+        let ManyFailure {
+            mut row,
+            unit,
+            mut error,
+        } = failure;
+        // A multi-row INSERT failed: find which of its rows did, one at a time, in a
+        // transaction (or savepoint) rolled back afterwards.
+        if let Some(params) = unit.filter(|_| {
+            matches!(error, Error::Database(_)) && !ends_transaction(&error) && width > 0
+        }) {
+            if let Ok(mut probe) = self.begin() {
+                for (j, one) in params.chunks(width).enumerate() {
+                    if let Err(e) = probe.execute_sql(&c.sql, one) {
+                        row += j;
+                        error = e;
+                        break;
                     }
                 }
-                return Ok(total);
+                probe.conn.aborted = None;
+                let _ = probe.rollback();
+            }
+        }
+        let error = Error::ExecuteMany {
+            row,
+            cause: Box::new(error),
+        };
+        if self.depth > 0 && error.db_kind().is_some() {
+            // Like any statement that failed in a transaction, it aborts it (its rows
+            // are gone already).
+            self.aborted = Some(Aborted {
+                cause: error.clone(),
+                whole: ends_transaction(&error),
+            });
+        }
+        Err(error)
+    }
+
+    /// The rows of [`execute_many`](Self::execute_many), inside its transaction.
+    fn many_rows<R: RowValues>(
+        &mut self,
+        stmt: &dyn Statement,
+        c: &Compiled,
+        binder: &crate::compile::Binder,
+        width: usize,
+        mut rows: impl Iterator<Item = R>,
+    ) -> std::result::Result<u64, ManyFailure> {
+        let per = (BATCH_PARAMS / width.max(1)).clamp(1, BATCH_ROWS);
+        let batchable = binder.is_identity() && width > 0 && per > 1 && !c.returns_rows;
+        if let Some(insert) = stmt.as_insert().filter(|i| batchable && i.can_repeat()) {
+            let mut total = 0;
+            let mut first = 0;
+            let mut params = Vec::new();
+            let mut full: Option<Compiled> = None;
+            loop {
+                params.clear();
+                let mut k = 0;
+                while k < per {
+                    let Some(r) = rows.next() else { break };
+                    if let Err(e) = crate::compile::check_arity(r.width(), width) {
+                        return Err(ManyFailure::at(first + k, e));
+                    }
+                    r.append_to(&mut params);
+                    k += 1;
+                }
+                if k == 0 {
+                    return Ok(total);
+                }
+                let compiled = if k == per {
+                    if full.is_none() {
+                        full = Some(self.compile_repeated(insert, per, first)?);
+                    }
+                    full.as_ref()
+                } else {
+                    None
+                };
+                let tail;
+                let run = match compiled {
+                    Some(run) => run,
+                    None => {
+                        tail = self.compile_repeated(insert, k, first)?;
+                        &tail
+                    }
+                };
+                match self.execute_sql(&run.sql, &params) {
+                    Ok(r) => total += r.rows_affected,
+                    Err(error) => {
+                        return Err(ManyFailure {
+                            row: first,
+                            unit: (k > 1).then(|| std::mem::take(&mut params)),
+                            error,
+                        })
+                    }
+                }
+                first += k;
+                if k < per {
+                    return Ok(total);
+                }
             }
         }
         let mut scratch = Vec::with_capacity(width);
-        self.run_many(&c.sql, &mut |params| match rows.next() {
+        let mut filled = 0usize;
+        let mut bad = None;
+        let r = self.run_many(&c.sql, &mut |params| match rows.next() {
             Some(row) => {
                 scratch.clear();
                 row.append_to(&mut scratch);
-                binder.bind_into(&scratch, params)?;
+                if let Err(e) = binder.bind_into(&scratch, params) {
+                    bad = Some(filled);
+                    return Err(e);
+                }
+                filled += 1;
                 Ok(true)
             }
             None => Ok(false),
-        })
+        });
+        r.map_err(|error| ManyFailure::at(bad.unwrap_or(filled.saturating_sub(1)), error))
+    }
+
+    /// The INSERT of `insert` repeated for `rows` rows, compiled.
+    fn compile_repeated(
+        &self,
+        insert: &crate::stmt::Insert,
+        rows: usize,
+        first: usize,
+    ) -> std::result::Result<Compiled, ManyFailure> {
+        let batch = insert
+            .repeated(rows)
+            .ok_or_else(|| Error::invalid("INSERT", "cannot be sent as a multi-row INSERT"));
+        batch
+            .and_then(|b| self.compile_to_run(&b))
+            .map_err(|e| ManyFailure::at(first, e))
     }
 
     fn run_many(
@@ -652,7 +835,8 @@ impl Connection {
         sql: &str,
         next: &mut dyn FnMut(&mut Vec<Value>) -> Result<bool>,
     ) -> Result<u64> {
-        if self.echo.on {
+        self.alive()?;
+        let r = if self.echo.on {
             let echo = self.echo;
             let mut logged = move |params: &mut Vec<Value>| -> Result<bool> {
                 let more = next(params)?;
@@ -661,9 +845,11 @@ impl Connection {
                 }
                 Ok(more)
             };
-            return with_driver!(&mut self.driver, c => c.run_many(sql, &mut logged));
-        }
-        with_driver!(&mut self.driver, c => c.run_many(sql, next))
+            with_driver!(&mut self.driver, c => c.run_many(sql, &mut logged))
+        } else {
+            with_driver!(&mut self.driver, c => c.run_many(sql, next))
+        };
+        self.noted(r)
     }
 
     /// Runs a query and calls `each` for every row until it returns `false`.
@@ -677,8 +863,10 @@ impl Connection {
     }
 
     fn query_with<S: RowSink>(&mut self, sql: &str, params: &[Value], sink: &mut S) -> Result<()> {
+        self.alive()?;
         self.echo.log(sql, params);
-        with_driver!(&mut self.driver, c => c.run_query(sql, params, sink))
+        let r = with_driver!(&mut self.driver, c => c.run_query(sql, params, sink));
+        self.noted(r)
     }
 
     /// Runs SQL text with positional parameters and returns its rows.
@@ -743,6 +931,8 @@ impl Connection {
         self.query_opt(stmt)?.map(|r| r.deserialize()).transpose()
     }
 
+    /// Sends transaction control (BEGIN, COMMIT, SAVEPOINT, ...), which the aborted
+    /// rule does not apply to.
     fn batch(&mut self, sql: &str) -> Result<()> {
         self.echo.log(sql, &[]);
         with_driver!(&mut self.driver, c => c.run_batch(sql))
@@ -750,7 +940,34 @@ impl Connection {
 
     /// Begins a transaction; inside one, begins a savepoint. The returned guard rolls
     /// back on drop unless [`commit`](Transaction::commit) is called.
+    ///
+    /// Once a statement fails inside the transaction, the transaction is aborted (as
+    /// PostgreSQL has it, on every database): further statements and `commit` return
+    /// [`Error::TransactionAborted`] without reaching the server, and only a rollback
+    /// is left. A savepoint contains an expected failure: roll back to it and the
+    /// enclosing transaction goes on.
+    ///
+    /// ```
+    /// use sqlkit::prelude::*;
+    /// let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// conn.execute_sql("CREATE TABLE t (x INTEGER PRIMARY KEY)", &[])?;
+    /// let mut tx = conn.begin()?;
+    /// tx.execute_sql("INSERT INTO t VALUES (1)", &[])?;
+    /// // The duplicate is expected: contain it in a savepoint.
+    /// let dup = tx.transaction(|sp| sp.execute_sql("INSERT INTO t VALUES (1)", &[]));
+    /// assert!(dup.is_err());
+    /// tx.commit()?; // the first row is kept
+    ///
+    /// let mut tx = conn.begin()?;
+    /// tx.execute_sql("INSERT INTO t VALUES (2)", &[])?;
+    /// let _ = tx.execute_sql("INSERT INTO t VALUES (1)", &[]); // not contained
+    /// assert!(matches!(tx.commit(), Err(Error::TransactionAborted { .. })));
+    /// let n: i64 = conn.query_sql("SELECT count(*) FROM t", &[])?[0].get(0)?;
+    /// assert_eq!(n, 1);
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn begin(&mut self) -> Result<Transaction<'_>> {
+        self.alive()?;
         let depth = self.depth + 1;
         if depth == 1 {
             self.batch("BEGIN")?;
@@ -830,6 +1047,9 @@ impl fmt::Debug for Transaction<'_> {
 impl Transaction<'_> {
     fn end(&mut self, commit: bool) -> Result<()> {
         self.done = true;
+        if let Some(a) = self.conn.aborted.take() {
+            return self.end_aborted(commit, a);
+        }
         let d = self.depth;
         let r = match (d, commit) {
             (1, true) => self.conn.batch("COMMIT"),
@@ -848,7 +1068,54 @@ impl Transaction<'_> {
         }
         r
     }
-    /// Commits the transaction (releases the savepoint).
+    /// Ends a transaction or savepoint that a failure aborted: the transaction is
+    /// rolled back; a savepoint is rolled back to, which contains the failure unless
+    /// the server ended the whole transaction or the caller asked to commit.
+    fn end_aborted(&mut self, commit: bool, a: Aborted) -> Result<()> {
+        let d = self.depth;
+        self.conn.depth = d - 1;
+        let refused = |a: &Aborted| Error::TransactionAborted {
+            cause: Box::new(a.cause.clone()),
+        };
+        if d == 1 {
+            let _ = self.conn.batch("ROLLBACK");
+            return if commit { Err(refused(&a)) } else { Ok(()) };
+        }
+        if a.whole {
+            // Nothing left on the server to roll back to: the enclosing transaction
+            // stays aborted.
+            let err = refused(&a);
+            self.conn.aborted = Some(a);
+            return if commit { Err(err) } else { Ok(()) };
+        }
+        let back = self
+            .conn
+            .batch(&format!("ROLLBACK TO SAVEPOINT sqlkit_sp_{d}"))
+            .and_then(|()| self.conn.batch(&format!("RELEASE SAVEPOINT sqlkit_sp_{d}")));
+        if let Err(e) = back {
+            self.conn.aborted = Some(Aborted {
+                cause: e,
+                whole: true,
+            });
+            return Err(refused(&a));
+        }
+        if commit {
+            // The work of the savepoint is undone, but the caller meant to keep it: the
+            // enclosing transaction cannot be committed as if it had succeeded.
+            let err = refused(&a);
+            self.conn.aborted = Some(a);
+            return Err(err);
+        }
+        Ok(())
+    }
+
+    /// Whether a failure aborted this transaction, so that only a rollback is left.
+    pub fn is_aborted(&self) -> bool {
+        self.conn.aborted.is_some()
+    }
+
+    /// Commits the transaction (releases the savepoint). In a transaction that a
+    /// failure aborted, rolls back instead and returns [`Error::TransactionAborted`].
     pub fn commit(mut self) -> Result<()> {
         self.end(true)
     }

@@ -241,6 +241,9 @@ impl DriverConn for rusqlite::Connection {
     fn run_batch(&mut self, sql: &str) -> Result<()> {
         self.execute_batch(sql).map_err(|e| db_error(e, Some(sql)))
     }
+    fn in_transaction(&mut self) -> bool {
+        !self.is_autocommit()
+    }
     fn run_many(
         &mut self,
         sql: &str,

@@ -260,12 +260,13 @@ impl Insert {
 
     /// This one-row insert with its row written `k` times (for batched execution);
     /// `None` for anything else.
+    /// Whether [`repeated`](Self::repeated) can make a multi-row form of this INSERT.
+    pub(crate) fn can_repeat(&self) -> bool {
+        self.nrows == 1 && !self.default_values && self.returning.is_empty() && self.error.is_none()
+    }
+
     pub(crate) fn repeated(&self, k: usize) -> Option<Insert> {
-        if self.nrows != 1
-            || self.default_values
-            || !self.returning.is_empty()
-            || self.error.is_some()
-        {
+        if !self.can_repeat() {
             return None;
         }
         let mut values = Vec::with_capacity(self.values.len() * k);
