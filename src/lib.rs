@@ -53,8 +53,8 @@ pub mod prelude {
     #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
     pub use crate::engine::{Connection, Engine, EngineBuilder, ExecResult, Row, Transaction};
     pub use crate::expr::{
-        and_, asc, bindparam, desc, excluded, exists, func, literal, not_, not_exists, or_, raw,
-        tuple_, Any, Column, Expr, ExprOps,
+        and_, asc, bind, bindparam, desc, excluded, exists, func, literal, not_, not_exists, or_,
+        raw, tuple_, Any, Column, Expr, ExprOps,
     };
     pub use crate::schema::{ColumnDef, FkAction, ForeignKey, MetaData, SqlType, Table};
     pub use crate::stmt::{

@@ -137,16 +137,21 @@ impl Compiler<'_> {
             },
             Node::Neg(inner) => {
                 self.push("-");
-                let atom = matches!(
-                    **inner,
-                    Node::Column(_) | Node::Bind(_) | Node::Param(_) | Node::Func { .. }
-                );
-                if atom {
-                    self.node(inner)?;
-                } else {
-                    self.push("(");
-                    self.node(inner)?;
-                    self.push(")");
+                match &**inner {
+                    // A bound value's placeholder; its type where the server cannot
+                    // resolve `-` on an untyped parameter (PostgreSQL).
+                    Node::Bind(v) if !self.inline => {
+                        self.push_bind(v.clone())?;
+                        self.dialect.write_param_type(&mut self.sql, v);
+                    }
+                    Node::Column(_) | Node::Param(_) | Node::Func { .. } => self.node(inner)?,
+                    // Literals (also inlined values) are parenthesised, so a negative one
+                    // never makes `--`, a comment.
+                    _ => {
+                        self.push("(");
+                        self.node(inner)?;
+                        self.push(")");
+                    }
                 }
             }
             Node::IsNull(inner, negated) => {

@@ -195,6 +195,19 @@ pub trait Dialect: Send + Sync + fmt::Debug {
     /// Writes a value as a SQL literal (debug rendering and DDL defaults).
     fn write_literal(&self, out: &mut String, value: &Value) -> Result<()>;
 
+    /// Writes, after a placeholder, the type of its value where the server cannot infer
+    /// one (the operand of unary minus: PostgreSQL refuses `-$1` as "operator is not
+    /// unique"). The default writes nothing.
+    fn write_param_type(&self, out: &mut String, value: &Value) {
+        let _ = (out, value);
+    }
+
+    /// Whether `\` escapes characters inside string literals (MySQL, unless the
+    /// session runs with `NO_BACKSLASH_ESCAPES`).
+    fn backslash_escapes(&self) -> bool {
+        false
+    }
+
     /// Writes the current instant.
     fn write_now(&self, out: &mut String) {
         out.push_str("CURRENT_TIMESTAMP");

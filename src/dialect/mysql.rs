@@ -26,6 +26,10 @@ pub struct Mysql {
     pub flavor: MysqlFlavor,
     /// The server version the SQL is written for.
     pub version: Version,
+    /// Whether `\` is an escape character inside string literals: MySQL's default;
+    /// `false` under the `NO_BACKSLASH_ESCAPES` SQL mode, where a connection renders
+    /// with this off (it follows the mode of its session).
+    pub backslash_escapes: bool,
 }
 
 impl Default for Mysql {
@@ -33,6 +37,7 @@ impl Default for Mysql {
         Mysql {
             flavor: MysqlFlavor::MySql,
             version: Version::new(8, 0, 36),
+            backslash_escapes: true,
         }
     }
 }
@@ -43,6 +48,7 @@ impl Mysql {
         Mysql {
             flavor: MysqlFlavor::MariaDb,
             version: Version::new(10, 11, 0),
+            backslash_escapes: true,
         }
     }
     fn is_mariadb(&self) -> bool {
@@ -75,6 +81,9 @@ impl Dialect for Mysql {
     }
     fn quote_char(&self) -> char {
         '`'
+    }
+    fn backslash_escapes(&self) -> bool {
+        self.backslash_escapes
     }
     fn upsert_style(&self) -> UpsertStyle {
         UpsertStyle::OnDuplicateKey {
@@ -144,7 +153,8 @@ impl Dialect for Mysql {
                 let _ = write!(out, "'{}'", t.format("%Y-%m-%d %H:%M:%S%.6f"));
                 Ok(())
             }
-            v => default_literal(out, v, true, self),
+            // Without backslash escapes a NUL has no spelling: default_literal refuses it.
+            v => default_literal(out, v, self.backslash_escapes, self),
         }
     }
     fn write_now(&self, out: &mut String) {

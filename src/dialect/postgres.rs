@@ -5,6 +5,23 @@ use crate::compile::Compiler;
 use crate::error::Result;
 use crate::schema::SqlType;
 use crate::value::Value;
+use std::fmt::Write;
+
+/// Writes a string literal that means the same under `standard_conforming_strings`
+/// on and off: plain `'..'` when it holds no backslash, otherwise an escape string
+/// `E'..'` (backslashes doubled), which the setting does not affect. A NUL is refused:
+/// PostgreSQL text cannot hold it.
+fn push_string(out: &mut String, s: &str, suffix: &str, d: &Postgres) -> Result<()> {
+    if s.contains('\0') {
+        return default_literal(out, &Value::Text(s.into()), false, d);
+    }
+    if s.contains('\\') {
+        out.push('E');
+    }
+    super::push_quoted(out, s, true);
+    out.push_str(suffix);
+    Ok(())
+}
 
 /// The PostgreSQL dialect. Without a connection the version is 15.0 (the documented
 /// default); a connection reports the server's.
@@ -82,16 +99,24 @@ impl Dialect for Postgres {
                 return Ok(());
             }
             Value::Bytes(b) => {
-                out.push_str("'\\x");
+                // An escape string: the same bytes whatever standard_conforming_strings is.
+                out.push_str("E'\\\\x");
                 super::hex(out, b);
                 out.push_str("'::bytea");
                 return Ok(());
             }
+            Value::Float(f) => {
+                // A float8 literal, not a numeric one: 5e-324, 1e300 and -0 read back as
+                // written (Rust's shortest round-trip form, parsed by the server's strtod).
+                let _ = write!(out, "'{f:?}'::float8");
+                return Ok(());
+            }
+            Value::Text(s) => return push_string(out, s, "", self),
+            Value::Json(j) => return push_string(out, &j.to_string(), "::json", self),
             Value::Date(_) => ("DATE ", ""),
             Value::Time(_) => ("TIME ", ""),
             Value::DateTime(_) => ("TIMESTAMP ", ""),
             Value::Timestamp(_) => ("TIMESTAMP WITH TIME ZONE ", ""),
-            Value::Json(_) => ("", "::json"),
             Value::Uuid(_) => ("", "::uuid"),
             _ => ("", ""),
         };
@@ -99,6 +124,14 @@ impl Dialect for Postgres {
         default_literal(out, value, false, self)?;
         out.push_str(suffix);
         Ok(())
+    }
+    fn write_param_type(&self, out: &mut String, value: &Value) {
+        out.push_str(match value {
+            Value::Int(_) => "::int8",
+            Value::Float(_) => "::float8",
+            Value::Decimal(_) => "::numeric",
+            _ => "",
+        });
     }
     fn write_now(&self, out: &mut String) {
         out.push_str("now()");

@@ -281,6 +281,9 @@ struct Inner {
     url: String,
     pool: Pool,
     dialect: Arc<dyn Dialect>,
+    /// MySQL: the dialect for a session whose `NO_BACKSLASH_ESCAPES` mode is the
+    /// opposite of the first connection's.
+    alt_dialect: Option<Arc<dyn Dialect>>,
     echo: Echo,
     checkout_timeout: Duration,
     // Keeps a shared in-memory SQLite database alive while the engine lives.
@@ -405,6 +408,7 @@ impl EngineBuilder {
                     url: redacted,
                     pool: Pool::Sqlite(self.pool(manager)),
                     dialect: Arc::new(sqlite::dialect()),
+                    alt_dialect: None,
                     echo: self.echo,
                     checkout_timeout: self.checkout_timeout,
                     _keeper: keeper,
@@ -419,6 +423,7 @@ impl EngineBuilder {
                     url: redacted,
                     pool: Pool::Postgres(pool),
                     dialect,
+                    alt_dialect: None,
                     echo: self.echo,
                     checkout_timeout: self.checkout_timeout,
                     #[cfg(feature = "sqlite")]
@@ -428,12 +433,13 @@ impl EngineBuilder {
             #[cfg(feature = "mysql")]
             Backend::Mysql(server) | Backend::Mariadb(server) => {
                 let manager = mysql::Manager::new(&server)?;
-                let dialect = mysql::dialect(&mut manager.connect()?)?;
+                let (dialect, alt_dialect) = mysql::dialect(&mut manager.connect()?)?;
                 let pool = self.pool(manager);
                 Inner {
                     url: redacted,
                     pool: Pool::Mysql(pool),
                     dialect,
+                    alt_dialect: Some(alt_dialect),
                     echo: self.echo,
                     checkout_timeout: self.checkout_timeout,
                     #[cfg(feature = "sqlite")]
@@ -511,13 +517,16 @@ impl Engine {
             #[cfg(feature = "mysql")]
             Pool::Mysql(p) => Driver::Mysql(checkout(p, t)?),
         };
-        Ok(Connection {
+        let mut conn = Connection {
             driver,
             dialect: self.inner.dialect.clone(),
+            alt_dialect: self.inner.alt_dialect.clone(),
             depth: 0,
             echo: self.inner.echo,
             aborted: None,
-        })
+        };
+        conn.follow_session();
+        Ok(conn)
     }
 
     /// How many connections the pool holds, and how many of them are idle.
@@ -549,6 +558,7 @@ impl Engine {
 pub struct Connection {
     driver: Driver,
     dialect: Arc<dyn Dialect>,
+    alt_dialect: Option<Arc<dyn Dialect>>,
     depth: u32,
     echo: Echo,
     aborted: Option<Aborted>,
@@ -624,7 +634,20 @@ impl Connection {
         self.alive()?;
         self.echo.log(sql, params);
         let r = with_driver!(&mut self.driver, c => c.run_execute(sql, params));
+        self.follow_session();
         self.noted(r)
+    }
+
+    /// Keeps the dialect in step with session settings that change what SQL text
+    /// means: MySQL's `NO_BACKSLASH_ESCAPES`, which a statement may have switched.
+    #[inline]
+    fn follow_session(&mut self) {
+        #[cfg(feature = "mysql")]
+        if let (Driver::Mysql(c), Some(alt)) = (&self.driver, &mut self.alt_dialect) {
+            if c.backslash_escapes() != self.dialect.backslash_escapes() {
+                std::mem::swap(&mut self.dialect, alt);
+            }
+        }
     }
 
     /// Refuses to run anything but a rollback in a transaction a failure aborted.
@@ -935,7 +958,9 @@ impl Connection {
     /// rule does not apply to.
     fn batch(&mut self, sql: &str) -> Result<()> {
         self.echo.log(sql, &[]);
-        with_driver!(&mut self.driver, c => c.run_batch(sql))
+        let r = with_driver!(&mut self.driver, c => c.run_batch(sql));
+        self.follow_session();
+        r
     }
 
     /// Begins a transaction; inside one, begins a savepoint. The returned guard rolls

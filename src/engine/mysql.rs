@@ -115,7 +115,9 @@ impl r2d2::ManageConnection for Manager {
 
 /// The dialect of the server: MariaDB or MySQL, at its version (from `VERSION()`,
 /// e.g. `10.11.6-MariaDB-0+deb12u1`).
-pub(crate) fn dialect(c: &mut MyConn) -> Result<Arc<dyn Dialect>> {
+/// Also the same dialect with the other setting of backslash escapes, for sessions
+/// that switch `NO_BACKSLASH_ESCAPES`.
+pub(crate) fn dialect(c: &mut MyConn) -> Result<(Arc<dyn Dialect>, Arc<dyn Dialect>)> {
     let sql = "SELECT VERSION()";
     let v: Option<String> = c
         .conn
@@ -136,7 +138,16 @@ pub(crate) fn dialect(c: &mut MyConn) -> Result<Arc<dyn Dialect>> {
     } else {
         MysqlFlavor::MySql
     };
-    Ok(Arc::new(Mysql { flavor, version }))
+    let d = Mysql {
+        flavor,
+        version,
+        backslash_escapes: c.backslash_escapes(),
+    };
+    let alt = Mysql {
+        backslash_escapes: !d.backslash_escapes,
+        ..d
+    };
+    Ok((Arc::new(d), Arc::new(alt)))
 }
 
 /// Classifies a `mysql` error by the server's error number.
@@ -362,6 +373,12 @@ fn decode(v: &mysql::Value, k: Kind) -> std::result::Result<Value, String> {
 }
 
 impl MyConn {
+    /// Whether the session treats `\` as an escape in string literals (the server
+    /// reports `NO_BACKSLASH_ESCAPES` in the status of every reply).
+    pub(crate) fn backslash_escapes(&self) -> bool {
+        !self.conn.no_backslash_escape()
+    }
+
     fn fail(&mut self, e: mysql::Error, sql: &str) -> Error {
         let e = my_error(e, Some(sql));
         if e.db_kind() == Some(DbErrorKind::ConnectionLost) {

@@ -74,10 +74,18 @@ impl Manager {
     }
 }
 
+/// A prepared statement in a connection's cache.
+struct Cached {
+    st: Statement,
+    /// The parameters whose types were taken from the values of the call that
+    /// prepared it (the server inferred none, or text for a non-text value).
+    typed_by_values: Vec<usize>,
+}
+
 /// A pooled PostgreSQL connection and its prepared statements.
 pub(crate) struct PgConn {
     client: Client,
-    statements: HashMap<Box<str>, Statement>,
+    statements: HashMap<Box<str>, Cached>,
     broken: bool,
 }
 
@@ -218,9 +226,19 @@ impl PgConn {
     /// `SELECT $1`), or could infer nothing, the statement is prepared again with the
     /// values' own types.
     fn statement(&mut self, sql: &str, params: &[Value]) -> Result<Statement> {
-        if let Some(st) = self.statements.get(sql) {
-            return Ok(st.clone());
+        if let Some(c) = self.statements.get(sql) {
+            // A statement typed by the values of an earlier call serves this one only
+            // if its values have the same types (else `SELECT $1` would turn a later
+            // integer into text).
+            let same = c.typed_by_values.iter().all(|&i| match params.get(i) {
+                Some(v) if !v.is_null() => c.st.params().get(i) == Some(&natural_type(v)),
+                _ => true,
+            });
+            if same {
+                return Ok(c.st.clone());
+            }
         }
+        let mut typed_by_values = Vec::new();
         let st = match self.client.prepare(sql) {
             Ok(st) => {
                 let retype =
@@ -232,21 +250,30 @@ impl PgConn {
                         .params()
                         .iter()
                         .zip(params)
-                        .map(|(t, v)| {
+                        .enumerate()
+                        .map(|(i, (t, v))| {
                             if is_text_type(t) && !v.is_null() {
+                                typed_by_values.push(i);
                                 natural_type(v)
                             } else {
                                 t.clone()
                             }
                         })
                         .collect();
-                    self.client.prepare_typed(sql, &types).unwrap_or(st)
+                    match self.client.prepare_typed(sql, &types) {
+                        Ok(st) => st,
+                        Err(_) => {
+                            typed_by_values.clear();
+                            st
+                        }
+                    }
                 } else {
                     st
                 }
             }
             Err(e) if e.code().map(|c| c.code()) == Some("42P18") => {
                 let types: Vec<Type> = params.iter().map(natural_type).collect();
+                typed_by_values = (0..params.len()).collect();
                 self.client
                     .prepare_typed(sql, &types)
                     .map_err(|e| self.fail(e, sql))?
@@ -256,7 +283,13 @@ impl PgConn {
         if self.statements.len() >= STATEMENT_CACHE {
             self.statements.clear();
         }
-        self.statements.insert(sql.into(), st.clone());
+        self.statements.insert(
+            sql.into(),
+            Cached {
+                st: st.clone(),
+                typed_by_values,
+            },
+        );
         Ok(st)
     }
 }
@@ -341,8 +374,15 @@ impl DriverConn for PgConn {
 }
 
 /// A [`Value`] sent as the type the server expects for its parameter.
-#[derive(Debug)]
 struct PgParam<'a>(&'a Value);
+
+// tokio-postgres logs parameters at debug level: show their types, never their values
+// (errors and logs carry no values, whatever `hide_parameters` says).
+impl std::fmt::Debug for PgParam<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{}>", self.0.type_name())
+    }
+}
 
 fn mismatch(v: &Value, ty: &Type) -> BoxError {
     format!(
@@ -352,8 +392,9 @@ fn mismatch(v: &Value, ty: &Type) -> BoxError {
     .into()
 }
 
+/// Text parsed for a typed parameter; the message names the type, never the value.
 fn parse_text<T>(s: &str, ty: &Type, f: impl FnOnce(&str) -> Option<T>) -> Result<T, BoxError> {
-    f(s).ok_or_else(|| format!("`{s}` is not a valid {ty}").into())
+    f(s).ok_or_else(|| format!("the text is not a valid {ty}").into())
 }
 
 impl ToSql for PgParam<'_> {
@@ -364,27 +405,33 @@ impl ToSql for PgParam<'_> {
             (Value::Bool(b), &Type::BOOL) => b.to_sql(ty, out),
             (Value::Bool(b), _) => PgParam(&Value::Int(i64::from(*b))).to_sql(ty, out),
             (Value::Int(i), &Type::INT2) => i16::try_from(*i)
-                .map_err(|_| format!("{i} is out of range for smallint"))?
+                .map_err(|_| "the integer is out of range for smallint")?
                 .to_sql(ty, out),
             (Value::Int(i), &Type::INT4) => i32::try_from(*i)
-                .map_err(|_| format!("{i} is out of range for integer"))?
+                .map_err(|_| "the integer is out of range for integer")?
                 .to_sql(ty, out),
             (Value::Int(i), &Type::INT8) => i.to_sql(ty, out),
             (Value::Int(i), &Type::OID) => u32::try_from(*i)
-                .map_err(|_| format!("{i} is out of range for oid"))?
+                .map_err(|_| "the integer is out of range for oid")?
                 .to_sql(ty, out),
             (Value::Int(i), &Type::FLOAT8) => (*i as f64).to_sql(ty, out),
             (Value::Int(i), &Type::FLOAT4) => (*i as f32).to_sql(ty, out),
+            (Value::Float(f), &Type::FLOAT4) if f.is_finite() && (*f as f32).is_infinite() => {
+                Err("the float is beyond the range of PostgreSQL real (f32)".into())
+            }
             (Value::Int(i), &Type::NUMERIC) => Decimal::from(*i).to_sql(ty, out),
             (Value::Float(f), &Type::FLOAT8) => f.to_sql(ty, out),
             (Value::Float(f), &Type::FLOAT4) => (*f as f32).to_sql(ty, out),
             (Value::Float(f), &Type::NUMERIC) => Decimal::try_from(*f)
-                .map_err(|e| format!("{f} cannot be sent as numeric: {e}"))?
+                .map_err(|_| "the float cannot be sent as numeric")?
                 .to_sql(ty, out),
             (Value::Decimal(d), &Type::NUMERIC) => d.to_sql(ty, out),
             (Value::Decimal(d), &Type::FLOAT8 | &Type::FLOAT4) => {
                 use rust_decimal::prelude::ToPrimitive;
                 d.to_f64().ok_or_else(|| mismatch(v, ty))?.to_sql(ty, out)
+            }
+            (Value::Text(s), _) if s.contains('\0') => {
+                Err("PostgreSQL text cannot hold a NUL character".into())
             }
             (Value::Text(s), t) if is_text_type(t) => s.as_str().to_sql(ty, out),
             (Value::Text(s), &Type::JSON) => {
@@ -426,6 +473,9 @@ impl ToSql for PgParam<'_> {
             (Value::Timestamp(t), &Type::TIMESTAMP) => t.naive_utc().to_sql(ty, out),
             (Value::Json(j), &Type::JSON | &Type::JSONB) => j.to_sql(ty, out),
             (Value::Uuid(u), &Type::UUID) => u.to_sql(ty, out),
+            (Value::Bytes(_), t) if is_text_type(t) => {
+                Err("bytes cannot be stored as PostgreSQL text (use a bytea column)".into())
+            }
             (v, t) if is_text_type(t) => {
                 // A number, date, ... where the server expects text: its text form.
                 let mut s = String::new();

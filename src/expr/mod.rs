@@ -12,8 +12,8 @@ pub mod func {
 }
 pub use kind::{kinds, Any, BoolKind, Compatible, IntoOperand, NumericKind, SqlTy, TextKind};
 pub use ops::{
-    and_, asc, bindparam, desc, excluded, exists, literal, not_, not_exists, or_, raw, tuple_,
-    ExprOps, Labeled, OrderItem,
+    and_, asc, bind, bindparam, desc, excluded, exists, literal, not_, not_exists, or_, raw,
+    tuple_, ExprOps, Labeled, OrderItem,
 };
 
 use crate::name::Name;

@@ -372,6 +372,18 @@ pub fn raw(sql: impl Into<Name>) -> Expr<Any> {
 pub fn literal<T: SqlTy>(value: impl Into<Value>) -> Expr<T> {
     Expr::from_node(Node::Literal(value.into()))
 }
+/// A value sent as a bound parameter (never written into the SQL text), as an
+/// expression of its own: `-bind(5i64)`, `select(bind::<String>("x"))`.
+///
+/// ```
+/// use sqlkit::prelude::*;
+/// let c = select(-bind::<i64>(5i64)).compile(&Postgres::default())?;
+/// assert_eq!(c.sql, "SELECT -$1::int8");
+/// # Ok::<(), sqlkit::Error>(())
+/// ```
+pub fn bind<T: SqlTy>(value: impl Into<Value>) -> Expr<T> {
+    Expr::from_node(Node::Bind(value.into()))
+}
 /// A named bind parameter: compile once, then execute with different values.
 pub fn bindparam<T: SqlTy>(name: impl Into<Name>) -> Expr<T> {
     Expr::from_node(Node::Param(name.into()))
