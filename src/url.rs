@@ -108,26 +108,38 @@ pub struct ServerUrl {
     pub tls_root_cert: Option<String>,
 }
 
-/// Replaces the password of a URL (`scheme://user:password@host`) with `***`.
+/// Splits `scheme://user:password@rest` into the user info (`user:password`) and the
+/// rest. The user info ends at the *last* `@`, so a password may hold `@`, `/`, `?`,
+/// `#` and `:` without percent-encoding (as base64 secrets do); an `@` in the host,
+/// database name or options must then be written `%40`. `None` when there is no `@`.
+fn split_userinfo(url: &str) -> Option<(&str, &str, &str)> {
+    let (scheme, rest) = match url.split_once("://") {
+        Some(p) => p,
+        // Not `scheme://`: treat everything after the scheme's colon as the rest, so a
+        // malformed URL is redacted all the same.
+        None => url.split_once(':')?,
+    };
+    let at = rest.rfind('@')?;
+    Some((scheme, &rest[..at], &rest[at + 1..]))
+}
+
+/// Replaces the password of a URL (`scheme://user:password@host`) with `***`. Works
+/// on anything URL-like, parseable or not: the password is everything between the
+/// first `:` of the user info and the last `@`, so it is hidden even when it holds
+/// unencoded `/`, `?`, `#`, `@` or `:`.
+///
+/// ```
+/// use sqlkit::url::redact;
+/// assert_eq!(redact("postgresql://app:s3/cr?t@db/blog"), "postgresql://app:***@db/blog");
+/// assert_eq!(redact("sqlite:///app.db"), "sqlite:///app.db");
+/// ```
 pub fn redact(url: &str) -> String {
-    if let Ok(mut u) = ::url::Url::parse(url) {
-        if u.password().is_some() && u.set_password(Some("***")).is_ok() {
-            return u.to_string();
-        }
-    }
-    // Not a URL the parser accepts: cut the user-info by hand.
-    let Some((scheme, rest)) = url.split_once("://") else {
+    let Some((scheme, userinfo, rest)) = split_userinfo(url) else {
         return url.to_string();
     };
-    let (authority, tail) = match rest.find('/') {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
-            None => url.to_string(),
-        },
+    let sep = if url.contains("://") { "://" } else { ":" };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}{sep}{user}:***@{rest}"),
         None => url.to_string(),
     }
 }
@@ -186,7 +198,22 @@ fn decode(s: &str, what: &str) -> std::result::Result<String, String> {
 }
 
 fn server_url(url: &str, pg: bool) -> std::result::Result<ServerUrl, String> {
-    let u = ::url::Url::parse(url).map_err(|e| e.to_string())?;
+    // The user info is taken apart by hand (a password may hold unencoded `/`, `?`,
+    // `@`), and the rest parsed as a URL without it.
+    let (user, password, u) = match split_userinfo(url) {
+        Some((scheme, userinfo, rest)) => {
+            let (user, password) = match userinfo.split_once(':') {
+                Some((u, p)) => (u, Some(p)),
+                None => (userinfo, None),
+            };
+            let u = ::url::Url::parse(&format!("{scheme}://{rest}")).map_err(|e| e.to_string())?;
+            (user.to_string(), password.map(str::to_string), u)
+        }
+        None => {
+            let u = ::url::Url::parse(url).map_err(|e| e.to_string())?;
+            (u.username().to_string(), None, u)
+        }
+    };
     let host = u
         .host_str()
         .map(|h| h.trim_start_matches('[').trim_end_matches(']').to_string())
@@ -199,10 +226,9 @@ fn server_url(url: &str, pg: bool) -> std::result::Result<ServerUrl, String> {
     let mut s = ServerUrl {
         host,
         port: u.port(),
-        user: decode(u.username(), "user name")?,
-        password: u
-            .password()
-            .map(|p| decode(p, "password").map(Password))
+        user: decode(&user, "user name")?,
+        password: password
+            .map(|p| decode(&p, "password").map(Password))
             .transpose()?,
         database,
         connect_timeout: None,

@@ -102,6 +102,10 @@ pub(crate) trait DriverConn {
     fn in_transaction(&mut self) -> bool {
         true
     }
+    /// Told when the connection's transaction begins and ends.
+    fn set_in_transaction(&mut self, on: bool) {
+        let _ = on;
+    }
     /// Executes one statement many times: `next` fills the parameters of each execution
     /// and returns `false` when there are no more. Returns the total rows affected.
     fn run_many(
@@ -594,6 +598,7 @@ impl Drop for Connection {
         // the pool a connection inside a transaction.
         if self.depth > 0 {
             let _ = self.batch("ROLLBACK");
+            self.ended();
         }
     }
 }
@@ -648,6 +653,11 @@ impl Connection {
                 std::mem::swap(&mut self.dialect, alt);
             }
         }
+    }
+
+    /// The transaction ended (committed or rolled back).
+    fn ended(&mut self) {
+        with_driver!(&mut self.driver, c => c.set_in_transaction(false));
     }
 
     /// Refuses to run anything but a rollback in a transaction a failure aborted.
@@ -996,6 +1006,7 @@ impl Connection {
         let depth = self.depth + 1;
         if depth == 1 {
             self.batch("BEGIN")?;
+            with_driver!(&mut self.driver, c => c.set_in_transaction(true));
         } else {
             self.batch(&format!("SAVEPOINT sqlkit_sp_{depth}"))?;
         }
@@ -1086,6 +1097,9 @@ impl Transaction<'_> {
                 .and_then(|()| self.conn.batch(&format!("RELEASE SAVEPOINT sqlkit_sp_{d}"))),
         };
         self.conn.depth = d - 1;
+        if d == 1 {
+            self.conn.ended();
+        }
         if r.is_err() && d == 1 {
             // A failed COMMIT can leave the connection in the transaction (SQLite):
             // end it so the pooled connection is clean.
@@ -1099,6 +1113,9 @@ impl Transaction<'_> {
     fn end_aborted(&mut self, commit: bool, a: Aborted) -> Result<()> {
         let d = self.depth;
         self.conn.depth = d - 1;
+        if d == 1 {
+            self.conn.ended();
+        }
         let refused = |a: &Aborted| Error::TransactionAborted {
             cause: Box::new(a.cause.clone()),
         };

@@ -20,9 +20,14 @@ use std::time::Duration;
 const STATEMENT_CACHE: usize = 256;
 
 /// What every session gets: UTC (DATETIME(6) columns hold UTC instants), strict mode
-/// (bad values are errors, not warnings), and 0 stored as 0 in an AUTO_INCREMENT
-/// column (as on the other databases) rather than meaning "next id".
-const SESSION_SETUP: &str = "SET time_zone = '+00:00', sql_mode = 'NO_AUTO_VALUE_ON_ZERO,STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION'";
+/// (bad values are errors, not warnings), 0 stored as 0 in an AUTO_INCREMENT column
+/// (as on the other databases) rather than meaning "next id", and sqlkit's own SQL
+/// mode whatever the server's (so `ANSI_QUOTES`, `PIPES_AS_CONCAT` or
+/// `NO_BACKSLASH_ESCAPES` set in the server's configuration cannot change what the
+/// SQL sqlkit writes means). Strings from the client (literals and bound values) take
+/// the database's collation, so `'X' < 'x'` means what a comparison of its columns
+/// means (the driver's handshake would otherwise give them `utf8mb4_general_ci`).
+const SESSION_SETUP: &str = "SET time_zone = '+00:00', sql_mode = 'NO_AUTO_VALUE_ON_ZERO,STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION', NAMES utf8mb4, collation_connection = IF(@@character_set_database = 'utf8mb4', @@collation_database, 'utf8mb4_bin')";
 
 /// The character set number of binary strings (BLOB, BINARY).
 const BINARY_CHARSET: u16 = 63;

@@ -86,6 +86,7 @@ struct Cached {
 pub(crate) struct PgConn {
     client: Client,
     statements: HashMap<Box<str>, Cached>,
+    in_transaction: bool,
     broken: bool,
 }
 
@@ -104,6 +105,7 @@ impl r2d2::ManageConnection for Manager {
         Ok(PgConn {
             client,
             statements: HashMap::new(),
+            in_transaction: false,
             broken: false,
         })
     }
@@ -221,6 +223,24 @@ impl PgConn {
         e
     }
 
+    /// Prepares `sql` as the server infers its parameter types. Inside a transaction a
+    /// failed prepare would abort it, though a retry with the values' types may work,
+    /// so there it runs in a savepoint of its own.
+    fn first_prepare(&mut self, sql: &str, params: &[Value]) -> Result<Statement, postgres::Error> {
+        if !self.in_transaction || params.is_empty() {
+            return self.client.prepare(sql);
+        }
+        self.client.batch_execute("SAVEPOINT sqlkit_prepare")?;
+        let r = self.client.prepare(sql);
+        let end = if r.is_ok() {
+            "RELEASE SAVEPOINT sqlkit_prepare"
+        } else {
+            "ROLLBACK TO SAVEPOINT sqlkit_prepare; RELEASE SAVEPOINT sqlkit_prepare"
+        };
+        self.client.batch_execute(end)?;
+        r
+    }
+
     /// The prepared statement for `sql`, from the cache or prepared now. Where the
     /// server inferred text for a parameter that holds a number, date, ... (a bare
     /// `SELECT $1`), or could infer nothing, the statement is prepared again with the
@@ -239,7 +259,7 @@ impl PgConn {
             }
         }
         let mut typed_by_values = Vec::new();
-        let st = match self.client.prepare(sql) {
+        let st = match self.first_prepare(sql, params) {
             Ok(st) => {
                 let retype =
                     st.params().iter().zip(params).any(|(t, v)| {
@@ -271,7 +291,19 @@ impl PgConn {
                     st
                 }
             }
-            Err(e) if e.code().map(|c| c.code()) == Some("42P18") => {
+            // The server could not type a parameter (42P18), or typed one as text
+            // where the value is a number and then found no operator or function for
+            // it (`coalesce($1, $2) - x`: 42883, 42804, 42725): prepare with the
+            // values' own types.
+            Err(e)
+                if matches!(
+                    e.code().map(|c| c.code()),
+                    Some("42P18" | "42883" | "42804" | "42725")
+                ) && (e.code().map(|c| c.code()) == Some("42P18")
+                    || params
+                        .iter()
+                        .any(|v| !matches!(v, Value::Text(_) | Value::Null))) =>
+            {
                 let types: Vec<Type> = params.iter().map(natural_type).collect();
                 typed_by_values = (0..params.len()).collect();
                 self.client
@@ -365,6 +397,10 @@ impl DriverConn for PgConn {
         failed.map_or(Ok(()), Err)
     }
 
+    fn set_in_transaction(&mut self, on: bool) {
+        self.in_transaction = on;
+    }
+
     fn run_batch(&mut self, sql: &str) -> Result<()> {
         match self.client.batch_execute(sql) {
             Ok(()) => Ok(()),
@@ -414,6 +450,15 @@ impl ToSql for PgParam<'_> {
             (Value::Int(i), &Type::OID) => u32::try_from(*i)
                 .map_err(|_| "the integer is out of range for oid")?
                 .to_sql(ty, out),
+            // An integral float where the server wants an integer (`a = $1` with a
+            // bigint `a`) is sent exactly; a fraction would be truncated, so it is refused.
+            (Value::Float(f), &Type::INT2 | &Type::INT4 | &Type::INT8)
+                if f.fract() == 0.0
+                    && *f >= -9.223_372_036_854_776e18
+                    && *f < 9.223_372_036_854_776e18 =>
+            {
+                PgParam(&Value::Int(*f as i64)).to_sql(ty, out)
+            }
             (Value::Int(i), &Type::FLOAT8) => (*i as f64).to_sql(ty, out),
             (Value::Int(i), &Type::FLOAT4) => (*i as f32).to_sql(ty, out),
             (Value::Float(f), &Type::FLOAT4) if f.is_finite() && (*f as f32).is_infinite() => {
