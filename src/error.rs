@@ -122,6 +122,14 @@ pub enum Error {
         /// The error of that row.
         cause: Box<Error>,
     },
+    /// An engine option out of its range.
+    #[error("invalid engine option `{option}`: {reason}")]
+    InvalidOption {
+        /// The option, e.g. `max_connections`.
+        option: &'static str,
+        /// Why it was refused.
+        reason: Box<str>,
+    },
     /// No pooled connection became available within the engine's checkout timeout
     /// (all are in use, or the server cannot be reached).
     #[error("no database connection available within {waited:?}{}", last_error.as_deref().map(|e| format!(" (last error: {e})")).unwrap_or_default())]

@@ -25,6 +25,18 @@
 //! database driver; the `engine` module (feature `sqlite`, on by default) runs
 //! statements.
 #![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
 
 pub mod compile;
 pub mod dialect;

@@ -344,3 +344,106 @@ fn nan_literals_are_refused_not_rendered() {
         "SELECT 'NaN'::float8"
     );
 }
+
+/// Two definitions of a table named `t`: a column of the wide one is never written
+/// into the small one by position; it resolves by name, or is a typed error.
+#[test]
+fn a_column_of_another_table_with_the_same_name_is_resolved_by_name_or_refused() {
+    let small = Table::builder("t")
+        .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+        .column(ColumnDef::new("name", SqlType::Text))
+        .build()
+        .expect("small");
+    let wide = Table::builder("t")
+        .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+        .column(ColumnDef::new("secret", SqlType::Text))
+        .column(ColumnDef::new("name", SqlType::Text))
+        .column(ColumnDef::new("extra", SqlType::Text))
+        .build()
+        .expect("wide");
+    let d = Sqlite::default();
+    let secret = wide.c("secret").expect("secret");
+    let err = insert(&small)
+        .value(secret.clone(), "x")
+        .compile(&d)
+        .unwrap_err();
+    assert!(matches!(err, Error::UnknownColumn { .. }), "{err}");
+    let err = insert(&small)
+        .value(wide.c("extra").expect("extra"), "x")
+        .compile(&d)
+        .unwrap_err();
+    assert!(matches!(err, Error::UnknownColumn { .. }), "{err}");
+    // `name` is column 1 of small and column 2 of wide: the name decides.
+    let ok = insert(&small)
+        .value(wide.c("name").expect("name"), "x")
+        .compile(&d)
+        .expect("by name");
+    assert_eq!(ok.sql, "INSERT INTO t (name) VALUES (?)");
+    let err = update(&small)
+        .set(secret.clone(), "x")
+        .compile(&d)
+        .unwrap_err();
+    assert!(matches!(err, Error::UnknownColumn { .. }), "{err}");
+    let err = insert(&small)
+        .value("name", "x")
+        .on_conflict([secret])
+        .do_nothing()
+        .compile(&d)
+        .unwrap_err();
+    assert!(matches!(err, Error::UnknownColumn { .. }), "{err}");
+}
+
+#[test]
+fn engine_options_out_of_range_are_typed_errors_not_panics() {
+    use std::time::Duration;
+    for (b, option) in [
+        (
+            Engine::builder("sqlite://").checkout_timeout(Duration::ZERO),
+            "checkout_timeout",
+        ),
+        (
+            Engine::builder("sqlite://").checkout_timeout(Duration::MAX),
+            "checkout_timeout",
+        ),
+        (
+            Engine::builder("sqlite://").max_connections(0),
+            "max_connections",
+        ),
+        (
+            Engine::builder("sqlite://").max_connections(u32::MAX),
+            "max_connections",
+        ),
+    ] {
+        match b.build() {
+            Err(Error::InvalidOption { option: o, .. }) => assert_eq!(o, option),
+            other => panic!("{option}: {other:?}"),
+        }
+    }
+    let engine = Engine::builder("sqlite://")
+        .checkout_timeout(Duration::from_millis(1))
+        .max_connections(10_000)
+        .build()
+        .expect("the bounds themselves are fine");
+    engine.connect().expect("connect");
+}
+
+#[test]
+fn hand_made_rows_and_compiled_statements_are_checked_not_trusted() {
+    let names: std::sync::Arc<[sqlkit::Name]> = vec!["a".into(), "b".into()].into();
+    assert!(Row::new(names.clone(), vec![Value::Int(1)]).is_err());
+    let row = Row::new(names, vec![Value::Int(1), Value::Int(2)]).expect("row");
+    assert!(row.get::<i64, _>(5).is_err());
+    let c = sqlkit::Compiled {
+        sql: "SELECT ?".into(),
+        params: vec![],
+        named: vec![(3, "x".into())],
+        returns_rows: true,
+    };
+    assert!(c.binder(&["x"]).is_err());
+    assert!(c.bind([("x", Value::Int(1))]).is_err());
+    let mut conn = Engine::from_url("sqlite://")
+        .expect("engine")
+        .connect()
+        .expect("connect");
+    assert!(conn.execute_sql(&c.sql, &c.params).is_err());
+}

@@ -403,3 +403,97 @@ fn numbers_inlined_bound_and_negated_read_back_exactly() {
         }
     }
 }
+
+/// The server's own keyword list: PostgreSQL `pg_get_keywords()`, MariaDB's
+/// `information_schema.KEYWORDS`, SQLite's `sqlite3_keyword_name`.
+fn server_keywords(name: &str, conn: &mut Connection) -> Vec<String> {
+    let sql = match name {
+        "postgresql" => "SELECT word FROM pg_get_keywords()",
+        "mariadb" => "SELECT LOWER(WORD) FROM information_schema.KEYWORDS",
+        _ => {
+            let mut out = Vec::new();
+            // SAFETY: SQLite's keyword table is static; `i` stays below its count.
+            unsafe {
+                use rusqlite::ffi;
+                for i in 0..ffi::sqlite3_keyword_count() {
+                    let mut z = std::ptr::null();
+                    let mut n = 0;
+                    if ffi::sqlite3_keyword_name(i, &mut z, &mut n) == 0 {
+                        let bytes = std::slice::from_raw_parts(z.cast::<u8>(), n as usize);
+                        out.push(String::from_utf8_lossy(bytes).to_lowercase());
+                    }
+                }
+            }
+            return out;
+        }
+    };
+    conn.query_sql(sql, &[])
+        .expect("keywords")
+        .iter()
+        .map(|r| r.get::<String, _>(0).expect("word"))
+        .filter(|w| w.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        .collect()
+}
+
+/// Whether `w` written unquoted works as a table, column and label name and still
+/// means the column (`SELECT session_user FROM t` returns the function's value).
+fn works_unquoted(conn: &mut Connection, q: char, w: &str) -> bool {
+    let quoted = format!("{q}{w}{q}");
+    let mut ok = true;
+    let mut run = |sql: String| conn.execute_sql(&sql, &[]).is_ok();
+    ok &= run(format!("CREATE TABLE {w} (x INT)"));
+    let _ = run(format!("DROP TABLE IF EXISTS {quoted}"));
+    ok &= run(format!("CREATE TABLE kw_c ({w} INT)"));
+    let _ = run("DROP TABLE IF EXISTS kw_c".into());
+    ok &= run(format!("SELECT 1 AS {w}"));
+    let mut value = |sql: String| -> bool {
+        match conn.query_sql(&sql, &[]) {
+            Ok(rows) => {
+                rows.first()
+                    .and_then(|r| r.get::<String, _>(0).ok())
+                    .as_deref()
+                    == Some("col")
+            }
+            Err(_) => false,
+        }
+    };
+    ok &= value(format!("SELECT {w} FROM kw_v"));
+    ok &= value(format!(
+        "SELECT kw_v.{w} FROM kw_v WHERE {w} = 'col' ORDER BY {w}"
+    ));
+    ok &= value(format!("SELECT x.v FROM (SELECT {w} AS v FROM kw_v) x"));
+    ok
+}
+
+/// Every keyword that a real server refuses (or reads as something else) unquoted in
+/// one of those places is quoted by sqlkit, on every dialect.
+#[test]
+fn every_keyword_a_server_needs_quoted_is_quoted() {
+    let mut failures = Vec::new();
+    for db in engines() {
+        let mut conn = db.engine.connect().expect("connect");
+        let q = if db.name == "mariadb" { '`' } else { '"' };
+        let mut missing = Vec::new();
+        let words = server_keywords(db.name, &mut conn);
+        assert!(words.len() > 100, "{}: {} keywords", db.name, words.len());
+        for w in &words {
+            conn.execute_sql(
+                &format!("CREATE TABLE kw_v (kw_id INT, {q}{w}{q} VARCHAR(10))"),
+                &[],
+            )
+            .expect("table");
+            conn.execute_sql("INSERT INTO kw_v VALUES (1, 'col')", &[])
+                .expect("row");
+            let plain = works_unquoted(&mut conn, q, w);
+            conn.execute_sql("DROP TABLE kw_v", &[]).expect("drop");
+            let quoted = !sqlkit::dialect::plain_identifier(w);
+            if !plain && !quoted {
+                missing.push(w.clone());
+            }
+        }
+        if !missing.is_empty() {
+            failures.push(format!("{}: not quoted: {}", db.name, missing.join(" ")));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -6,7 +6,7 @@
 
 mod walk;
 
-use crate::dialect::{unsupported, Dialect, Feature, ReservedWords, PLAIN};
+use crate::dialect::{plain_byte, unsupported, Dialect, Feature, ReservedWords};
 use crate::error::{Error, Result};
 use crate::expr::Node;
 use crate::name::Name;
@@ -60,8 +60,19 @@ impl Compiled {
                 .all(|(i, &(slot, k))| slot == i && k == i);
         let mut seen = vec![false; names.len()];
         let mut last_use = vec![false; slots.len()];
-        for (n, &(_, k)) in slots.iter().enumerate().rev() {
-            last_use[n] = !std::mem::replace(&mut seen[k], true);
+        for (last, &(_, k)) in last_use.iter_mut().zip(&slots).rev() {
+            if let Some(s) = seen.get_mut(k) {
+                *last = !std::mem::replace(s, true);
+            }
+        }
+        if let Some(&(slot, _)) = slots.iter().find(|(slot, _)| *slot >= self.params.len()) {
+            return Err(Error::Parameter(
+                format!(
+                    "named slot {slot} is past the {} parameters",
+                    self.params.len()
+                )
+                .into(),
+            ));
         }
         Ok(Binder {
             base: self.params.clone(),
@@ -83,10 +94,15 @@ impl Compiled {
         let mut filled = vec![false; self.named.len()];
         for (name, value) in values {
             let mut found = false;
-            for (k, (slot, n)) in self.named.iter().enumerate() {
+            for ((slot, n), filled) in self.named.iter().zip(filled.iter_mut()) {
                 if n.as_str() == name {
-                    params[*slot] = value.clone();
-                    filled[k] = true;
+                    let p = params.get_mut(*slot).ok_or_else(|| {
+                        Error::Parameter(
+                            format!("`{name}` names a slot past the parameters").into(),
+                        )
+                    })?;
+                    *p = value.clone();
+                    *filled = true;
                     found = true;
                 }
             }
@@ -94,8 +110,8 @@ impl Compiled {
                 return Err(Error::Parameter(name.into()));
             }
         }
-        match filled.iter().position(|f| !f) {
-            Some(k) => Err(Error::Parameter(self.named[k].1.as_str().into())),
+        match self.named.iter().zip(&filled).find(|(_, f)| !**f) {
+            Some(((_, name), _)) => Err(Error::Parameter(name.as_str().into())),
             None => Ok(params),
         }
     }
@@ -151,7 +167,10 @@ impl Binder {
         out.clear();
         out.extend_from_slice(&self.base);
         for &(slot, k) in &self.slots {
-            out[slot] = values[k].clone();
+            // Slots and names were checked against the statement and `values`' length.
+            if let (Some(o), Some(v)) = (out.get_mut(slot), values.get(k)) {
+                *o = v.clone();
+            }
         }
         Ok(())
     }
@@ -182,11 +201,9 @@ impl Binder {
         let mut out = self.base.clone();
         // A name used in several slots is copied into all but its last one.
         for (&(slot, k), &last) in self.slots.iter().zip(&self.last_use) {
-            out[slot] = if last {
-                std::mem::take(&mut values[k])
-            } else {
-                values[k].clone()
-            };
+            if let (Some(o), Some(v)) = (out.get_mut(slot), values.get_mut(k)) {
+                *o = if last { std::mem::take(v) } else { v.clone() };
+            }
         }
         Ok(out)
     }
@@ -281,7 +298,7 @@ impl<'d> Compiler<'d> {
     pub fn push_ident(&mut self, ident: &str) {
         let bytes = ident.as_bytes();
         let plain = bytes.first().is_some_and(|b| !b.is_ascii_digit())
-            && bytes.iter().all(|&b| PLAIN[usize::from(b)])
+            && bytes.iter().all(|&b| plain_byte(b))
             && !self.reserved.contains(ident);
         if plain {
             self.sql.push_str(ident);

@@ -11,6 +11,15 @@ use crate::stmt::{
     SelectItem, Statement, Update,
 };
 
+/// Column `i` of `def`: positions come from resolving a column against the table, so
+/// one past its end means a statement was assembled by hand from another table.
+fn column_of(def: &crate::schema::TableDef, i: usize) -> Result<&crate::schema::ColumnDef> {
+    def.columns().get(i).ok_or_else(|| Error::UnknownColumn {
+        table: format!("table `{}`", def.name()).into(),
+        column: format!("#{i}").into(),
+    })
+}
+
 /// Binding strength: a child weaker than its parent's slot is parenthesised.
 fn prec(n: &Node) -> u8 {
     match n {
@@ -371,7 +380,7 @@ impl Compiler<'_> {
         let scope = &mut self.scope;
         let add = |scope: &mut Vec<Source>, s: &Source| {
             let joined = q.joins.iter().any(|j| j.target.same_as(s));
-            if !joined && !scope[base..].iter().any(|f| f.same_as(s)) {
+            if !joined && !scope.iter().skip(base).any(|f| f.same_as(s)) {
                 scope.push(s.clone());
             }
         };
@@ -390,11 +399,16 @@ impl Compiler<'_> {
             let correlated = |s: &Source| outer.iter().any(|o| o.same_as(s));
             let keeps_some = explicit_end > base
                 || !q.joins.is_empty()
-                || mine[explicit_end - base..].iter().any(|s| !correlated(s));
+                || mine
+                    .iter()
+                    .skip(explicit_end - base)
+                    .any(|s| !correlated(s));
             if keeps_some {
                 let mut k = explicit_end;
                 for i in explicit_end..scope.len() {
-                    if !scope[..base].iter().any(|o| o.same_as(&scope[i])) {
+                    let (outer, rest) = scope.split_at(base.min(i));
+                    let inner = rest.get(i - outer.len());
+                    if inner.is_some_and(|s| !outer.iter().any(|o| o.same_as(s))) {
                         scope.swap(k, i);
                         k += 1;
                     }
@@ -441,7 +455,9 @@ impl Compiler<'_> {
                 if i > base {
                     self.push(", ");
                 }
-                let from = self.scope[i].clone();
+                let Some(from) = self.scope.get(i).cloned() else {
+                    break;
+                };
                 self.source(&from)?;
                 if i == base {
                     for (k, j) in q.joins.iter().enumerate() {
@@ -502,7 +518,9 @@ impl Compiler<'_> {
     }
 
     fn select_item(&mut self, q: &Select, i: usize, in_subquery: bool) -> Result<()> {
-        let it: &SelectItem = &q.items[i];
+        let Some(it): Option<&SelectItem> = q.items.get(i) else {
+            return Ok(());
+        };
         self.node(&it.node)?;
         if let Some(label) = q.render_label(i, in_subquery) {
             self.push(" AS ");
@@ -526,7 +544,8 @@ impl Compiler<'_> {
         match &j.on {
             Some(on) => self.node(on),
             None => {
-                let on = infer_on(&j.target, &self.scope[left_start..left_end])?;
+                let left = self.scope.get(left_start..left_end).unwrap_or(&[]);
+                let on = infer_on(&j.target, left)?;
                 self.node(&on)
             }
         }
@@ -587,8 +606,15 @@ impl Compiler<'_> {
             }
         } else {
             self.push(" (");
-            let set = q.columns.iter().map(|&c| &def.columns()[c as usize]);
-            for (i, col) in set.chain(defaults().map(|(_, c)| c)).enumerate() {
+            let mut set = Vec::with_capacity(q.columns.len());
+            for &c in &q.columns {
+                set.push(column_of(def, c as usize)?);
+            }
+            for (i, col) in set
+                .into_iter()
+                .chain(defaults().map(|(_, c)| c))
+                .enumerate()
+            {
                 if i > 0 {
                     self.push(", ");
                 }
@@ -630,9 +656,12 @@ impl Compiler<'_> {
             self.upsert(q, conflict)?;
         }
         if q.returning.is_empty() && self.implicit_returning {
-            if let Some(i) = def.autoincrement_column() {
+            if let Some(col) = def
+                .autoincrement_column()
+                .and_then(|i| def.columns().get(i))
+            {
                 self.push(" RETURNING ");
-                self.push_ident(def.columns()[i].name());
+                self.push_ident(col.name());
                 return Ok(());
             }
         }
@@ -642,7 +671,15 @@ impl Compiler<'_> {
     fn upsert(&mut self, q: &Insert, conflict: &Conflict) -> Result<()> {
         self.require(Feature::Upsert)?;
         let def = q.table.def();
-        let name = |i: u32| def.columns().get(i as usize).map_or("?", |c| c.name());
+        // Targets and SET columns were resolved against this table when they were set.
+        for &i in conflict
+            .target
+            .iter()
+            .chain(conflict.sets.iter().map(|(i, _)| i))
+        {
+            column_of(def, i as usize)?;
+        }
+        let name = |i: u32| def.columns().get(i as usize).map_or("", |c| c.name());
         match self.dialect.upsert_style() {
             UpsertStyle::OnConflict => {
                 self.push(" ON CONFLICT");
@@ -716,28 +753,28 @@ impl Compiler<'_> {
         self.push("UPDATE ");
         self.table_ref(&q.table);
         self.push(" SET ");
-        let on_update = (0..def.columns().len()).filter(|&i| {
-            def.columns()[i].on_update_value().is_some()
-                && !q.sets.iter().any(|(c, _)| *c as usize == i)
+        let on_update = def.columns().iter().enumerate().filter(|(i, col)| {
+            col.on_update_value().is_some() && !q.sets.iter().any(|(c, _)| *c as usize == *i)
         });
         let mut first = true;
-        for (c, value) in q
-            .sets
-            .iter()
-            .map(|(c, n)| (*c as usize, Some(n)))
-            .chain(on_update.map(|i| (i, None)))
+        let mut sets = Vec::with_capacity(q.sets.len());
+        for (c, n) in &q.sets {
+            sets.push((column_of(def, *c as usize)?, Some(n)));
+        }
+        for (col, value) in sets
+            .into_iter()
+            .chain(on_update.map(|(_, col)| (col, None)))
         {
             if !first {
                 self.push(", ");
             }
             first = false;
-            let col = &def.columns()[c];
             self.push_known_ident(col.name(), col.plain);
             self.push(" = ");
             match value {
                 Some(n) => self.node(n)?,
                 None => {
-                    if let Some(d) = def.columns()[c].on_update_value() {
+                    if let Some(d) = col.on_update_value() {
                         self.node(&d.node())?;
                     }
                 }

@@ -63,7 +63,7 @@ pub(crate) trait DriverRow: de::Cells {
         for (i, name) in names.iter().enumerate() {
             values.push(self.value(i).map_err(|r| Error::decode(name, r))?);
         }
-        Ok(Row::new(names.clone(), values))
+        Row::new(names.clone(), values)
     }
 }
 
@@ -324,6 +324,11 @@ impl fmt::Debug for Engine {
     }
 }
 
+/// The largest pool [`EngineBuilder::max_connections`] accepts.
+pub const MAX_CONNECTIONS: u32 = 10_000;
+/// The longest [`EngineBuilder::checkout_timeout`] accepts: one day.
+pub const MAX_CHECKOUT_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// Options for an [`Engine`], from [`Engine::builder`].
 ///
 /// ```
@@ -357,13 +362,16 @@ impl fmt::Debug for EngineBuilder {
 }
 
 impl EngineBuilder {
-    /// The most connections the pool keeps open at once (default 10).
+    /// The most connections the pool keeps open at once (default 10; from 1 to
+    /// [`MAX_CONNECTIONS`], else [`build`](Self::build) fails with
+    /// [`Error::InvalidOption`]).
     pub fn max_connections(mut self, n: u32) -> Self {
-        self.max_connections = n.max(1);
+        self.max_connections = n;
         self
     }
     /// How long [`Engine::connect`] waits for a free connection before failing with
-    /// [`Error::PoolTimeout`] (default 30 s).
+    /// [`Error::PoolTimeout`] (default 30 s; from 1 ms to [`MAX_CHECKOUT_TIMEOUT`], else
+    /// [`build`](Self::build) fails with [`Error::InvalidOption`]).
     pub fn checkout_timeout(mut self, timeout: Duration) -> Self {
         self.checkout_timeout = timeout;
         self
@@ -393,9 +401,38 @@ impl EngineBuilder {
             .build_unchecked(manager)
     }
 
+    fn validate(&self) -> Result<()> {
+        let bad = |option, reason: String| Error::InvalidOption {
+            option,
+            reason: reason.into(),
+        };
+        if !(1..=MAX_CONNECTIONS).contains(&self.max_connections) {
+            return Err(bad(
+                "max_connections",
+                format!(
+                    "{} is not between 1 and {MAX_CONNECTIONS}",
+                    self.max_connections
+                ),
+            ));
+        }
+        if self.checkout_timeout < Duration::from_millis(1)
+            || self.checkout_timeout > MAX_CHECKOUT_TIMEOUT
+        {
+            return Err(bad(
+                "checkout_timeout",
+                format!(
+                    "{:?} is not between 1 ms and {MAX_CHECKOUT_TIMEOUT:?}",
+                    self.checkout_timeout
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Creates the engine: opens its first connection (so a wrong URL, password or
     /// unreachable server fails here) and reads the server's version.
     pub fn build(self) -> Result<Engine> {
+        self.validate()?;
         let redacted = url::redact(&self.url);
         let inner = match url::parse(&self.url)? {
             #[cfg(feature = "sqlite")]
@@ -562,6 +599,8 @@ impl Engine {
 pub struct Connection {
     driver: Driver,
     dialect: Arc<dyn Dialect>,
+    // Read only by the MySQL driver's session tracking.
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
     alt_dialect: Option<Arc<dyn Dialect>>,
     depth: u32,
     echo: Echo,

@@ -512,11 +512,11 @@ impl Cells for MyCells<'_> {
         self.kinds.len()
     }
     fn name(&self, i: usize) -> &str {
-        &self.names[i]
+        self.names.get(i).map_or("", |n| n)
     }
     fn cell(&self, i: usize) -> std::result::Result<Cell<'_>, DeError> {
         let v = self.raw(i);
-        match (v, self.kinds[i]) {
+        match (v, self.kinds.get(i).copied().unwrap_or(Kind::Plain)) {
             (mysql::Value::NULL, _) => Ok(Cell::Null),
             (mysql::Value::Int(n), Kind::Plain) => Ok(Cell::Int(*n)),
             (mysql::Value::Double(f), Kind::Plain) => Ok(Cell::Float(*f)),

@@ -610,10 +610,10 @@ impl Cells for PgCells<'_> {
         self.text.len()
     }
     fn name(&self, i: usize) -> &str {
-        &self.names[i]
+        self.names.get(i).map_or("", |n| n)
     }
     fn cell(&self, i: usize) -> std::result::Result<Cell<'_>, DeError> {
-        if self.text[i] {
+        if self.text.get(i).copied().unwrap_or(false) {
             return match self.row.try_get::<_, Option<&str>>(i) {
                 Ok(Some(s)) => Ok(Cell::Text(s)),
                 Ok(None) => Ok(Cell::Null),

@@ -43,9 +43,22 @@ impl RowIndex for &str {
 }
 
 impl Row {
-    /// A row from column names and values.
-    pub fn new(columns: Arc<[Name]>, values: Vec<Value>) -> Self {
-        Row { columns, values }
+    /// A row from column names and values, one value per name.
+    ///
+    /// ```
+    /// use sqlkit::prelude::*;
+    /// let names: std::sync::Arc<[sqlkit::Name]> = vec!["id".into()].into();
+    /// assert!(Row::new(names.clone(), vec![Value::Int(1)]).is_ok());
+    /// assert!(Row::new(names, vec![]).is_err());
+    /// ```
+    pub fn new(columns: Arc<[Name]>, values: Vec<Value>) -> Result<Self> {
+        if columns.len() != values.len() {
+            return Err(Error::decode(
+                "#row",
+                format!("{} names for {} values", columns.len(), values.len()),
+            ));
+        }
+        Ok(Row { columns, values })
     }
     /// The value of a column converted to `T`: by position (`row.get::<i64, _>(0)`) or
     /// by name (`row.get::<String, _>("email")`). An unknown column or a value of
@@ -55,11 +68,12 @@ impl Row {
             table: "the result row".into(),
             column: idx.to_string().into(),
         })?;
-        T::from_value(self.values[i].clone(), &self.columns[i])
+        let value = self.values.get(i).cloned().unwrap_or(Value::Null);
+        T::from_value(value, self.columns.get(i).map_or("", |n| n))
     }
     /// The raw value of a column.
     pub fn value<I: RowIndex>(&self, idx: I) -> Option<&Value> {
-        idx.index_in(self).map(|i| &self.values[i])
+        idx.index_in(self).and_then(|i| self.values.get(i))
     }
     /// The column names.
     pub fn columns(&self) -> &[Name] {
@@ -93,9 +107,12 @@ impl Cells for Row {
         self.values.len()
     }
     fn name(&self, i: usize) -> &str {
-        &self.columns[i]
+        self.columns.get(i).map_or("", |n| n)
     }
     fn cell(&self, i: usize) -> Result<Cell<'_>, DeError> {
-        Ok(Cell::Value(&self.values[i]))
+        self.values
+            .get(i)
+            .map(Cell::Value)
+            .ok_or_else(|| DeError(format!("the row has no column #{i}")))
     }
 }

@@ -333,7 +333,7 @@ impl Cells for SqliteCells<'_, '_> {
         self.hints.len()
     }
     fn name(&self, i: usize) -> &str {
-        &self.names[i]
+        self.names.get(i).map_or("", |n| n)
     }
     #[inline]
     fn cell(&self, i: usize) -> std::result::Result<Cell<'_>, DeError> {

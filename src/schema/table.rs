@@ -499,6 +499,15 @@ impl Table {
     pub(crate) fn is_static(&self, def: &'static TableDef) -> bool {
         matches!(self.def, DefRef::Static(d) if std::ptr::eq(d, def))
     }
+    /// Whether both handles share one definition (the same declared table, or clones
+    /// of one built table), whatever their aliases.
+    pub(crate) fn same_definition(&self, other: &Table) -> bool {
+        match (&self.def, &other.def) {
+            (DefRef::Static(a), DefRef::Static(b)) => std::ptr::eq(*a, *b),
+            (DefRef::Shared(a), DefRef::Shared(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
     /// Whether both handles name the same table under the same alias.
     pub fn same_as(&self, other: &Table) -> bool {
         if let (DefRef::Static(a), DefRef::Static(b)) = (&self.def, &other.def) {
@@ -618,7 +627,7 @@ impl TableBuilder {
             return Err(err("a table needs at least one column".into()));
         }
         for (i, c) in self.columns.iter().enumerate() {
-            if self.columns[..i].iter().any(|o| o.name == c.name) {
+            if self.columns.iter().take(i).any(|o| o.name == c.name) {
                 return Err(err(format!("column `{}` is declared twice", c.name)));
             }
             if c.autoincrement == Some(true) && !c.ty.is_integer() {
@@ -662,10 +671,11 @@ impl TableBuilder {
             }
         }
         let autoincrement = match primary_key.as_slice() {
-            [one] => columns
-                .iter()
-                .position(|c| c.name == *one)
-                .filter(|&i| columns[i].ty.is_integer() && columns[i].autoincrement != Some(false)),
+            [one] => columns.iter().position(|c| c.name == *one).filter(|&i| {
+                columns
+                    .get(i)
+                    .is_some_and(|c| c.ty.is_integer() && c.autoincrement != Some(false))
+            }),
             _ => None,
         };
         if let Some(c) = columns

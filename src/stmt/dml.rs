@@ -83,8 +83,13 @@ impl Insert {
             ));
         }
         self.nrows = 1;
-        match self.columns.iter().position(|&c| c == idx) {
-            Some(p) => self.values[p] = node,
+        match self
+            .columns
+            .iter()
+            .position(|&c| c == idx)
+            .and_then(|p| self.values.get_mut(p))
+        {
+            Some(slot) => *slot = node,
             None => {
                 self.columns.push(idx);
                 self.values.push(node);
@@ -181,11 +186,12 @@ impl Insert {
             let def = self.table.def();
             let mut row: Vec<(u32, Value)> = Vec::with_capacity(map.len());
             for (k, v) in map {
-                let idx = def.column_index(&k).ok_or_else(|| Error::Encode {
+                let no_column = || Error::Encode {
                     field: k.clone().into(),
                     reason: format!("table `{}` has no column of that name", def.name()).into(),
-                })?;
-                let col = &def.columns()[idx];
+                };
+                let idx = def.column_index(&k).ok_or_else(no_column)?;
+                let col = def.columns().get(idx).ok_or_else(no_column)?;
                 let skippable = def.autoincrement_column() == Some(idx)
                     || col.default.is_some()
                     || col.server_default.is_some();
@@ -219,7 +225,9 @@ impl Insert {
                 match m.iter().find(|(k, _)| k == c) {
                     Some((_, v)) => row.push(Node::Bind(v.clone())),
                     None => {
-                        let col = &self.table.def().columns()[*c as usize];
+                        let Some(col) = self.table.def().columns().get(*c as usize) else {
+                            return Err(Error::invalid("INSERT", "a record names no column"));
+                        };
                         match &col.default {
                             Some(d) => row.push(d.node()),
                             None if col.server_default.is_none()

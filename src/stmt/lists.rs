@@ -170,13 +170,22 @@ impl<T> Column<T> {
         }
     }
 }
+/// The position in `table` of a column taken from a table handle: its own position
+/// when the handle shares `table`'s definition; otherwise (another definition of a
+/// table of the same name) the position of the column of that name, if `table` has
+/// one. A column of another table is an error, never a position in the wrong table.
 fn column_ref_in(c: &crate::expr::ColumnRef, table: &Table) -> Result<u32> {
+    let other = || unknown(table, &format!("{}.{}", c.source.qualifier(), c.name()));
     match &c.source {
-        Source::Table(t) if t.name() == table.name() => Ok(c.idx),
-        _ => Err(unknown(
-            table,
-            &format!("{}.{}", c.source.qualifier(), c.name()),
-        )),
+        Source::Table(t) if t.same_definition(table) => Ok(c.idx),
+        Source::Table(t) if t.name() == table.name() && t.def().schema == table.def().schema => {
+            table
+                .def()
+                .column_index(c.name())
+                .map(|i| i as u32)
+                .ok_or_else(other)
+        }
+        _ => Err(other()),
     }
 }
 impl<T: SqlTy> AsColumn for Expr<T> {

@@ -216,7 +216,7 @@ impl Select {
     /// name an earlier item already uses, `<qualifier>_<name>`; inside a subquery, an
     /// unlabeled expression gets `anon_<n>` so the outer query can name it.
     pub(crate) fn render_label(&self, i: usize, in_subquery: bool) -> Option<Name> {
-        let it = &self.items[i];
+        let it = self.items.get(i)?;
         if let Some(l) = &it.label {
             return Some(l.clone());
         }
@@ -231,7 +231,7 @@ impl Select {
         }
     }
     fn plain_name(&self, i: usize) -> Option<&str> {
-        let it = &self.items[i];
+        let it = self.items.get(i)?;
         match (&it.label, &it.node) {
             (Some(l), _) => Some(l.as_str()),
             (None, Node::Column(c)) => Some(c.name()),
