@@ -122,6 +122,12 @@ pub enum Error {
         /// The error of that row.
         cause: Box<Error>,
     },
+    /// The expression tree is deeper than [`MAX_DEPTH`](crate::compile::MAX_DEPTH).
+    #[error("the expression tree is more than {limit} levels deep")]
+    TooDeep {
+        /// The limit.
+        limit: u32,
+    },
     /// An engine option out of its range.
     #[error("invalid engine option `{option}`: {reason}")]
     InvalidOption {

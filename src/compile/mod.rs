@@ -244,7 +244,15 @@ pub struct Compiler<'d> {
     // Add `RETURNING <auto-increment key>` to an INSERT without RETURNING (set when a
     // connection runs the statement on a dialect that asks for it).
     pub(crate) implicit_returning: bool,
+    // How deep in the expression tree the walk is.
+    depth: u32,
 }
+
+/// The deepest expression tree (nested operators, functions and subqueries) a
+/// statement may hold; deeper trees fail to compile with [`Error::TooDeep`]. Servers
+/// refuse such statements anyway (PostgreSQL's `max_stack_depth`, MySQL's parser
+/// stack), and a limit keeps compiling bounded.
+pub const MAX_DEPTH: u32 = 1000;
 
 impl<'d> Compiler<'d> {
     /// A compiler for `dialect`; with `inline`, values are written as literals.
@@ -259,6 +267,7 @@ impl<'d> Compiler<'d> {
             named: Vec::new(),
             inline,
             qualify: true,
+            depth: 0,
             scope: SCOPE_BUFFER.with(std::cell::Cell::take),
             implicit_returning: false,
         }

@@ -125,7 +125,25 @@ impl Compiler<'_> {
         }
     }
 
+    /// Writes `n`, counting the depth: past [`MAX_DEPTH`](super::MAX_DEPTH) the tree is
+    /// refused, and every few levels the stack is grown if it runs low (a debug build
+    /// spends kilobytes of stack per level).
     pub(super) fn node(&mut self, n: &Node) -> Result<()> {
+        self.depth += 1;
+        let r = if self.depth > super::MAX_DEPTH {
+            Err(Error::TooDeep {
+                limit: super::MAX_DEPTH,
+            })
+        } else if self.depth % 8 == 0 {
+            crate::expr::with_stack(|| self.node_at(n))
+        } else {
+            self.node_at(n)
+        };
+        self.depth -= 1;
+        r
+    }
+
+    fn node_at(&mut self, n: &Node) -> Result<()> {
         match n {
             Node::Column(c) => self.column(c),
             Node::Bind(v) => self.push_bind(v.clone())?,
@@ -422,6 +440,20 @@ impl Compiler<'_> {
     }
 
     pub(crate) fn select(&mut self, q: &Select, in_subquery: bool, correlate: bool) -> Result<()> {
+        // A nested select is a level too (subqueries in FROM nest without nodes).
+        self.depth += 1;
+        let r = if self.depth > super::MAX_DEPTH {
+            Err(Error::TooDeep {
+                limit: super::MAX_DEPTH,
+            })
+        } else {
+            crate::expr::with_stack(|| self.select_at(q, in_subquery, correlate))
+        };
+        self.depth -= 1;
+        r
+    }
+
+    fn select_at(&mut self, q: &Select, in_subquery: bool, correlate: bool) -> Result<()> {
         if q.items.is_empty() {
             return Err(Error::invalid("SELECT", "the select list is empty"));
         }
@@ -951,6 +983,11 @@ impl Compiler<'_> {
 }
 
 fn collect_sources(n: &Node, add: &mut impl FnMut(&Source)) {
+    // Deeper trees are refused by the walk that follows; the stack grows as needed.
+    crate::expr::with_stack(|| collect_sources_at(n, add))
+}
+
+fn collect_sources_at(n: &Node, add: &mut impl FnMut(&Source)) {
     match n {
         Node::Column(c) => add(&c.source),
         Node::Bind(_)

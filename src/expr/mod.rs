@@ -2,6 +2,7 @@
 //! ([`Expr<T>`], [`Column<T>`]) whose phantom type keeps `users.id.eq("x")` from
 //! compiling while the dialect stays a run-time value.
 
+mod deep;
 mod func_;
 mod kind;
 mod ops;
@@ -10,6 +11,7 @@ pub mod func {
     //! SQL functions: `func::count(..)`, `func::lower(..)`, any named function.
     pub use super::func_::*;
 }
+pub(crate) use deep::with_stack;
 pub use kind::{kinds, Any, BoolKind, Compatible, IntoOperand, NumericKind, SqlTy, TextKind};
 pub use ops::{
     and_, asc, bind, bindparam, desc, excluded, exists, literal, not_, not_exists, or_, raw,
@@ -93,8 +95,8 @@ pub enum BinOp {
 }
 
 /// One node of the expression tree. Every variant is handled by the compiler's one
-/// `match`; see the dialects' feature tables for what each renders to.
-#[derive(Debug, Clone)]
+/// `match`; see the dialects' feature tables for what each renders to. Trees of any
+/// depth clone, print and drop without overflowing the stack (see `expr/deep.rs`).
 #[non_exhaustive]
 pub enum Node {
     /// A column of a table or subquery.

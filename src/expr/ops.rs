@@ -302,11 +302,11 @@ pub fn desc<E: ExprOps>(e: E) -> OrderItem {
 
 fn junction(and: bool, items: Vec<Node>) -> Node {
     let mut flat = Vec::with_capacity(items.len());
-    for n in items {
-        match n {
-            Node::And(inner) if and => flat.extend(inner),
-            Node::Or(inner) if !and => flat.extend(inner),
-            n => flat.push(n),
+    for mut n in items {
+        match &mut n {
+            Node::And(inner) if and => flat.append(inner),
+            Node::Or(inner) if !and => flat.append(inner),
+            _ => flat.push(n),
         }
     }
     if flat.len() == 1 {
@@ -349,9 +349,10 @@ pub fn not_<C: IntoOperand<kinds::Bool>>(condition: C) -> Expr<bool> {
 }
 
 fn negate(n: Node) -> Node {
-    match n {
-        Node::Not(inner) => *inner,
-        n => Node::Not(Box::new(n)),
+    let mut n = n;
+    match &mut n {
+        Node::Not(inner) => std::mem::replace(&mut **inner, Node::Star),
+        _ => Node::Not(Box::new(n)),
     }
 }
 

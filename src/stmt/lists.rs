@@ -164,8 +164,8 @@ impl<T> Column<T> {
         if table.is_static(self.definition()) {
             return Ok(self.index());
         }
-        match self.node() {
-            Node::Column(c) => column_ref_in(&c, table),
+        match &self.node() {
+            Node::Column(c) => column_ref_in(c, table),
             _ => Err(unknown(table, self.name())),
         }
     }

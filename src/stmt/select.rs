@@ -86,22 +86,26 @@ pub fn select(items: impl SelectList) -> Select {
 
 /// ANDs `cond` into an optional WHERE/HAVING, flattening nested conjunctions.
 pub(crate) fn and_into(slot: &mut Option<Node>, cond: Node) {
+    let mut cond = cond;
     *slot = Some(match slot.take() {
         None => cond,
-        Some(Node::And(mut v)) => {
-            match cond {
-                Node::And(w) => v.extend(w),
-                c => v.push(c),
+        Some(mut prev) => {
+            if let Node::And(v) = &mut prev {
+                match &mut cond {
+                    Node::And(w) => v.append(w),
+                    _ => v.push(cond),
+                }
+                prev
+            } else {
+                match &mut cond {
+                    Node::And(w) => {
+                        w.insert(0, prev);
+                        cond
+                    }
+                    _ => Node::And(vec![prev, cond]),
+                }
             }
-            Node::And(v)
         }
-        Some(prev) => match cond {
-            Node::And(mut w) => {
-                w.insert(0, prev);
-                Node::And(w)
-            }
-            c => Node::And(vec![prev, c]),
-        },
     });
 }
 
@@ -210,6 +214,20 @@ impl Select {
     /// `EXISTS (this query)`
     pub fn exists(self) -> Expr<bool> {
         crate::expr::exists(self)
+    }
+
+    /// Hands every expression of the query (not of subqueries in its FROM, which are
+    /// shared handles) to `take`, for dropping a deep tree without recursion.
+    pub(crate) fn take_nodes(&mut self, take: &mut impl FnMut(&mut Node)) {
+        self.items.iter_mut().for_each(|it| take(&mut it.node));
+        self.joins
+            .iter_mut()
+            .filter_map(|j| j.on.as_mut())
+            .for_each(&mut *take);
+        self.where_.iter_mut().for_each(&mut *take);
+        self.group_by.iter_mut().for_each(&mut *take);
+        self.having.iter_mut().for_each(|h| take(h));
+        self.order_by.iter_mut().for_each(|o| take(&mut o.node));
     }
 
     /// The label item `i` is rendered with, if any: its own label; for a column whose
