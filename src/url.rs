@@ -108,19 +108,19 @@ pub struct ServerUrl {
     pub tls_root_cert: Option<String>,
 }
 
-/// Splits `scheme://user:password@rest` into the user info (`user:password`) and the
-/// rest. The user info ends at the *last* `@`, so a password may hold `@`, `/`, `?`,
-/// `#` and `:` without percent-encoding (as base64 secrets do); an `@` in the host,
+/// Splits `scheme://user:password@rest` into the scheme, whether `//` followed it,
+/// the user info (`user:password`) and the rest. The scheme ends at the first `:`;
+/// the user info ends at the *last* `@`, so a password may hold `@`, `/`, `?`, `#`
+/// and `:` without percent-encoding (as base64 secrets do); an `@` in the host,
 /// database name or options must then be written `%40`. `None` when there is no `@`.
-fn split_userinfo(url: &str) -> Option<(&str, &str, &str)> {
-    let (scheme, rest) = match url.split_once("://") {
-        Some(p) => p,
-        // Not `scheme://`: treat everything after the scheme's colon as the rest, so a
-        // malformed URL is redacted all the same.
-        None => url.split_once(':')?,
+fn split_userinfo(url: &str) -> Option<(&str, bool, &str, &str)> {
+    let (scheme, rest) = url.split_once(':')?;
+    let (slashes, rest) = match rest.strip_prefix("//") {
+        Some(r) => (true, r),
+        None => (false, rest),
     };
     let at = rest.rfind('@')?;
-    Some((scheme, &rest[..at], &rest[at + 1..]))
+    Some((scheme, slashes, rest.get(..at)?, rest.get(at + 1..)?))
 }
 
 /// Replaces the password of a URL (`scheme://user:password@host`) with `***`. Works
@@ -134,10 +134,10 @@ fn split_userinfo(url: &str) -> Option<(&str, &str, &str)> {
 /// assert_eq!(redact("sqlite:///app.db"), "sqlite:///app.db");
 /// ```
 pub fn redact(url: &str) -> String {
-    let Some((scheme, userinfo, rest)) = split_userinfo(url) else {
+    let Some((scheme, slashes, userinfo, rest)) = split_userinfo(url) else {
         return url.to_string();
     };
-    let sep = if url.contains("://") { "://" } else { ":" };
+    let sep = if slashes { "://" } else { ":" };
     match userinfo.split_once(':') {
         Some((user, _)) => format!("{scheme}{sep}{user}:***@{rest}"),
         None => url.to_string(),
@@ -201,7 +201,7 @@ fn server_url(url: &str, pg: bool) -> std::result::Result<ServerUrl, String> {
     // The user info is taken apart by hand (a password may hold unencoded `/`, `?`,
     // `@`), and the rest parsed as a URL without it.
     let (user, password, u) = match split_userinfo(url) {
-        Some((scheme, userinfo, rest)) => {
+        Some((scheme, _, userinfo, rest)) => {
             let (user, password) = match userinfo.split_once(':') {
                 Some((u, p)) => (u, Some(p)),
                 None => (userinfo, None),

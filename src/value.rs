@@ -132,6 +132,19 @@ impl PartialEq<&str> for Text {
 pub mod text_format {
     use super::*;
 
+    /// A decimal's text parsed exactly: `None` when it has more digits than
+    /// `rust_decimal` holds (28 after the point, 96 bits in all), instead of rounding.
+    /// Trailing zeros after the point do not count.
+    pub fn parse_decimal(s: &str) -> Option<Decimal> {
+        let s = s.trim();
+        let s = if s.contains('.') && !s.contains(['e', 'E']) {
+            s.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            s
+        };
+        Decimal::from_str_exact(s).ok()
+    }
+
     /// `YYYY-MM-DD`
     pub const DATE: &str = "%Y-%m-%d";
     /// `HH:MM:SS.ffffff`
@@ -306,9 +319,12 @@ impl FromValue for Decimal {
         match value {
             Value::Decimal(d) => Ok(d),
             Value::Int(i) => Ok(Decimal::from(i)),
-            Value::Text(s) => s
-                .parse()
-                .map_err(|e| Error::decode(column, format!("invalid decimal `{s}`: {e}"))),
+            Value::Text(s) => text_format::parse_decimal(&s).ok_or_else(|| {
+                Error::decode(
+                    column,
+                    "text that is no decimal, or has more digits than Decimal holds (28 after the point)",
+                )
+            }),
             v => mismatch(column, "Decimal", &v),
         }
     }

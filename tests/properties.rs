@@ -399,9 +399,11 @@ proptest! {
         rest in "[a-z0-9.:/?=&%@#\\[\\]-]{0,20}",
         slashes in prop::sample::select(&["://", ":", ":/", ":///"][..]),
     ) {
-        // `sqlite:///..` is a file path, which has no password to hide.
-        prop_assume!(!(scheme == "sqlite" && slashes.starts_with(":/")));
         let url = format!("{scheme}{slashes}{user}:{pre}{MARKER}{post}@{rest}");
+        // `sqlite:///..` is a file path, which has no password to hide.
+        if url.starts_with("sqlite:///") {
+            return Ok(());
+        }
         for s in shown(&url) {
             prop_assert!(!s.contains(MARKER), "{url} shown as {s}");
         }

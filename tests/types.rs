@@ -433,3 +433,237 @@ fn lower_upper_and_ilike_are_unicode_aware() {
         assert!(hit.is_some(), "on {name}");
     }
 }
+
+/// Values that used to change on the way in or out: each is now an exact round trip
+/// or a typed error before the server sees it, and the table holds nothing else.
+#[test]
+fn boundary_values_round_trip_exactly_or_fail_typed() {
+    use sqlkit::schema::ColumnDef;
+    for db in engines() {
+        let name = db.name;
+        let mut conn = db.engine.connect().expect("connect");
+        let t = Table::builder("bounds")
+            .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+            .column(ColumnDef::new("d", SqlType::Date).nullable(true))
+            .column(ColumnDef::new("ts", SqlType::DateTime).nullable(true))
+            .column(ColumnDef::new("tm", SqlType::Time).nullable(true))
+            .column(ColumnDef::new("f", SqlType::Double).nullable(true))
+            .column(ColumnDef::new("r", SqlType::Float).nullable(true))
+            .column(ColumnDef::new("n", SqlType::BigInt).nullable(true))
+            .column(ColumnDef::new("s", SqlType::Text).nullable(true))
+            .column(
+                ColumnDef::new(
+                    "dec",
+                    SqlType::Numeric {
+                        precision: 38,
+                        scale: 10,
+                    },
+                )
+                .nullable(true),
+            )
+            .build()
+            .expect("table");
+        conn.execute(&CreateTable::new(&t)).expect("create");
+        let mut id = 0i64;
+        let mut stored = 0i64;
+        let mut put = |conn: &mut Connection, col: &str, v: Value| {
+            id += 1;
+            let r = conn
+                .execute(&insert(&t).value("id", id).value(col, v))
+                .map(|_| id);
+            stored += i64::from(r.is_ok());
+            r
+        };
+        let get = |conn: &mut Connection, col: &str, id: i64| -> Value {
+            let row = conn
+                .query_one(&select(t.c(col).expect("col")).where_(t.c("id").expect("id").eq(id)))
+                .expect("row");
+            row.value(0).cloned().expect("value")
+        };
+        // Dates at the edges of what all three store.
+        for d in [
+            NaiveDate::from_ymd_opt(1, 1, 1),
+            NaiveDate::from_ymd_opt(9999, 12, 31),
+        ] {
+            let d = d.expect("date");
+            let k = put(&mut conn, "d", Value::Date(d)).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(get(&mut conn, "d", k), Value::Date(d), "{name}");
+        }
+        let integers = [i64::MIN, i64::MAX, 0, -1];
+        for i in integers {
+            let k = put(&mut conn, "n", Value::Int(i)).expect("int");
+            assert_eq!(get(&mut conn, "n", k), Value::Int(i), "{name}");
+        }
+        // Year 70000 is no MariaDB date (it was stored as 4464).
+        let far = NaiveDate::from_ymd_opt(70000, 1, 1).expect("far");
+        let r = put(
+            &mut conn,
+            "ts",
+            Value::DateTime(far.and_time(NaiveTime::MIN)),
+        );
+        if name == "mariadb" {
+            assert!(matches!(r, Err(Error::Encode { .. })), "{name}: {r:?}");
+        }
+        // A leap second (which chrono holds) is no MariaDB TIME (it was 00:00:00).
+        let leap = NaiveTime::from_hms_milli_opt(23, 59, 59, 1500).expect("leap");
+        let r = put(&mut conn, "tm", Value::Time(leap));
+        if name == "mariadb" {
+            assert!(matches!(r, Err(Error::Encode { .. })), "{name}: {r:?}");
+        }
+        // NaN into a DOUBLE: SQLite and MariaDB cannot store it (SQLite made it NULL).
+        let r = put(&mut conn, "f", Value::Float(f64::NAN));
+        match name {
+            "postgresql" => {
+                let k = r.expect("PostgreSQL stores NaN");
+                assert!(matches!(get(&mut conn, "f", k), Value::Float(f) if f.is_nan()));
+            }
+            _ => assert!(matches!(r, Err(Error::Encode { .. })), "{name}: {r:?}"),
+        }
+        // Beyond f32 into a REAL column on PostgreSQL (it became Infinity).
+        if name == "postgresql" {
+            let r = put(&mut conn, "r", Value::Float(1e300));
+            assert!(matches!(r, Err(Error::Encode { .. })), "{r:?}");
+            // Bytes into a text column (they were stored as hex text).
+            let r = put(&mut conn, "s", Value::Bytes(vec![1u8, 2, 3].into()));
+            assert!(matches!(r, Err(Error::Encode { .. })), "{r:?}");
+        }
+        // A decimal with more digits than rust_decimal holds is a typed error on read.
+        let wide = "1234567890123456789012345678.1234567890";
+        let sql = match name {
+            "postgresql" => format!("SELECT CAST('{wide}' AS NUMERIC(38, 10))"),
+            "mariadb" => format!("SELECT CAST('{wide}' AS DECIMAL(38, 10))"),
+            _ => format!("SELECT CAST('{wide}' AS {})", "DECIMAL_TEXT(38, 10)"),
+        };
+        match conn.query_sql(&sql, &[]) {
+            Ok(rows) => {
+                let v: Result<rust_decimal::Decimal> = rows[0].get(0);
+                assert!(v.is_err(), "{name}: {v:?}");
+            }
+            Err(e) => assert!(matches!(e, Error::Decode { .. }), "{name}: {e}"),
+        }
+        // Nothing that was refused reached the table.
+        let n: i64 = conn
+            .query_scalar(&select(sqlkit::expr::func::count_star()).select_from(&t))
+            .expect("count");
+        assert_eq!(n, stored, "{name}");
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Measure {
+    id: i64,
+    f: Option<f64>,
+    n: Option<u64>,
+}
+
+/// serde records: NaN and infinities (serde_json makes them null) and integers above
+/// i64::MAX are refused, naming the field; nothing is stored.
+#[test]
+fn records_with_nan_or_huge_integers_are_refused() {
+    use sqlkit::schema::ColumnDef;
+    for db in engines() {
+        let mut conn = db.engine.connect().expect("connect");
+        let t = Table::builder("measures")
+            .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+            .column(ColumnDef::new("f", SqlType::Double).nullable(true))
+            .column(ColumnDef::new("n", SqlType::BigInt).nullable(true))
+            .build()
+            .expect("table");
+        conn.execute(&CreateTable::new(&t)).expect("create");
+        for (i, (f, n)) in [
+            (f64::NAN, None),
+            (f64::INFINITY, None),
+            (f64::NEG_INFINITY, None),
+            (1.5, Some(u64::MAX)),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let rec = Measure {
+                id: i as i64,
+                f: Some(f),
+                n,
+            };
+            let err = conn.execute(&insert(&t).record(&rec)).unwrap_err();
+            let Error::Encode { field, .. } = &err else {
+                panic!("{}: {err}", db.name)
+            };
+            assert_eq!(&**field, if n.is_some() { "n" } else { "f" }, "{}", db.name);
+        }
+        conn.execute(&insert(&t).record(&Measure {
+            id: 9,
+            f: Some(2.5),
+            n: Some(7),
+        }))
+        .expect("fine");
+        let n: i64 = conn
+            .query_scalar(&select(sqlkit::expr::func::count_star()).select_from(&t))
+            .expect("count");
+        assert_eq!(n, 1, "{}", db.name);
+    }
+}
+
+/// A table re-created with another column type on the same connection: cached
+/// statements read the new type (SQLite's hints, PostgreSQL's cached plans).
+#[test]
+fn statements_follow_a_table_recreated_with_another_type() {
+    for db in engines() {
+        let mut conn = db.engine.connect().expect("connect");
+        let int = "BIGINT";
+        conn.execute_sql("CREATE TABLE shifty (v BOOLEAN)", &[])
+            .expect("create");
+        conn.execute_sql("INSERT INTO shifty VALUES (TRUE)", &[])
+            .expect("row");
+        let q = "SELECT v FROM shifty";
+        let first = conn.query_sql(q, &[]).expect("first");
+        assert_eq!(first[0].value(0), Some(&Value::Bool(true)), "{}", db.name);
+        conn.execute_sql("DROP TABLE shifty", &[]).expect("drop");
+        conn.execute_sql(&format!("CREATE TABLE shifty (v {int})"), &[])
+            .expect("again");
+        conn.execute_sql("INSERT INTO shifty VALUES (5)", &[])
+            .expect("row");
+        let again = conn
+            .query_sql(q, &[])
+            .unwrap_or_else(|e| panic!("{}: {e}", db.name));
+        assert_eq!(again[0].value(0), Some(&Value::Int(5)), "{}", db.name);
+    }
+    // Another connection changes the table under a cached PostgreSQL statement.
+    for db in engines().into_iter().filter(|d| d.name == "postgresql") {
+        let mut a = db.engine.connect().expect("a");
+        let mut b = db.engine.connect().expect("b");
+        a.execute_sql("CREATE TABLE shifty2 (v INT)", &[])
+            .expect("create");
+        a.execute_sql("INSERT INTO shifty2 VALUES (1)", &[])
+            .expect("row");
+        let q = "SELECT * FROM shifty2 WHERE v >= $1";
+        assert_eq!(a.query_sql(q, &[Value::Int(0)]).expect("first").len(), 1);
+        b.execute_sql("ALTER TABLE shifty2 ALTER COLUMN v TYPE TEXT", &[])
+            .expect("alter");
+        let rows = a.query_sql("SELECT * FROM shifty2", &[]).expect("plain");
+        assert_eq!(rows[0].value(0), Some(&Value::Text("1".into())));
+        let r = a
+            .query_sql(q, &[Value::Text("0".into())])
+            .expect("re-prepared");
+        assert_eq!(r[0].value(0), Some(&Value::Text("1".into())));
+    }
+}
+
+/// Invalid UTF-8 in a SQLite TEXT cell: reading it as a String is a typed error (it
+/// was U+FFFD), reading it as bytes gives what is stored.
+#[test]
+fn invalid_utf8_text_on_sqlite_is_an_error_as_string_and_bytes_as_bytes() {
+    let mut conn = Engine::from_url("sqlite://")
+        .expect("engine")
+        .connect()
+        .expect("c");
+    conn.execute_sql("CREATE TABLE raw (s TEXT)", &[])
+        .expect("create");
+    conn.execute_sql("INSERT INTO raw VALUES (CAST(X'61FF62' AS TEXT))", &[])
+        .expect("row");
+    let rows = conn.query_sql("SELECT s FROM raw", &[]).expect("rows");
+    assert!(rows[0].get::<String, _>(0).is_err());
+    assert_eq!(
+        rows[0].get::<Vec<u8>, _>(0).expect("bytes"),
+        vec![0x61, 0xff, 0x62]
+    );
+}

@@ -207,56 +207,84 @@ fn my_error(e: mysql::Error, sql: Option<&str>) -> Error {
     }))
 }
 
-fn to_mysql(v: &Value) -> mysql::Value {
+/// Why a value cannot be sent to MySQL/MariaDB as it is (the message names the
+/// type, never the value).
+fn unsendable(what: &str) -> Error {
+    Error::Encode {
+        field: "parameter".into(),
+        reason: format!("MySQL and MariaDB cannot store {what}").into(),
+    }
+}
+
+fn to_mysql(v: &Value) -> Result<mysql::Value> {
     use mysql::Value as M;
-    match v {
+    Ok(match v {
         Value::Null => M::NULL,
         Value::Bool(b) => M::Int(i64::from(*b)),
         Value::Int(i) => M::Int(*i),
+        Value::Float(f) if !f.is_finite() => return Err(unsendable("NaN or an infinite float")),
         Value::Float(f) => M::Double(*f),
         Value::Decimal(d) => M::Bytes(d.to_string().into_bytes()),
         Value::Text(s) => M::Bytes(s.as_bytes().to_vec()),
         Value::Bytes(b) => M::Bytes(b.to_vec()),
-        Value::Date(d) => {
-            use chrono::Datelike;
-            M::Date(d.year() as u16, d.month() as u8, d.day() as u8, 0, 0, 0, 0)
-        }
+        Value::Date(d) => datetime(&d.and_time(chrono::NaiveTime::MIN))?,
         Value::Time(t) => {
-            use chrono::Timelike;
-            M::Time(
-                false,
-                0,
-                t.hour() as u8,
-                t.minute() as u8,
-                t.second() as u8,
-                t.nanosecond() / 1000,
-            )
+            let (h, m, s, us) = clock(t)?;
+            M::Time(false, 0, h, m, s, us)
         }
-        Value::DateTime(t) => datetime(t),
-        Value::Timestamp(t) => datetime(&t.naive_utc()),
+        Value::DateTime(t) => datetime(t)?,
+        Value::Timestamp(t) => datetime(&t.naive_utc())?,
         Value::Json(j) => M::Bytes(j.to_string().into_bytes()),
         Value::Uuid(u) => M::Bytes(u.hyphenated().to_string().into_bytes()),
+    })
+}
+
+/// Hours, minutes, seconds and microseconds of a time of day; a leap second (which
+/// chrono can hold and MySQL cannot) is refused rather than stored as 00:00:00.
+fn clock(t: &chrono::NaiveTime) -> Result<(u8, u8, u8, u32)> {
+    use chrono::Timelike;
+    if t.nanosecond() >= 1_000_000_000 {
+        return Err(unsendable("a leap second"));
     }
-}
-
-fn datetime(t: &chrono::NaiveDateTime) -> mysql::Value {
-    use chrono::{Datelike, Timelike};
-    mysql::Value::Date(
-        t.year() as u16,
-        t.month() as u8,
-        t.day() as u8,
-        t.hour() as u8,
-        t.minute() as u8,
-        t.second() as u8,
+    let byte = |n: u32| u8::try_from(n).map_err(|_| unsendable("this time of day"));
+    Ok((
+        byte(t.hour())?,
+        byte(t.minute())?,
+        byte(t.second())?,
         t.nanosecond() / 1000,
-    )
+    ))
 }
 
-fn params(values: &[Value]) -> Params {
+/// A date-time as MySQL's wire value: years 0 to 9999 only (MySQL's DATETIME range),
+/// never a year cut to 16 bits.
+fn datetime(t: &chrono::NaiveDateTime) -> Result<mysql::Value> {
+    use chrono::Datelike;
+    let year = u16::try_from(t.year())
+        .ok()
+        .filter(|y| *y <= 9999)
+        .ok_or_else(|| unsendable("a date outside the years 0 to 9999"))?;
+    let (h, m, s, us) = clock(&t.time())?;
+    let byte = |n: u32| u8::try_from(n).map_err(|_| unsendable("this date"));
+    Ok(mysql::Value::Date(
+        year,
+        byte(t.month())?,
+        byte(t.day())?,
+        h,
+        m,
+        s,
+        us,
+    ))
+}
+
+fn params(values: &[Value]) -> Result<Params> {
     if values.is_empty() {
-        Params::Empty
+        Ok(Params::Empty)
     } else {
-        Params::Positional(values.iter().map(to_mysql).collect())
+        values
+            .iter()
+            .map(to_mysql)
+            .collect::<Result<_>>()
+            .map(Params::Positional)
     }
 }
 
@@ -331,7 +359,9 @@ fn decode(v: &mysql::Value, k: Kind) -> std::result::Result<Value, String> {
         (M::Bytes(b), Kind::Bytes) => Value::Bytes(b.as_slice().into()),
         (M::Bytes(b), Kind::Decimal) => {
             let s = text(b)?;
-            Value::Decimal(s.parse().map_err(|e| format!("decimal `{s}`: {e}"))?)
+            Value::Decimal(text_format::parse_decimal(&s).ok_or(
+                "a decimal with more digits than Decimal holds (28 after the point, 96 bits)",
+            )?)
         }
         (M::Bytes(b), Kind::Json) => {
             Value::Json(serde_json::from_slice(b).map_err(|e| format!("JSON: {e}"))?)
@@ -395,8 +425,9 @@ impl MyConn {
 
 impl DriverConn for MyConn {
     fn run_execute(&mut self, sql: &str, values: &[Value]) -> Result<ExecResult> {
+        let values = params(values)?;
         let outcome = (|| {
-            let mut result = self.conn.exec_iter(sql, params(values))?;
+            let mut result = self.conn.exec_iter(sql, values)?;
             let columns = result.columns();
             let has_rows = !columns.as_ref().is_empty();
             // With RETURNING (MariaDB), the id is the returned key, not in the OK packet.
@@ -444,9 +475,10 @@ impl DriverConn for MyConn {
     }
 
     fn run_query<S: RowSink>(&mut self, sql: &str, values: &[Value], sink: &mut S) -> Result<()> {
+        let values = params(values)?;
         let mut failed = None;
         let outcome = (|| {
-            let mut result = self.conn.exec_iter(sql, params(values))?;
+            let mut result = self.conn.exec_iter(sql, values)?;
             let columns = result.columns();
             let cols = columns.as_ref();
             let names: Arc<[Name]> = cols

@@ -87,6 +87,8 @@ pub(crate) struct PgConn {
     client: Client,
     statements: HashMap<Box<str>, Cached>,
     in_transaction: bool,
+    // Whether the statement of the call under way came from the cache.
+    from_cache: bool,
     broken: bool,
 }
 
@@ -106,6 +108,7 @@ impl r2d2::ManageConnection for Manager {
             client,
             statements: HashMap::new(),
             in_transaction: false,
+            from_cache: false,
             broken: false,
         })
     }
@@ -255,16 +258,16 @@ impl PgConn {
                 _ => true,
             });
             if same {
+                self.from_cache = true;
                 return Ok(c.st.clone());
             }
         }
         let mut typed_by_values = Vec::new();
         let st = match self.first_prepare(sql, params) {
             Ok(st) => {
-                let retype =
-                    st.params().iter().zip(params).any(|(t, v)| {
-                        is_text_type(t) && !matches!(v, Value::Text(_) | Value::Null)
-                    });
+                let retype = st.params().iter().zip(params).any(|(t, v)| {
+                    is_text_type(t) && !matches!(v, Value::Text(_) | Value::Null | Value::Bytes(_))
+                });
                 if retype {
                     let types: Vec<Type> = st
                         .params()
@@ -272,7 +275,7 @@ impl PgConn {
                         .zip(params)
                         .enumerate()
                         .map(|(i, (t, v))| {
-                            if is_text_type(t) && !v.is_null() {
+                            if is_text_type(t) && !matches!(v, Value::Null | Value::Bytes(_)) {
                                 typed_by_values.push(i);
                                 natural_type(v)
                             } else {
@@ -293,12 +296,12 @@ impl PgConn {
             }
             // The server could not type a parameter (42P18), or typed one as text
             // where the value is a number and then found no operator or function for
-            // it (`coalesce($1, $2) - x`: 42883, 42804, 42725): prepare with the
-            // values' own types.
+            // it (`coalesce($1, $2) - x`: 42883, 42804, 42725), or deduced two types
+            // for one (`$1 IN (bigint_col, 0)`: 42P08): prepare with the values' types.
             Err(e)
                 if matches!(
                     e.code().map(|c| c.code()),
-                    Some("42P18" | "42883" | "42804" | "42725")
+                    Some("42P18" | "42P08" | "42883" | "42804" | "42725")
                 ) && (e.code().map(|c| c.code()) == Some("42P18")
                     || params
                         .iter()
@@ -328,6 +331,69 @@ impl PgConn {
 
 impl DriverConn for PgConn {
     fn run_execute(&mut self, sql: &str, params: &[Value]) -> Result<ExecResult> {
+        match self.execute_once(sql, params) {
+            Err(e) if self.stale(&e, sql) => self.execute_once(sql, params),
+            r => r,
+        }
+    }
+
+    fn run_query<S: RowSink>(&mut self, sql: &str, params: &[Value], sink: &mut S) -> Result<()> {
+        // Nothing has reached the sink when a stale plan is refused: it fails at once.
+        match self.query_once(sql, params, sink) {
+            Err(e) if self.stale(&e, sql) => self.query_once(sql, params, sink),
+            r => r,
+        }
+    }
+
+    fn set_in_transaction(&mut self, on: bool) {
+        self.in_transaction = on;
+    }
+
+    fn run_batch(&mut self, sql: &str) -> Result<()> {
+        if is_ddl(sql) {
+            self.statements.clear();
+        }
+        match self.client.batch_execute(sql) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.fail(e, sql)),
+        }
+    }
+}
+
+/// Whether `sql` changes the schema, after which cached plans may be stale.
+fn is_ddl(sql: &str) -> bool {
+    let head = sql.trim_start();
+    ["CREATE", "ALTER", "DROP"].iter().any(|k| {
+        head.get(..k.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(k))
+    })
+}
+
+impl PgConn {
+    /// A cached statement whose tables changed since it was prepared ("cached plan
+    /// must not change result type", SQLSTATE 0A000): it is dropped from the cache,
+    /// and the call is tried once more, outside a transaction (inside one, the failure
+    /// has aborted it, and the error stands).
+    fn stale(&mut self, e: &Error, sql: &str) -> bool {
+        if matches!(e, Error::Encode { .. }) && self.from_cache {
+            // The cached parameter types may predate an ALTER: prepare again. Nothing
+            // was sent, so this is safe inside a transaction too.
+            self.statements.remove(sql);
+            return true;
+        }
+        let Error::Database(d) = e else { return false };
+        let stale = d.code.as_deref() == Some("0A000") && d.message.starts_with("cached plan");
+        if stale {
+            self.statements.remove(sql);
+        }
+        stale && !self.in_transaction
+    }
+
+    fn execute_once(&mut self, sql: &str, params: &[Value]) -> Result<ExecResult> {
+        self.from_cache = false;
+        if is_ddl(sql) {
+            self.statements.clear();
+        }
         let st = self.statement(sql, params)?;
         // An INSERT's first returned integer column is its id (the implicit RETURNING).
         let id_column = sql.starts_with("INSERT")
@@ -364,7 +430,8 @@ impl DriverConn for PgConn {
         })
     }
 
-    fn run_query<S: RowSink>(&mut self, sql: &str, params: &[Value], sink: &mut S) -> Result<()> {
+    fn query_once<S: RowSink>(&mut self, sql: &str, params: &[Value], sink: &mut S) -> Result<()> {
+        self.from_cache = false;
         let st = self.statement(sql, params)?;
         let names: Arc<[Name]> = st
             .columns()
@@ -395,17 +462,6 @@ impl DriverConn for PgConn {
             return Err(self.fail(e, sql));
         }
         failed.map_or(Ok(()), Err)
-    }
-
-    fn set_in_transaction(&mut self, on: bool) {
-        self.in_transaction = on;
-    }
-
-    fn run_batch(&mut self, sql: &str) -> Result<()> {
-        match self.client.batch_execute(sql) {
-            Ok(()) => Ok(()),
-            Err(e) => Err(self.fail(e, sql)),
-        }
     }
 }
 
@@ -541,6 +597,60 @@ impl ToSql for PgParam<'_> {
     }
 }
 
+/// A NUMERIC in PostgreSQL's binary form (base-10000 digits, a weight, a sign and a
+/// display scale), converted exactly or refused: more digits than `Decimal` holds is
+/// an error, never a rounded value; so are NaN and the infinities.
+fn numeric(raw: &[u8]) -> Result<Decimal, BoxError> {
+    let word = |i: usize| -> Result<u16, BoxError> {
+        match raw.get(2 * i..2 * i + 2) {
+            Some(&[a, b]) => Ok(u16::from_be_bytes([a, b])),
+            _ => Err("a truncated numeric value".into()),
+        }
+    };
+    let ndigits = usize::from(word(0)?);
+    let weight = i64::from(word(1)? as i16);
+    let sign = word(2)?;
+    let dscale = usize::from(word(3)?);
+    if !matches!(sign, 0x0000 | 0x4000) {
+        return Err("NaN and infinite numerics have no Decimal value".into());
+    }
+    let digit = |i: i64| -> Result<u16, BoxError> {
+        if i < 0 || i >= ndigits as i64 {
+            Ok(0)
+        } else {
+            word(4 + i as usize)
+        }
+    };
+    let mut s = String::with_capacity(ndigits * 4 + 4);
+    if sign == 0x4000 {
+        s.push('-');
+    }
+    if weight < 0 {
+        s.push('0');
+    }
+    for i in 0..=weight.max(-1) {
+        let d = digit(i)?;
+        if i == 0 {
+            s.push_str(&d.to_string());
+        } else {
+            s.push_str(&format!("{d:04}"));
+        }
+    }
+    if dscale > 0 {
+        s.push('.');
+        let start = s.len();
+        let mut j = 1;
+        while s.len() - start < dscale {
+            s.push_str(&format!("{:04}", digit(weight + j)?));
+            j += 1;
+        }
+        s.truncate(start + dscale);
+    }
+    text_format::parse_decimal(&s).ok_or_else(|| {
+        "a numeric with more digits than Decimal holds (28 after the point, 96 bits)".into()
+    })
+}
+
 /// A cell decoded by its column type.
 struct PgValue(Value);
 
@@ -554,7 +664,7 @@ impl<'a> FromSql<'a> for PgValue {
             Type::OID => Value::Int(u32::from_sql(ty, raw)?.into()),
             Type::FLOAT4 => Value::Float(f32::from_sql(ty, raw)?.into()),
             Type::FLOAT8 => Value::Float(f64::from_sql(ty, raw)?),
-            Type::NUMERIC => Value::Decimal(Decimal::from_sql(ty, raw)?),
+            Type::NUMERIC => Value::Decimal(numeric(raw)?),
             Type::BYTEA => Value::Bytes(raw.into()),
             Type::DATE => Value::Date(chrono::NaiveDate::from_sql(ty, raw)?),
             Type::TIME => Value::Time(chrono::NaiveTime::from_sql(ty, raw)?),

@@ -118,6 +118,12 @@ impl rusqlite::ToSql for Param<'_> {
             Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
             Value::Bool(b) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*b))),
             Value::Int(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+            // SQLite stores NaN as NULL: refused, not lost.
+            Value::Float(f) if f.is_nan() => {
+                return Err(rusqlite::Error::ToSqlConversionFailure(
+                    "SQLite cannot store NaN (it would become NULL)".into(),
+                ))
+            }
             Value::Float(f) => ToSqlOutput::Borrowed(ValueRef::Real(*f)),
             Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
             Value::Bytes(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
@@ -167,8 +173,10 @@ fn hint(decl: Option<&str>) -> Hint {
     }
 }
 
+/// A cell as a value by its declared type. Text that is not valid UTF-8 (SQLite does
+/// not check what it stores) comes back as bytes: reading it as a `String` is then a
+/// typed error, never text with U+FFFD in place of what was stored.
 fn decode(v: ValueRef<'_>, h: Hint) -> Value {
-    let text = |t: &[u8]| crate::value::Text::from(String::from_utf8_lossy(t).as_ref());
     match (v, h) {
         (ValueRef::Null, _) => Value::Null,
         (ValueRef::Integer(i), Hint::Bool) => Value::Bool(i != 0),
@@ -181,10 +189,12 @@ fn decode(v: ValueRef<'_>, h: Hint) -> Value {
         (ValueRef::Real(f), _) => Value::Float(f),
         (ValueRef::Blob(b), _) => Value::Bytes(b.into()),
         (ValueRef::Text(t), h) => {
-            let s = std::str::from_utf8(t).unwrap_or("");
+            let Ok(s) = std::str::from_utf8(t) else {
+                return Value::Bytes(t.into());
+            };
             let parsed = match h {
                 Hint::Plain | Hint::Bool => None,
-                Hint::Decimal => s.parse().ok().map(Value::Decimal),
+                Hint::Decimal => text_format::parse_decimal(s).map(Value::Decimal),
                 Hint::Date => text_format::parse_date(s).map(Value::Date),
                 Hint::Time => text_format::parse_time(s).map(Value::Time),
                 Hint::DateTime => text_format::parse_datetime(s).map(Value::DateTime),
@@ -192,13 +202,19 @@ fn decode(v: ValueRef<'_>, h: Hint) -> Value {
                 Hint::Json => serde_json::from_str(s).ok().map(Value::Json),
                 Hint::Uuid => uuid::Uuid::parse_str(s).ok().map(Value::Uuid),
             };
-            parsed.unwrap_or_else(|| Value::Text(text(t)))
+            parsed.unwrap_or_else(|| Value::Text(s.into()))
         }
     }
 }
 
 /// Classifies a rusqlite error by SQLite's extended result code.
 pub(crate) fn db_error(e: rusqlite::Error, sql: Option<&str>) -> Error {
+    if let rusqlite::Error::ToSqlConversionFailure(reason) = &e {
+        return Error::Encode {
+            field: "parameter".into(),
+            reason: reason.to_string().into(),
+        };
+    }
     let failure = match &e {
         rusqlite::Error::SqliteFailure(f, msg) => Some((f, msg.clone())),
         rusqlite::Error::SqlInputError { error, msg, .. } => Some((error, Some(msg.clone()))),
@@ -364,12 +380,7 @@ fn cell_error(e: rusqlite::Error) -> DeError {
 /// A cell decoded by its declared type (kept out of the plain path, so that stays small).
 #[inline(never)]
 fn rich_cell(v: ValueRef<'_>, h: Hint) -> Cell<'static> {
-    match v {
-        ValueRef::Text(t) if matches!(h, Hint::Plain) => {
-            Cell::Owned(Value::Text(String::from_utf8_lossy(t).as_ref().into()))
-        }
-        v => Cell::Owned(decode(v, h)),
-    }
+    Cell::Owned(decode(v, h))
 }
 
 /// Runs a query and calls `each` with every row, read in place, until it returns
@@ -383,19 +394,27 @@ fn query<S: RowSink>(
     let mut st = conn
         .prepare_cached(sql)
         .map_err(|e| db_error(e, Some(sql)))?;
-    let hints: Vec<Hint> = st.columns().map(|c| hint(c.decl_type())).collect();
-    let names: Arc<[Name]> = st
-        .column_names()
-        .map(|n| Name::from(n.to_string()))
-        .collect();
     let mut rows = st
         .query(rusqlite::params_from_iter(params.iter().map(Param)))
         .map_err(|e| db_error(e, Some(sql)))?;
+    // Names and declared types are read after the first step: a cached statement whose
+    // tables were re-created since is prepared again by that step, and its columns'
+    // declared types (the decoding hints) are only then the new ones.
+    let mut layout: Option<(Arc<[Name]>, Vec<Hint>)> = None;
     while let Some(r) = rows.next().map_err(|e| db_error(e, Some(sql)))? {
+        let (names, hints) = layout.get_or_insert_with(|| {
+            let st = r.as_ref();
+            (
+                st.column_names()
+                    .map(|n| Name::from(n.to_string()))
+                    .collect(),
+                st.columns().map(|c| hint(c.decl_type())).collect(),
+            )
+        });
         let cells = SqliteCells {
             row: r,
-            names: &names,
-            hints: &hints,
+            names,
+            hints,
         };
         if !sink.row(&cells)? {
             break;

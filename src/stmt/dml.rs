@@ -173,6 +173,12 @@ impl Insert {
     {
         let mut maps = Vec::new();
         for rec in records {
+            // serde_json writes NaN and infinities as null: refuse them first.
+            super::finite::check(rec).map_err(|f| Error::Encode {
+                field: f.0.into(),
+                reason: "NaN and infinite floats cannot be stored (serde would make them NULL)"
+                    .into(),
+            })?;
             let json = serde_json::to_value(rec).map_err(|e| Error::Encode {
                 field: "record".into(),
                 reason: e.to_string().into(),
@@ -378,21 +384,37 @@ pub(crate) fn json_to_value(v: serde_json::Value, ty: SqlType, column: &str) -> 
         (v, SqlType::Json) => Value::Json(v),
         (J::Bool(b), _) => Value::Bool(b),
         (J::Number(n), SqlType::Float | SqlType::Double) => {
-            Value::Float(n.as_f64().ok_or_else(|| bad("a number"))?)
+            let f = n.as_f64().ok_or_else(|| bad("a number"))?;
+            // An integer beyond 2^53 would be rounded on the way to a float.
+            let exact = match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => f as i64 == i && i != i64::MAX,
+                (None, Some(u)) => f as u64 == u && u != u64::MAX,
+                _ => true,
+            };
+            if !exact {
+                return Err(bad("an integer a float cannot hold exactly"));
+            }
+            Value::Float(f)
         }
         (J::Number(n), SqlType::Numeric { .. }) => Value::Decimal(
-            n.to_string()
-                .parse()
-                .or_else(|_| rust_decimal::Decimal::try_from(n.as_f64().unwrap_or(f64::NAN)))
-                .map_err(|_| bad("this number"))?,
+            text_format::parse_decimal(&n.to_string())
+                .ok_or_else(|| bad("a number Decimal cannot hold exactly"))?,
         ),
-        (J::Number(n), _) => match n.as_i64() {
-            Some(i) => Value::Int(i),
-            None => Value::Float(n.as_f64().ok_or_else(|| bad("a number"))?),
+        (J::Number(n), _) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => Value::Int(i),
+            (None, Some(_), _) => return Err(bad("an integer above 2^63 - 1")),
+            (None, None, Some(f)) if !ty.is_integer() => Value::Float(f),
+            (None, None, Some(f))
+                if f.fract() == 0.0
+                    && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) =>
+            {
+                Value::Int(f as i64)
+            }
+            _ => return Err(bad("a number with a fraction")),
         },
         (J::String(s), t) => {
             let parsed = match t {
-                SqlType::Numeric { .. } => s.parse().ok().map(Value::Decimal),
+                SqlType::Numeric { .. } => text_format::parse_decimal(&s).map(Value::Decimal),
                 SqlType::Date => text_format::parse_date(&s).map(Value::Date),
                 SqlType::Time => text_format::parse_time(&s).map(Value::Time),
                 SqlType::DateTime => text_format::parse_datetime(&s).map(Value::DateTime),
@@ -400,7 +422,8 @@ pub(crate) fn json_to_value(v: serde_json::Value, ty: SqlType, column: &str) -> 
                 SqlType::Uuid => uuid::Uuid::parse_str(&s).ok().map(Value::Uuid),
                 _ => return Ok(Value::Text(s.into())),
             };
-            parsed.ok_or_else(|| bad(&format!("the text `{s}`")))?
+            // The message names the column and its type, never the value.
+            parsed.ok_or_else(|| bad("this text"))?
         }
         (J::Array(a), SqlType::Bytes) => Value::Bytes(
             a.into_iter()

@@ -4,6 +4,7 @@
 
 mod ddl;
 mod dml;
+mod finite;
 mod lists;
 mod select;
 
