@@ -50,7 +50,7 @@ pub mod stmt;
 pub mod url;
 pub mod value;
 
-pub use compile::{Binder, Compiled};
+pub use compile::{Binder, Compiled, KeySource};
 pub use error::{DbErrorKind, Error, JoinFailure, Result};
 pub use name::Name;
 pub use sqlkit_macros::Table;

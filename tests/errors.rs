@@ -438,6 +438,7 @@ fn hand_made_rows_and_compiled_statements_are_checked_not_trusted() {
         params: vec![],
         named: vec![(3, "x".into())],
         returns_rows: true,
+        key: sqlkit::KeySource::None,
     };
     assert!(c.binder(&["x"]).is_err());
     assert!(c.bind([("x", Value::Int(1))]).is_err());

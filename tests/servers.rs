@@ -558,3 +558,50 @@ fn execute_many_sends_rows_in_batches_on_every_database() {
         Ok(())
     });
 }
+
+/// `last_insert_id` is the key of the last row added, the same on every database:
+/// not the first row's (MariaDB's OK packet), not another returned integer
+/// (`RETURNING views`); `insert_keys` gives every row's key in order.
+#[test]
+fn last_insert_id_is_the_last_rows_key_everywhere_and_insert_keys_gives_all() {
+    on_each_db(|name, conn| {
+        let t = Tag::table();
+        let multi = insert(t)
+            .columns([t.name])
+            .row(("a",))
+            .row(("b",))
+            .row(("c",));
+        let r = conn.execute(&multi)?;
+        assert_eq!(r.rows_affected, 3, "{name}");
+        let last: i64 = conn.query_scalar(&select(t.id).where_(t.name.eq("c")))?;
+        assert_eq!(r.last_insert_id, Some(last), "{name}: the last row's key");
+        let keys = conn.insert_keys(&insert(t).columns([t.name]).row(("d",)).row(("e",)))?;
+        let want: Vec<i64> = conn
+            .query(&select(t.id).where_(t.name.in_(["d", "e"])).order_by(t.name))?
+            .iter()
+            .map(|r| r.get(0))
+            .collect::<Result<_>>()?;
+        assert_eq!(keys, want, "{name}");
+        // RETURNING of another integer column: that column is not the id.
+        let p = Post::table();
+        let u = conn.execute(&insert(User::table()).record(&User::new("ret")))?;
+        let author = u.last_insert_id.expect("user id");
+        let q = insert(p)
+            .value(p.title, "T")
+            .value(p.slug, "t")
+            .value(p.views, 12345i64)
+            .value(p.author_id, author)
+            .returning(p.views);
+        let r = conn.execute(&q)?;
+        let id: i64 = conn.query_scalar(&select(p.id).where_(p.slug.eq("t")))?;
+        assert_eq!(r.last_insert_id, Some(id), "{name}: not the value of views");
+        // No auto-increment key: no id.
+        let r = conn.execute(
+            &insert(PostTag::table())
+                .value(PostTag::table().post_id, id)
+                .value(PostTag::table().tag_id, last),
+        )?;
+        assert_eq!(r.last_insert_id, None, "{name}");
+        Ok(())
+    });
+}

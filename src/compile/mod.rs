@@ -26,6 +26,22 @@ pub struct Compiled {
     pub named: Vec<(usize, Name)>,
     /// Whether executing it yields rows.
     pub returns_rows: bool,
+    /// Where an INSERT's new auto-increment key comes from.
+    pub key: KeySource,
+}
+
+/// Where the auto-increment key of the rows an INSERT adds can be read, which decides
+/// [`ExecResult::last_insert_id`](crate::engine::ExecResult::last_insert_id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum KeySource {
+    /// Not an INSERT into a table with an auto-increment key: no id.
+    #[default]
+    None,
+    /// The server reports it (SQLite's `last_insert_rowid()`, MySQL's insert id).
+    Server,
+    /// The statement returns it, in this column of its RETURNING list.
+    Returned(usize),
 }
 
 impl Compiled {
@@ -246,6 +262,8 @@ pub struct Compiler<'d> {
     pub(crate) implicit_returning: bool,
     // How deep in the expression tree the walk is.
     depth: u32,
+    // Set by an INSERT: where its new key can be read.
+    pub(crate) key: KeySource,
 }
 
 /// The deepest expression tree (nested operators, functions and subqueries) a
@@ -268,6 +286,7 @@ impl<'d> Compiler<'d> {
             inline,
             qualify: true,
             depth: 0,
+            key: KeySource::None,
             scope: SCOPE_BUFFER.with(std::cell::Cell::take),
             implicit_returning: false,
         }
@@ -285,6 +304,7 @@ impl<'d> Compiler<'d> {
             params: std::mem::take(&mut self.params),
             named: std::mem::take(&mut self.named),
             returns_rows,
+            key: self.key,
         }
     }
 

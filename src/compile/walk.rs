@@ -687,15 +687,39 @@ impl Compiler<'_> {
         if let Some(conflict) = &q.conflict {
             self.upsert(q, conflict)?;
         }
-        if q.returning.is_empty() && self.implicit_returning {
-            if let Some(col) = def
-                .autoincrement_column()
-                .and_then(|i| def.columns().get(i))
-            {
+        let key = def.autoincrement_column();
+        self.key = match key {
+            None => super::KeySource::None,
+            Some(k) => q
+                .returning
+                .iter()
+                .position(|it| match &it.node {
+                    Node::Column(c) => {
+                        c.idx as usize == k
+                            && matches!(&c.source, Source::Table(t) if t.same_definition(&q.table))
+                    }
+                    _ => false,
+                })
+                .map_or(super::KeySource::Server, super::KeySource::Returned),
+        };
+        let implicit = if self.implicit_returning && self.key == super::KeySource::Server {
+            key.and_then(|i| def.columns().get(i))
+        } else {
+            None
+        };
+        if let Some(col) = implicit {
+            // A connection learns the key from RETURNING: added at the end of the
+            // statement's own list (executing it reads no other column).
+            self.require(Feature::ReturningInsert)?;
+            if q.returning.is_empty() {
                 self.push(" RETURNING ");
-                self.push_ident(col.name());
-                return Ok(());
+            } else {
+                self.returning(&q.returning, Feature::ReturningInsert)?;
+                self.push(", ");
             }
+            self.push_ident(col.name());
+            self.key = super::KeySource::Returned(q.returning.len());
+            return Ok(());
         }
         self.returning(&q.returning, Feature::ReturningInsert)
     }

@@ -85,6 +85,10 @@ impl Dialect for Mysql {
     fn backslash_escapes(&self) -> bool {
         self.backslash_escapes
     }
+    fn implicit_returning(&self) -> bool {
+        // MariaDB 10.5+ returns the keys of every row; the OK packet has the first only.
+        self.supports(Feature::ReturningInsert)
+    }
     fn upsert_style(&self) -> UpsertStyle {
         UpsertStyle::OnDuplicateKey {
             // MySQL 8.0.19 added `INSERT .. AS new`; 8.0.20 deprecated VALUES(col).

@@ -24,7 +24,7 @@ mod tls;
 
 pub use row::{Row, RowIndex};
 
-use crate::compile::Compiled;
+use crate::compile::{Compiled, KeySource};
 use crate::dialect::Dialect;
 use crate::error::{DbErrorKind, Error, Result};
 use crate::schema::MetaData;
@@ -44,9 +44,14 @@ pub struct ExecResult {
     /// Rows matched by an UPDATE or DELETE (also where a row already held the new
     /// values: MySQL's "found rows"), inserted by an INSERT, or returned by RETURNING.
     pub rows_affected: u64,
-    /// The id the database assigned to the last inserted row, after an INSERT into a
-    /// table with an auto-increment key (PostgreSQL: read through an implicit
-    /// `RETURNING`).
+    /// After an INSERT built with sqlkit into a table with an auto-increment key: that
+    /// key of the **last** row the statement added, the same on every database
+    /// (PostgreSQL and MariaDB 10.5+ read it through an implicit `RETURNING`, or from
+    /// the key in the statement's own RETURNING list, never from another column;
+    /// SQLite reports it itself; MySQL reports only the first row's, so there it is
+    /// given for single-row inserts only). `None` for other statements, for tables
+    /// without such a key, and when no row was added. All the keys of a multi-row
+    /// INSERT: [`Connection::insert_keys`].
     pub last_insert_id: Option<i64>,
 }
 
@@ -92,7 +97,7 @@ pub(crate) fn feed<S: RowSink, R: DriverRow>(
 /// What every driver's pooled connection does.
 pub(crate) trait DriverConn {
     /// Executes one statement with parameters.
-    fn run_execute(&mut self, sql: &str, params: &[Value]) -> Result<ExecResult>;
+    fn run_execute(&mut self, sql: &str, params: &[Value], key: KeySource) -> Result<ExecResult>;
     /// Runs a query, handing each row to `sink`.
     fn run_query<S: RowSink>(&mut self, sql: &str, params: &[Value], sink: &mut S) -> Result<()>;
     /// Runs SQL text without parameters (transaction control, settings).
@@ -116,7 +121,9 @@ pub(crate) trait DriverConn {
         let mut params = Vec::new();
         let mut total = 0;
         while next(&mut params)? {
-            total += self.run_execute(sql, &params)?.rows_affected;
+            total += self
+                .run_execute(sql, &params, KeySource::None)?
+                .rows_affected;
             params.clear();
         }
         Ok(total)
@@ -666,20 +673,66 @@ impl Connection {
         stmt.compile_to_run(&*self.dialect)
     }
 
-    /// Executes a statement, returning rows affected and the last inserted id.
+    /// Executes a statement, returning rows affected and the last inserted id (see
+    /// [`ExecResult::last_insert_id`]).
     pub fn execute(&mut self, stmt: &dyn Statement) -> Result<ExecResult> {
         let c = self.compile_to_run(stmt)?;
-        self.execute_sql(&c.sql, &c.params)
+        self.run_sql(&c.sql, &c.params, c.key)
     }
 
     /// Executes SQL text with positional parameters (written in the dialect's
-    /// placeholder style: `$1` on PostgreSQL, `?` elsewhere).
+    /// placeholder style: `$1` on PostgreSQL, `?` elsewhere). For an `INSERT` written
+    /// as text, `last_insert_id` is what the server reports (SQLite's
+    /// `last_insert_rowid()`, MySQL's `LAST_INSERT_ID()`: the first row's); none on
+    /// PostgreSQL.
     pub fn execute_sql(&mut self, sql: &str, params: &[Value]) -> Result<ExecResult> {
+        let insert = sql
+            .trim_start()
+            .get(..6)
+            .is_some_and(|h| h.eq_ignore_ascii_case("INSERT"));
+        let key = if insert {
+            KeySource::Server
+        } else {
+            KeySource::None
+        };
+        self.run_sql(sql, params, key)
+    }
+
+    fn run_sql(&mut self, sql: &str, params: &[Value], key: KeySource) -> Result<ExecResult> {
         self.alive()?;
         self.echo.log(sql, params);
-        let r = with_driver!(&mut self.driver, c => c.run_execute(sql, params));
+        let r = with_driver!(&mut self.driver, c => c.run_execute(sql, params, key));
         self.follow_session();
         self.noted(r)
+    }
+
+    /// Runs an INSERT and returns the auto-increment keys of the rows it added, in the
+    /// order of its rows, read through `RETURNING` (PostgreSQL, MariaDB 10.5+, SQLite
+    /// 3.35+; elsewhere [`Error::Unsupported`]). An INSERT with a RETURNING list of its
+    /// own must include the key.
+    ///
+    /// ```
+    /// use sqlkit::prelude::*;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// let ids = conn.insert_keys(&insert(&t).columns(["name"]).row(("a",)).row(("b",)))?;
+    /// assert_eq!(ids, [1, 2]);
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
+    pub fn insert_keys(&mut self, stmt: &crate::stmt::Insert) -> Result<Vec<i64>> {
+        let c = stmt.compile_with_key(&*self.dialect)?;
+        let KeySource::Returned(k) = c.key else {
+            return Err(Error::invalid(
+                "INSERT",
+                "insert_keys needs a table with an auto-increment key, and the key in RETURNING",
+            ));
+        };
+        self.query_sql(&c.sql, &c.params)?
+            .iter()
+            .map(|r| r.get::<i64, _>(k))
+            .collect()
     }
 
     /// Keeps the dialect in step with session settings that change what SQL text
@@ -753,7 +806,8 @@ impl Connection {
         names: &[&str],
         rows: impl IntoIterator<Item = R>,
     ) -> Result<u64> {
-        let c = self.compile_to_run(stmt)?;
+        // Compiled without the implicit RETURNING of the key: the count is all it gives.
+        let c = self.compile(stmt)?;
         let binder = c.binder(names)?;
         let width = names.len();
         let failure = {
@@ -898,7 +952,7 @@ impl Connection {
             .repeated(rows)
             .ok_or_else(|| Error::invalid("INSERT", "cannot be sent as a multi-row INSERT"));
         batch
-            .and_then(|b| self.compile_to_run(&b))
+            .and_then(|b| self.compile(&b))
             .map_err(|e| ManyFailure::at(first, e))
     }
 

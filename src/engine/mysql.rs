@@ -5,6 +5,7 @@
 
 use super::de::{Cell, Cells, DeError};
 use super::{DriverConn, DriverRow, ExecResult, RowSink};
+use crate::compile::KeySource;
 use crate::dialect::{Dialect, Mysql, MysqlFlavor, Version};
 use crate::error::{DatabaseError, DbErrorKind, Error, Result};
 use crate::name::Name;
@@ -424,30 +425,19 @@ impl MyConn {
 }
 
 impl DriverConn for MyConn {
-    fn run_execute(&mut self, sql: &str, values: &[Value]) -> Result<ExecResult> {
+    fn run_execute(&mut self, sql: &str, values: &[Value], key: KeySource) -> Result<ExecResult> {
         let values = params(values)?;
         let outcome = (|| {
             let mut result = self.conn.exec_iter(sql, values)?;
-            let columns = result.columns();
-            let has_rows = !columns.as_ref().is_empty();
-            // With RETURNING (MariaDB), the id is the returned key, not in the OK packet.
-            let id_column = columns.as_ref().first().is_some_and(|c| {
-                use ColumnType as T;
-                matches!(
-                    c.column_type(),
-                    T::MYSQL_TYPE_LONGLONG
-                        | T::MYSQL_TYPE_LONG
-                        | T::MYSQL_TYPE_INT24
-                        | T::MYSQL_TYPE_SHORT
-                )
-            });
+            let has_rows = !result.columns().as_ref().is_empty();
             let mut returned = 0u64;
             let mut returned_id = None;
             for row in result.by_ref() {
                 let row = row?;
                 returned += 1;
-                if id_column {
-                    returned_id = match row.as_ref(0) {
+                if let KeySource::Returned(k) = key {
+                    // The returned key (MariaDB's RETURNING), of the last row.
+                    returned_id = match row.as_ref(k) {
                         Some(mysql::Value::Int(i)) => u64::try_from(*i).ok(),
                         Some(mysql::Value::UInt(u)) => Some(*u),
                         _ => None,
@@ -458,17 +448,23 @@ impl DriverConn for MyConn {
             let (affected, id) = if has_rows {
                 (returned, returned_id)
             } else {
-                (self.conn.affected_rows(), Some(self.conn.last_insert_id()))
+                let affected = self.conn.affected_rows();
+                // The OK packet's id is the *first* row's: it is the last only when
+                // one row was added (a raw INSERT gets what the server said).
+                let id = match key {
+                    KeySource::Server if affected == 1 || !sql.starts_with("INSERT") => {
+                        Some(self.conn.last_insert_id())
+                    }
+                    _ => None,
+                };
+                (affected, id)
             };
-            let id = id.filter(|id| *id > 0);
-            Ok::<_, mysql::Error>((affected, id))
+            Ok::<_, mysql::Error>((affected, id.filter(|id| *id > 0)))
         })();
         match outcome {
             Ok((affected, id)) => Ok(ExecResult {
                 rows_affected: affected,
-                last_insert_id: id
-                    .filter(|_| sql.starts_with("INSERT"))
-                    .and_then(|i| i64::try_from(i).ok()),
+                last_insert_id: id.and_then(|i| i64::try_from(i).ok()),
             }),
             Err(e) => Err(self.fail(e, sql)),
         }

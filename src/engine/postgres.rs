@@ -5,6 +5,7 @@
 
 use super::de::{Cell, Cells, DeError};
 use super::{DriverConn, DriverRow, ExecResult, RowSink};
+use crate::compile::KeySource;
 use crate::dialect::{Dialect, Postgres, Version};
 use crate::error::{DatabaseError, DbErrorKind, Error, Result};
 use crate::name::Name;
@@ -330,9 +331,9 @@ impl PgConn {
 }
 
 impl DriverConn for PgConn {
-    fn run_execute(&mut self, sql: &str, params: &[Value]) -> Result<ExecResult> {
-        match self.execute_once(sql, params) {
-            Err(e) if self.stale(&e, sql) => self.execute_once(sql, params),
+    fn run_execute(&mut self, sql: &str, params: &[Value], key: KeySource) -> Result<ExecResult> {
+        match self.execute_once(sql, params, key) {
+            Err(e) if self.stale(&e, sql) => self.execute_once(sql, params, key),
             r => r,
         }
     }
@@ -389,26 +390,25 @@ impl PgConn {
         stale && !self.in_transaction
     }
 
-    fn execute_once(&mut self, sql: &str, params: &[Value]) -> Result<ExecResult> {
+    fn execute_once(&mut self, sql: &str, params: &[Value], key: KeySource) -> Result<ExecResult> {
         self.from_cache = false;
         if is_ddl(sql) {
             self.statements.clear();
         }
         let st = self.statement(sql, params)?;
-        // An INSERT's first returned integer column is its id (the implicit RETURNING).
-        let id_column = sql.starts_with("INSERT")
-            && st
-                .columns()
-                .first()
-                .is_some_and(|c| matches!(*c.type_(), Type::INT2 | Type::INT4 | Type::INT8));
+        // The new key is the returned key column, never another returned integer.
+        let id_column = match key {
+            KeySource::Returned(k) => Some(k),
+            _ => None,
+        };
         let outcome = (|| {
             let mut rows = self.client.query_raw(&st, params.iter().map(PgParam))?;
             let mut returned = 0u64;
             let mut last_id = None;
             while let Some(row) = rows.next()? {
                 returned += 1;
-                if id_column {
-                    last_id = match row.try_get::<_, PgValue>(0) {
+                if let Some(k) = id_column {
+                    last_id = match row.try_get::<_, PgValue>(k) {
                         Ok(PgValue(Value::Int(i))) => Some(i),
                         _ => None,
                     };

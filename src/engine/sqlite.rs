@@ -3,6 +3,7 @@
 
 use super::de::{Cell, Cells, DeError};
 use super::{DriverConn, DriverRow, ExecResult, RowSink};
+use crate::compile::KeySource;
 use crate::dialect::{Sqlite, Version};
 use crate::error::{DatabaseError, DbErrorKind, Error, Result};
 use crate::name::Name;
@@ -248,8 +249,8 @@ pub(crate) fn db_error(e: rusqlite::Error, sql: Option<&str>) -> Error {
 }
 
 impl DriverConn for rusqlite::Connection {
-    fn run_execute(&mut self, sql: &str, params: &[Value]) -> Result<ExecResult> {
-        execute(self, sql, params)
+    fn run_execute(&mut self, sql: &str, params: &[Value], key: KeySource) -> Result<ExecResult> {
+        execute(self, sql, params, key)
     }
     fn run_query<S: RowSink>(&mut self, sql: &str, params: &[Value], sink: &mut S) -> Result<()> {
         query(self, sql, params, sink)
@@ -300,7 +301,12 @@ impl DriverConn for rusqlite::Connection {
     }
 }
 
-fn execute(conn: &rusqlite::Connection, sql: &str, params: &[Value]) -> Result<ExecResult> {
+fn execute(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: &[Value],
+    key: KeySource,
+) -> Result<ExecResult> {
     let mut st = conn
         .prepare_cached(sql)
         .map_err(|e| db_error(e, Some(sql)))?;
@@ -317,10 +323,11 @@ fn execute(conn: &rusqlite::Connection, sql: &str, params: &[Value]) -> Result<E
     } else {
         st.execute(bind).map_err(|e| db_error(e, Some(sql)))?
     };
-    let is_insert = sql.starts_with("INSERT");
+    // SQLite's last_insert_rowid() is the last row's key, also with RETURNING.
+    let has_key = !matches!(key, KeySource::None);
     Ok(ExecResult {
         rows_affected: n as u64,
-        last_insert_id: (is_insert && n > 0).then(|| conn.last_insert_rowid()),
+        last_insert_id: (has_key && n > 0).then(|| conn.last_insert_rowid()),
     })
 }
 

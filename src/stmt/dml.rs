@@ -3,6 +3,7 @@
 
 use super::lists::{AsColumn, AsTable, ColumnList, IntoRow, SelectList};
 use super::select::SelectItem;
+use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::expr::{kinds, IntoOperand, Node};
 use crate::schema::{SqlType, Table};
@@ -274,6 +275,15 @@ impl Insert {
 
     /// This one-row insert with its row written `k` times (for batched execution);
     /// `None` for anything else.
+    /// Compiles the INSERT so that it returns its auto-increment key (RETURNING), for
+    /// [`Connection::insert_keys`](crate::engine::Connection::insert_keys).
+    pub(crate) fn compile_with_key(&self, dialect: &dyn Dialect) -> Result<crate::Compiled> {
+        let mut c = crate::compile::Compiler::new(dialect, false);
+        c.implicit_returning = true;
+        c.insert(self)?;
+        Ok(c.finish(true))
+    }
+
     /// Whether [`repeated`](Self::repeated) can make a multi-row form of this INSERT.
     pub(crate) fn can_repeat(&self) -> bool {
         self.nrows == 1 && !self.default_values && self.returning.is_empty() && self.error.is_none()
