@@ -363,17 +363,30 @@ fn unreachable_servers_and_bad_passwords_fail_typed_without_the_password() {
         let mut u = url::Url::parse(&db.url).expect("url");
         u.set_password(Some("wrong-secret-pw")).expect("pw");
         let err = Engine::from_url(u.as_str()).unwrap_err();
-        assert!(err.db_kind().is_some(), "{}: {err}", db.name);
-        assert!(!format!("{err}{err:?}").contains("wrong-secret-pw"));
-        u.set_port(Some(1)).expect("port");
-        let err = Engine::from_url(u.as_str()).unwrap_err();
         assert_eq!(
             err.db_kind(),
-            Some(DbErrorKind::ConnectionLost),
+            Some(DbErrorKind::Authentication),
             "{}: {err}",
             db.name
         );
         assert!(!format!("{err}{err:?}").contains("wrong-secret-pw"));
+        u.set_port(Some(1)).expect("port");
+        let err = Engine::from_url(u.as_str()).unwrap_err();
+        // It never connected: refused, not lost, and the message says where.
+        assert_eq!(
+            err.db_kind(),
+            Some(DbErrorKind::ConnectionRefused),
+            "{}: {err}",
+            db.name
+        );
+        assert!(err.to_string().contains("127.0.0.1:1"), "{err}");
+        assert!(!format!("{err}{err:?}").contains("wrong-secret-pw"));
+        // Through the pool, the timeout says the last error once, not twice.
+        let engine = Engine::builder(&db.url)
+            .checkout_timeout(Duration::from_millis(300))
+            .build()
+            .expect("engine");
+        drop(engine);
         let engine = Engine::from_url(&db.url).expect("engine");
         let password = url::Url::parse(&db.url)
             .expect("url")
@@ -604,4 +617,61 @@ fn last_insert_id_is_the_last_rows_key_everywhere_and_insert_keys_gives_all() {
         assert_eq!(r.last_insert_id, None, "{name}");
         Ok(())
     });
+}
+
+/// PostgreSQL's own "current transaction is aborted" (25P02) is classified, as is
+/// sqlkit's TransactionAborted.
+#[test]
+fn aborted_transactions_are_classified() {
+    for db in engines().into_iter().filter(|d| d.name == "postgresql") {
+        let mut c = db.engine.connect().expect("c");
+        c.execute_sql("BEGIN", &[]).expect("begin");
+        assert!(c.execute_sql("SELECT nope", &[]).is_err());
+        let err = c.execute_sql("SELECT 1", &[]).unwrap_err();
+        assert_eq!(
+            err.db_kind(),
+            Some(DbErrorKind::TransactionAborted),
+            "{err}"
+        );
+        c.execute_sql("ROLLBACK", &[]).expect("rollback");
+    }
+    let mut conn = Engine::from_url("sqlite://")
+        .expect("e")
+        .connect()
+        .expect("c");
+    let mut tx = conn.begin().expect("tx");
+    assert!(tx.execute_sql("SELECT nope", &[]).is_err());
+    let err = tx.execute_sql("SELECT 1", &[]).unwrap_err();
+    assert_eq!(err.db_kind(), Some(DbErrorKind::TransactionAborted));
+}
+
+/// A SQLite file in a directory that does not exist fails when the engine is made,
+/// typed, not as a pool timeout on the first checkout.
+#[test]
+fn sqlite_file_in_a_missing_directory_fails_at_from_url() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite:///{}/missing/blog.db", dir.path().display());
+    let started = Instant::now();
+    let err = Engine::from_url(&url).unwrap_err();
+    assert!(err.db_kind().is_some(), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+/// A pool that cannot connect times out with the last error, said once.
+#[test]
+fn pool_timeouts_name_the_last_error_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("gone.db");
+    let url = format!("sqlite:///{}", path.display());
+    let engine = Engine::builder(&url)
+        .checkout_timeout(Duration::from_millis(300))
+        .build()
+        .expect("engine");
+    drop(dir); // the directory goes away: new connections cannot open the file
+    let held: Vec<_> = (0..2).filter_map(|_| engine.connect().ok()).collect();
+    let err = engine.connect().unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::PoolTimeout { .. }), "{text}");
+    assert!(!text.contains("timed out waiting for connection"), "{text}");
+    drop(held);
 }

@@ -94,6 +94,22 @@ pub(crate) fn feed<S: RowSink, R: DriverRow>(
     }
 }
 
+/// A failure to open a connection: one that looks lost never existed, so it is
+/// [`DbErrorKind::ConnectionRefused`], and the message names where it tried.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) fn connect_error(e: Error, address: &str) -> Error {
+    match e {
+        Error::Database(mut d) => {
+            if d.kind == DbErrorKind::ConnectionLost {
+                d.kind = DbErrorKind::ConnectionRefused;
+            }
+            d.message = format!("cannot connect to {address}: {}", d.message);
+            Error::Database(d)
+        }
+        e => e,
+    }
+}
+
 /// What every driver's pooled connection does.
 pub(crate) trait DriverConn {
     /// Executes one statement with parameters.
@@ -450,7 +466,13 @@ impl EngineBuilder {
                         let keeper = m.open()?;
                         (m, Some(std::sync::Mutex::new(keeper)))
                     }
-                    url::SqliteTarget::File(path) => (sqlite::Manager::new(Some(path)), None),
+                    url::SqliteTarget::File(path) => {
+                        let m = sqlite::Manager::new(Some(path));
+                        // Opened once now, so a file in a missing directory (or one that
+                        // is no database) fails here, not as a pool timeout later.
+                        m.open()?;
+                        (m, None)
+                    }
                 };
                 Inner {
                     url: redacted,
@@ -517,11 +539,21 @@ fn checkout<M>(pool: &r2d2::Pool<M>, waited: Duration) -> Result<r2d2::PooledCon
 where
     M: r2d2::ManageConnection<Error = Error>,
 {
-    pool.get().map_err(|e| Error::PoolTimeout {
-        waited,
-        last_error: Some(e.to_string())
-            .filter(|s| !s.is_empty())
-            .map(String::into_boxed_str),
+    pool.get().map_err(|e| {
+        // r2d2 says "timed out waiting for connection[: last error]"; the variant says
+        // the first part, so only the last error is kept.
+        let text = e.to_string();
+        let last = text
+            .strip_prefix("timed out waiting for connection")
+            .unwrap_or(&text)
+            .trim_start_matches(':')
+            .trim();
+        Error::PoolTimeout {
+            waited,
+            last_error: Some(last)
+                .filter(|s| !s.is_empty())
+                .map(|s| s.to_string().into_boxed_str()),
+        }
     })
 }
 

@@ -4,7 +4,7 @@
 //! decoded by column type, errors classified by the server's error numbers.
 
 use super::de::{Cell, Cells, DeError};
-use super::{DriverConn, DriverRow, ExecResult, RowSink};
+use super::{connect_error, DriverConn, DriverRow, ExecResult, RowSink};
 use crate::compile::KeySource;
 use crate::dialect::{Dialect, Mysql, MysqlFlavor, Version};
 use crate::error::{DatabaseError, DbErrorKind, Error, Result};
@@ -36,6 +36,8 @@ const BINARY_CHARSET: u16 = 63;
 /// Opens MySQL / MariaDB connections for the pool.
 pub(crate) struct Manager {
     opts: Opts,
+    /// `host:port`, for connection errors.
+    address: String,
 }
 
 impl Manager {
@@ -63,7 +65,10 @@ impl Manager {
             ));
         }
         b = tls(b, url)?;
-        Ok(Manager { opts: b.into() })
+        Ok(Manager {
+            opts: b.into(),
+            address: format!("{}:{}", url.host, url.port.unwrap_or(3306)),
+        })
     }
 }
 
@@ -105,7 +110,8 @@ impl r2d2::ManageConnection for Manager {
     type Connection = MyConn;
     type Error = Error;
     fn connect(&self) -> Result<MyConn> {
-        let conn = Conn::new(self.opts.clone()).map_err(|e| my_error(e, None))?;
+        let conn = Conn::new(self.opts.clone())
+            .map_err(|e| connect_error(my_error(e, None), &self.address))?;
         Ok(MyConn {
             conn,
             broken: false,
@@ -172,7 +178,8 @@ fn my_error(e: mysql::Error, sql: Option<&str>) -> Error {
                 1053 | 1077 | 1152 | 1184 | 1927 | 2006 | 2013 | 4031 => {
                     DbErrorKind::ConnectionLost
                 }
-                1044 | 1045 | 1049 => DbErrorKind::Other,
+                1044 | 1045 | 1698 => DbErrorKind::Authentication,
+                1049 => DbErrorKind::Other,
                 1054 | 1064 | 1146 | 1149 | 1109 | 1060 | 1050 | 1051 => DbErrorKind::Syntax,
                 _ => DbErrorKind::Other,
             };

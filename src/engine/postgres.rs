@@ -4,7 +4,7 @@
 //! SQLSTATE.
 
 use super::de::{Cell, Cells, DeError};
-use super::{DriverConn, DriverRow, ExecResult, RowSink};
+use super::{connect_error, DriverConn, DriverRow, ExecResult, RowSink};
 use crate::compile::KeySource;
 use crate::dialect::{Dialect, Postgres, Version};
 use crate::error::{DatabaseError, DbErrorKind, Error, Result};
@@ -28,6 +28,8 @@ const STATEMENT_CACHE: usize = 256;
 /// Opens PostgreSQL connections for the pool.
 pub(crate) struct Manager {
     config: postgres::Config,
+    /// `host:port`, for connection errors.
+    address: String,
     #[cfg(feature = "postgres-tls")]
     tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
 }
@@ -68,6 +70,7 @@ impl Manager {
         c.options(&options);
         Ok(Manager {
             config: c,
+            address: format!("{}:{}", url.host, url.port.unwrap_or(5432)),
             #[cfg(feature = "postgres-tls")]
             tls: super::tls::client_config(url.tls, url.tls_root_cert.as_deref())?
                 .map(tokio_postgres_rustls::MakeRustlsConnect::new),
@@ -104,7 +107,7 @@ impl r2d2::ManageConnection for Manager {
         };
         #[cfg(not(feature = "postgres-tls"))]
         let client = self.config.connect(NoTls);
-        let client = client.map_err(|e| pg_error(e, None))?;
+        let client = client.map_err(|e| connect_error(pg_error(e, None), &self.address))?;
         Ok(PgConn {
             client,
             statements: HashMap::new(),
@@ -159,6 +162,8 @@ fn pg_error(e: postgres::Error, sql: Option<&str>) -> Error {
                 "23503" => DbErrorKind::ForeignKeyViolation,
                 "23502" => DbErrorKind::NotNullViolation,
                 "23514" => DbErrorKind::CheckViolation,
+                "25P02" => DbErrorKind::TransactionAborted,
+                "28P01" | "28000" => DbErrorKind::Authentication,
                 "40P01" => DbErrorKind::Deadlock,
                 "40001" => DbErrorKind::SerializationFailure,
                 "55P03" => DbErrorKind::Busy,
