@@ -497,3 +497,19 @@ fn every_keyword_a_server_needs_quoted_is_quoted() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// On sqlkit's SQLite connections a double-quoted word is an identifier only: SQLite's
+/// fallback that reads an unknown "name" as a string literal is off.
+#[test]
+fn sqlite_reads_double_quotes_as_identifiers_only() {
+    let mut conn = Engine::from_url("sqlite://")
+        .expect("engine")
+        .connect()
+        .expect("c");
+    conn.execute_sql("CREATE TABLE dq (a TEXT)", &[])
+        .expect("create");
+    assert!(conn.query_sql("SELECT \"nope\" FROM dq", &[]).is_err());
+    assert!(conn
+        .execute_sql("INSERT INTO dq VALUES (\"text\")", &[])
+        .is_err());
+}

@@ -123,6 +123,10 @@ pub(crate) trait DriverConn {
     fn in_transaction(&mut self) -> bool {
         true
     }
+    /// The statement that begins a transaction.
+    fn begin_sql(&self) -> &'static str {
+        "BEGIN"
+    }
     /// Told when the connection's transaction begins and ends.
     fn set_in_transaction(&mut self, on: bool) {
         let _ = on;
@@ -1130,7 +1134,8 @@ impl Connection {
         self.alive()?;
         let depth = self.depth + 1;
         if depth == 1 {
-            self.batch("BEGIN")?;
+            let begin = with_driver!(&self.driver, c => c.begin_sql());
+            self.batch(begin)?;
             with_driver!(&mut self.driver, c => c.set_in_transaction(true));
         } else {
             self.batch(&format!("SAVEPOINT sqlkit_sp_{depth}"))?;

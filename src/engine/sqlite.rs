@@ -19,6 +19,7 @@ use std::time::Duration;
 pub(crate) struct Manager {
     path: String,
     flags: OpenFlags,
+    file: bool,
 }
 
 static MEMORY_DBS: AtomicU64 = AtomicU64::new(0);
@@ -35,6 +36,7 @@ impl Manager {
             Some(p) => Manager {
                 path: p.to_string(),
                 flags: base,
+                file: true,
             },
             None => {
                 let n = MEMORY_DBS.fetch_add(1, Ordering::Relaxed);
@@ -44,6 +46,7 @@ impl Manager {
                         std::process::id()
                     ),
                     flags: base,
+                    file: false,
                 }
             }
         }
@@ -53,6 +56,11 @@ impl Manager {
         let conn = rusqlite::Connection::open_with_flags(&self.path, self.flags)
             .map_err(|e| db_error(e, None))?;
         setup(&conn).map_err(|e| db_error(e, None))?;
+        if self.file {
+            // Write-ahead logging: readers never wait for the writer, nor it for them.
+            conn.pragma_update(None, "journal_mode", "WAL")
+                .map_err(|e| db_error(e, None))?;
+        }
         Ok(conn)
     }
 }
@@ -61,9 +69,13 @@ impl Manager {
 /// case-sensitive (as on PostgreSQL and MariaDB with binary collations), Unicode
 /// `lower`/`upper`, and a busy timeout instead of immediate `SQLITE_BUSY`.
 fn setup(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    use rusqlite::config::DbConfig;
     use rusqlite::functions::FunctionFlags;
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = ON;")?;
+    // "x" is an identifier, never a string literal that SQLite guesses at.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DDL, false)?;
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     for (name, upper) in [("lower", false), ("upper", true)] {
         conn.create_scalar_function(name, 1, flags, move |ctx| {
@@ -260,6 +272,13 @@ impl DriverConn for rusqlite::Connection {
     }
     fn in_transaction(&mut self) -> bool {
         !self.is_autocommit()
+    }
+    /// `BEGIN IMMEDIATE`: the write lock is taken at BEGIN, where waiting for it (the
+    /// busy timeout) is safe. A deferred transaction that reads and then writes has to
+    /// upgrade its lock, which SQLite refuses at once with SQLITE_BUSY when another
+    /// connection wrote in between.
+    fn begin_sql(&self) -> &'static str {
+        "BEGIN IMMEDIATE"
     }
     fn run_many(
         &mut self,
