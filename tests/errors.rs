@@ -448,3 +448,38 @@ fn hand_made_rows_and_compiled_statements_are_checked_not_trusted() {
         .expect("connect");
     assert!(conn.execute_sql(&c.sql, &c.params).is_err());
 }
+
+/// PostgreSQL cuts names at 63 bytes, MySQL refuses past 64 characters: two long
+/// labels would become one, so a name past the limit is refused at compile time.
+#[test]
+fn names_longer_than_the_dialect_keeps_are_refused() {
+    let long_a = format!("{}_a", "x".repeat(70));
+    let long_b = format!("{}_b", "x".repeat(70));
+    let q = select((
+        literal::<i64>(1i64).label(long_a.clone()),
+        literal::<i64>(2i64).label(long_b),
+    ));
+    for d in [
+        &Postgres::default() as &dyn Dialect,
+        &Mysql::default(),
+        &Mysql::mariadb(),
+    ] {
+        let err = q.compile(d).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidStatement { .. }),
+            "{}: {err}",
+            d.name()
+        );
+        assert!(q.debug_sql(d).is_err());
+    }
+    assert!(
+        q.compile(&Sqlite::default()).is_ok(),
+        "SQLite keeps any length"
+    );
+    // At the limit is fine: 63 bytes on PostgreSQL, 64 characters on MySQL.
+    let ok = select(literal::<i64>(1i64).label("é".repeat(31)));
+    assert!(ok.compile(&Postgres::default()).is_ok());
+    let ok = select(literal::<i64>(1i64).label("é".repeat(64)));
+    assert!(ok.compile(&Mysql::default()).is_ok());
+    assert!(ok.compile(&Postgres::default()).is_err(), "128 bytes");
+}

@@ -513,3 +513,37 @@ fn sqlite_reads_double_quotes_as_identifiers_only() {
         .execute_sql("INSERT INTO dq VALUES (\"text\")", &[])
         .is_err());
 }
+
+/// Bytes and JSON (whose text holds backslashes) inlined as literals read back exactly
+/// under every server mode.
+#[test]
+fn bytes_and_json_literals_round_trip_under_every_server_mode() {
+    let json = serde_json::json!({"q": "it's \\ \"quoted\" \n", "k": [1, "\\'"]});
+    let bytes: Vec<u8> = vec![0, 1, b'\\', b'\'', 0x5c, 0xff, b'x'];
+    each_mode(|label, conn| {
+        let back: Vec<u8> = conn
+            .query_scalar(&select(literal::<Vec<u8>>(Value::Bytes(
+                bytes.clone().into(),
+            ))))
+            .unwrap_or_else(|e| panic!("{label}: bytes: {e}"));
+        assert_eq!(back, bytes, "{label}");
+        let t = Table::builder("hj")
+            .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+            .column(ColumnDef::new("j", SqlType::Json))
+            .build()
+            .expect("table");
+        let _ = conn.execute(&DropTable::new(&t).if_exists());
+        conn.execute(&CreateTable::new(&t)).expect("create");
+        conn.execute(
+            &insert(&t)
+                .value("id", 1i64)
+                .value("j", literal::<Any>(Value::Json(json.clone()))),
+        )
+        .unwrap_or_else(|e| panic!("{label}: json: {e}"));
+        let back: serde_json::Value = conn
+            .query_scalar(&select(t.c("j").expect("j")))
+            .unwrap_or_else(|e| panic!("{label}: json back: {e}"));
+        assert_eq!(back, json, "{label}");
+        conn.execute(&DropTable::new(&t)).expect("drop");
+    });
+}

@@ -264,6 +264,8 @@ pub struct Compiler<'d> {
     depth: u32,
     // Set by an INSERT: where its new key can be read.
     pub(crate) key: KeySource,
+    // A name too long for the dialect, met while writing.
+    ident_error: Option<Error>,
 }
 
 /// The deepest expression tree (nested operators, functions and subqueries) a
@@ -287,6 +289,7 @@ impl<'d> Compiler<'d> {
             qualify: true,
             depth: 0,
             key: KeySource::None,
+            ident_error: None,
             scope: SCOPE_BUFFER.with(std::cell::Cell::take),
             implicit_returning: false,
         }
@@ -298,14 +301,19 @@ impl<'d> Compiler<'d> {
     }
 
     /// Ends compilation.
-    pub fn finish(mut self, returns_rows: bool) -> Compiled {
-        Compiled {
+    /// The compiled statement; an error noted while writing (a name too long for the
+    /// dialect) refuses it.
+    pub fn finish(mut self, returns_rows: bool) -> Result<Compiled> {
+        if let Some(e) = self.ident_error.take() {
+            return Err(e);
+        }
+        Ok(Compiled {
             sql: std::mem::take(&mut self.sql),
             params: std::mem::take(&mut self.params),
             named: std::mem::take(&mut self.named),
             returns_rows,
             key: self.key,
-        }
+        })
     }
 
     /// Makes room for about `sql` more bytes of text and `params` more parameters.
@@ -325,6 +333,7 @@ impl<'d> Compiler<'d> {
     /// Appends an identifier, quoted if it is reserved, not all lower case, or has
     /// characters outside `[a-z0-9_]`; embedded quote characters are doubled.
     pub fn push_ident(&mut self, ident: &str) {
+        self.check_length(ident);
         let bytes = ident.as_bytes();
         let plain = bytes.first().is_some_and(|b| !b.is_ascii_digit())
             && bytes.iter().all(|&b| plain_byte(b))
@@ -340,6 +349,7 @@ impl<'d> Compiler<'d> {
     /// check was made when it was defined.
     #[inline]
     pub(crate) fn push_known_ident(&mut self, ident: &str, plain: bool) {
+        self.check_length(ident);
         if !plain {
             // Not plain under the default words: quoted under any superset of them.
             self.push_quoted_ident(ident);
@@ -347,6 +357,36 @@ impl<'d> Compiler<'d> {
             self.sql.push_str(ident);
         } else {
             self.push_ident(ident);
+        }
+    }
+
+    /// Notes an identifier longer than the dialect keeps (PostgreSQL cuts names at 63
+    /// bytes, so two long labels would become one): the statement is then refused.
+    #[inline]
+    fn check_length(&mut self, ident: &str) {
+        if ident.len() <= 63 || self.ident_error.is_some() {
+            return;
+        }
+        if let Some(max) = self.dialect.max_identifier_len() {
+            let len = if self.dialect.name() == "postgresql" {
+                ident.len()
+            } else {
+                ident.chars().count()
+            };
+            if len > max {
+                self.ident_error = Some(Error::invalid(
+                    "SQL",
+                    format!(
+                        "the name `{ident}` is longer than the {max} {} {} keeps",
+                        if self.dialect.name() == "postgresql" {
+                            "bytes"
+                        } else {
+                            "characters"
+                        },
+                        self.dialect.name()
+                    ),
+                ));
+            }
         }
     }
 

@@ -202,6 +202,12 @@ pub trait Dialect: Send + Sync + fmt::Debug {
         let _ = (out, value);
     }
 
+    /// The longest identifier the server keeps, if it has a limit: longer names are
+    /// refused at compile time rather than cut (and merged) by the server.
+    fn max_identifier_len(&self) -> Option<usize> {
+        None
+    }
+
     /// Whether `\` escapes characters inside string literals (MySQL, unless the
     /// session runs with `NO_BACKSLASH_ESCAPES`).
     fn backslash_escapes(&self) -> bool {

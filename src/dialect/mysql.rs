@@ -85,6 +85,10 @@ impl Dialect for Mysql {
     fn backslash_escapes(&self) -> bool {
         self.backslash_escapes
     }
+    /// 64 characters for tables, columns and aliases.
+    fn max_identifier_len(&self) -> Option<usize> {
+        Some(64)
+    }
     fn implicit_returning(&self) -> bool {
         // MariaDB 10.5+ returns the keys of every row; the OK packet has the first only.
         self.supports(Feature::ReturningInsert)

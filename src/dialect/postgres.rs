@@ -61,6 +61,10 @@ impl Dialect for Postgres {
     fn implicit_returning(&self) -> bool {
         true
     }
+    /// NAMEDATALEN - 1: 63 bytes.
+    fn max_identifier_len(&self) -> Option<usize> {
+        Some(63)
+    }
     fn write_placeholder(&self, out: &mut String, index: usize) {
         out.push('$');
         super::push_uint(out, index);

@@ -281,7 +281,7 @@ impl Insert {
         let mut c = crate::compile::Compiler::new(dialect, false);
         c.implicit_returning = true;
         c.insert(self)?;
-        Ok(c.finish(true))
+        c.finish(true)
     }
 
     /// Whether [`repeated`](Self::repeated) can make a multi-row form of this INSERT.

@@ -33,7 +33,7 @@ pub trait Statement: std::fmt::Debug + Send + Sync {
     fn compile(&self, dialect: &dyn Dialect) -> Result<Compiled> {
         let mut c = Compiler::new(dialect, false);
         self.write_to(&mut c)?;
-        Ok(c.finish(self.returns_rows()))
+        c.finish(self.returns_rows())
     }
 
     /// The statement as an [`Insert`], if it is one (used by
@@ -52,7 +52,7 @@ pub trait Statement: std::fmt::Debug + Send + Sync {
         let mut c = Compiler::new(dialect, false);
         c.implicit_returning = dialect.implicit_returning();
         self.write_to(&mut c)?;
-        Ok(c.finish(self.returns_rows()))
+        c.finish(self.returns_rows())
     }
 
     /// Renders the statement with every value inlined as a literal, escaped for the
@@ -60,7 +60,7 @@ pub trait Statement: std::fmt::Debug + Send + Sync {
     fn debug_sql(&self, dialect: &dyn Dialect) -> Result<String> {
         let mut c = Compiler::new(dialect, true);
         self.write_to(&mut c)?;
-        Ok(c.finish(false).sql)
+        Ok(c.finish(false)?.sql)
     }
 }
 
