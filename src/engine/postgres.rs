@@ -216,6 +216,18 @@ fn natural_type(v: &Value) -> Type {
     }
 }
 
+/// Whether the server's type for a parameter is a guess that the value contradicts:
+/// text (or JSON, PostgreSQL's pick for an unknown operand of `-`) inferred for a value
+/// of another type. Bytes never become text, and NULL fits anything.
+fn guessed(t: &Type, v: &Value) -> bool {
+    match v {
+        Value::Null | Value::Bytes(_) => false,
+        Value::Text(_) => false,
+        Value::Json(_) => is_text_type(t),
+        _ => is_text_type(t) || matches!(*t, Type::JSON | Type::JSONB),
+    }
+}
+
 fn is_text_type(t: &Type) -> bool {
     matches!(
         *t,
@@ -232,15 +244,23 @@ impl PgConn {
         e
     }
 
-    /// Prepares `sql` as the server infers its parameter types. Inside a transaction a
-    /// failed prepare would abort it, though a retry with the values' types may work,
-    /// so there it runs in a savepoint of its own.
-    fn first_prepare(&mut self, sql: &str, params: &[Value]) -> Result<Statement, postgres::Error> {
-        if !self.in_transaction || params.is_empty() {
-            return self.client.prepare(sql);
+    /// Prepares `sql` (with `types` for its parameters, or as the server infers them).
+    /// Inside a transaction a failed prepare would abort it, though a retry with the
+    /// values' types may work, so there it runs in a savepoint of its own.
+    fn guarded_prepare(
+        &mut self,
+        sql: &str,
+        types: Option<&[Type]>,
+    ) -> Result<Statement, postgres::Error> {
+        let prepare = |c: &mut Client| match types {
+            Some(t) => c.prepare_typed(sql, t),
+            None => c.prepare(sql),
+        };
+        if !self.in_transaction {
+            return prepare(&mut self.client);
         }
         self.client.batch_execute("SAVEPOINT sqlkit_prepare")?;
-        let r = self.client.prepare(sql);
+        let r = prepare(&mut self.client);
         let end = if r.is_ok() {
             "RELEASE SAVEPOINT sqlkit_prepare"
         } else {
@@ -269,11 +289,14 @@ impl PgConn {
             }
         }
         let mut typed_by_values = Vec::new();
-        let st = match self.first_prepare(sql, params) {
+        // Without parameters no retry can follow a failure: no savepoint is needed.
+        let st = match if params.is_empty() {
+            self.client.prepare(sql)
+        } else {
+            self.guarded_prepare(sql, None)
+        } {
             Ok(st) => {
-                let retype = st.params().iter().zip(params).any(|(t, v)| {
-                    is_text_type(t) && !matches!(v, Value::Text(_) | Value::Null | Value::Bytes(_))
-                });
+                let retype = st.params().iter().zip(params).any(|(t, v)| guessed(t, v));
                 if retype {
                     let types: Vec<Type> = st
                         .params()
@@ -281,7 +304,7 @@ impl PgConn {
                         .zip(params)
                         .enumerate()
                         .map(|(i, (t, v))| {
-                            if is_text_type(t) && !matches!(v, Value::Null | Value::Bytes(_)) {
+                            if guessed(t, v) {
                                 typed_by_values.push(i);
                                 natural_type(v)
                             } else {
@@ -289,7 +312,7 @@ impl PgConn {
                             }
                         })
                         .collect();
-                    match self.client.prepare_typed(sql, &types) {
+                    match self.guarded_prepare(sql, Some(&types)) {
                         Ok(st) => st,
                         Err(_) => {
                             typed_by_values.clear();
@@ -315,8 +338,7 @@ impl PgConn {
             {
                 let types: Vec<Type> = params.iter().map(natural_type).collect();
                 typed_by_values = (0..params.len()).collect();
-                self.client
-                    .prepare_typed(sql, &types)
+                self.guarded_prepare(sql, Some(&types))
                     .map_err(|e| self.fail(e, sql))?
             }
             Err(e) => return Err(self.fail(e, sql)),
