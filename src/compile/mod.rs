@@ -347,7 +347,7 @@ impl<'d> Compiler<'d> {
 
     /// Appends a name whose [`plain_identifier`](crate::dialect::plain_identifier)
     /// check was made when it was defined.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push_known_ident(&mut self, ident: &str, plain: bool) {
         self.check_length(ident);
         if !plain {
@@ -362,9 +362,17 @@ impl<'d> Compiler<'d> {
 
     /// Notes an identifier longer than the dialect keeps (PostgreSQL cuts names at 63
     /// bytes, so two long labels would become one): the statement is then refused.
-    #[inline]
+    #[inline(always)]
     fn check_length(&mut self, ident: &str) {
-        if ident.len() <= 63 || self.ident_error.is_some() {
+        if ident.len() > 63 {
+            self.check_long(ident);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn check_long(&mut self, ident: &str) {
+        if self.ident_error.is_some() {
             return;
         }
         if let Some(max) = self.dialect.max_identifier_len() {

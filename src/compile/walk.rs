@@ -446,8 +446,10 @@ impl Compiler<'_> {
             Err(Error::TooDeep {
                 limit: super::MAX_DEPTH,
             })
-        } else {
+        } else if self.depth % 4 == 0 {
             crate::expr::with_stack(|| self.select_at(q, in_subquery, correlate))
+        } else {
+            self.select_at(q, in_subquery, correlate)
         };
         self.depth -= 1;
         r
@@ -638,15 +640,15 @@ impl Compiler<'_> {
             }
         } else {
             self.push(" (");
-            let mut set = Vec::with_capacity(q.columns.len());
             for &c in &q.columns {
-                set.push(column_of(def, c as usize)?);
+                column_of(def, c as usize)?;
             }
-            for (i, col) in set
-                .into_iter()
-                .chain(defaults().map(|(_, c)| c))
-                .enumerate()
-            {
+            // Every position was checked just above.
+            let set = q
+                .columns
+                .iter()
+                .filter_map(|&c| def.columns().get(c as usize));
+            for (i, col) in set.chain(defaults().map(|(_, c)| c)).enumerate() {
                 if i > 0 {
                     self.push(", ");
                 }
@@ -813,14 +815,15 @@ impl Compiler<'_> {
             col.on_update_value().is_some() && !q.sets.iter().any(|(c, _)| *c as usize == *i)
         });
         let mut first = true;
-        let mut sets = Vec::with_capacity(q.sets.len());
-        for (c, n) in &q.sets {
-            sets.push((column_of(def, *c as usize)?, Some(n)));
+        for (c, _) in &q.sets {
+            column_of(def, *c as usize)?;
         }
-        for (col, value) in sets
-            .into_iter()
-            .chain(on_update.map(|(_, col)| (col, None)))
-        {
+        // Every position was checked just above.
+        let sets = q
+            .sets
+            .iter()
+            .filter_map(|(c, n)| def.columns().get(*c as usize).map(|col| (col, Some(n))));
+        for (col, value) in sets.chain(on_update.map(|(_, col)| (col, None))) {
             if !first {
                 self.push(", ");
             }
@@ -1007,11 +1010,20 @@ impl Compiler<'_> {
 }
 
 fn collect_sources(n: &Node, add: &mut impl FnMut(&Source)) {
-    // Deeper trees are refused by the walk that follows; the stack grows as needed.
-    crate::expr::with_stack(|| collect_sources_at(n, add))
+    collect_sources_at(n, add, 0)
 }
 
-fn collect_sources_at(n: &Node, add: &mut impl FnMut(&Source)) {
+fn collect_sources_at(n: &Node, add: &mut dyn FnMut(&Source), depth: u32) {
+    // Deeper trees are refused by the walk that follows; every few levels the stack
+    // grows if it runs low.
+    if depth % 8 == 7 {
+        return crate::expr::with_stack(|| collect_children(n, add, depth));
+    }
+    collect_children(n, add, depth)
+}
+
+fn collect_children(n: &Node, add: &mut dyn FnMut(&Source), depth: u32) {
+    let d = depth + 1;
     match n {
         Node::Column(c) => add(&c.source),
         Node::Bind(_)
@@ -1024,20 +1036,20 @@ fn collect_sources_at(n: &Node, add: &mut impl FnMut(&Source)) {
         | Node::Subquery(_)
         | Node::Exists(_) => {}
         Node::Not(x) | Node::Neg(x) | Node::IsNull(x, _) | Node::Cast(x, _) => {
-            collect_sources(x, add)
+            collect_sources_at(x, add, d)
         }
-        Node::InSelect(x, _, _) => collect_sources(x, add),
-        Node::Binary(_, lr) => lr.iter().for_each(|n| collect_sources(n, add)),
-        Node::Like { operands, .. } => operands.iter().for_each(|n| collect_sources(n, add)),
+        Node::InSelect(x, _, _) => collect_sources_at(x, add, d),
+        Node::Binary(_, lr) => lr.iter().for_each(|n| collect_sources_at(n, add, d)),
+        Node::Like { operands, .. } => operands.iter().for_each(|n| collect_sources_at(n, add, d)),
         Node::InList(x, list, _) => {
-            collect_sources(x, add);
-            list.iter().for_each(|n| collect_sources(n, add));
+            collect_sources_at(x, add, d);
+            list.iter().for_each(|n| collect_sources_at(n, add, d));
         }
-        Node::Between(parts, _) => parts.iter().for_each(|n| collect_sources(n, add)),
+        Node::Between(parts, _) => parts.iter().for_each(|n| collect_sources_at(n, add, d)),
         Node::And(v) | Node::Or(v) | Node::Tuple(v) => {
-            v.iter().for_each(|n| collect_sources(n, add))
+            v.iter().for_each(|n| collect_sources_at(n, add, d))
         }
-        Node::Func { args, .. } => args.iter().for_each(|n| collect_sources(n, add)),
+        Node::Func { args, .. } => args.iter().for_each(|n| collect_sources_at(n, add, d)),
     }
 }
 

@@ -19,6 +19,14 @@ pub(crate) fn with_stack<R>(f: impl FnOnce() -> R) -> R {
 
 impl Clone for Node {
     fn clone(&self) -> Self {
+        // Leaves (most clones) copy at once; only a node with children can recurse.
+        match self {
+            Node::Column(c) => return Node::Column(c.clone()),
+            Node::Bind(v) => return Node::Bind(v.clone()),
+            Node::Param(n) => return Node::Param(n.clone()),
+            Node::Literal(v) => return Node::Literal(v.clone()),
+            _ => {}
+        }
         with_stack(|| match self {
             Node::Column(c) => Node::Column(c.clone()),
             Node::Bind(v) => Node::Bind(v.clone()),
@@ -126,6 +134,7 @@ impl fmt::Debug for Node {
 }
 
 impl Drop for Node {
+    #[inline]
     fn drop(&mut self) {
         if !has_children(self) {
             return;
@@ -134,16 +143,25 @@ impl Drop for Node {
         if stacker::remaining_stack().is_some_and(|left| left > RED_ZONE) {
             return;
         }
-        // Low on stack: take the tree apart on the heap. Each node popped has had its
-        // children moved out, so dropping it does not recurse.
+        flatten(self);
+    }
+}
+
+/// Takes a tree apart on the heap: each node popped has had its children moved out, so
+/// dropping it does not recurse.
+#[cold]
+#[inline(never)]
+fn flatten(root: &mut Node) {
+    {
         let mut stack = Vec::new();
-        take_children(self, &mut stack);
+        take_children(root, &mut stack);
         while let Some(mut n) = stack.pop() {
             take_children(&mut n, &mut stack);
         }
     }
 }
 
+#[inline(always)]
 fn has_children(n: &Node) -> bool {
     !matches!(
         n,
