@@ -169,7 +169,6 @@ my_start() {
         apt_install mariadb-server mariadb-client
     fi
     local mariadbd data="$DB_BUILD/mariadb/data" sock="$DB_BUILD/mariadb/mariadb.sock"
-    local pidf="$DB_BUILD/mariadb/mariadb.pid"
     mariadbd="$(command -v mariadbd || echo /usr/sbin/mariadbd)"
     my_stop
     MY_PORT="$(free_port "$MY_PORT")"
@@ -184,25 +183,7 @@ my_start() {
         }
         [ "$(id -u)" -eq 0 ] && chown -R "$DB_USER_OS" "$data"
     fi
-    as_db_user "$mariadbd" --no-defaults --datadir="$data" --port="$MY_PORT" \
-        --bind-address=127.0.0.1 --socket="$sock" --pid-file="$pidf" \
-        --log-error="$DB_BUILD/mariadb/server.log" \
-        --character-set-server=utf8mb4 --collation-server=utf8mb4_nopad_bin \
-        --skip-log-bin --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
-        --max-connections=500 --skip-name-resolve \
-        --ssl-cert="$DB_BUILD/tls/server.pem" --ssl-key="$DB_BUILD/tls/server.key" \
-        --ssl-ca="$DB_BUILD/tls/ca.pem" >/dev/null 2>&1 &
-    local i
-    for i in $(seq 1 120); do
-        if mariadb-admin --no-defaults --socket="$sock" -uroot ping >/dev/null 2>&1; then
-            break
-        fi
-        if [ "$i" -eq 120 ]; then
-            tail -20 "$DB_BUILD/mariadb/server.log" >&2
-            return 1
-        fi
-        sleep 0.5
-    done
+    my_launch "$MY_PORT" || return 1
     mariadb --no-defaults --socket="$sock" -uroot <<SQL
 CREATE USER IF NOT EXISTS 'sqlkit'@'127.0.0.1' IDENTIFIED BY '$DB_PASSWORD';
 ALTER USER 'sqlkit'@'127.0.0.1' IDENTIFIED BY '$DB_PASSWORD';
@@ -211,7 +192,59 @@ DROP DATABASE IF EXISTS sqlkit_test;
 CREATE DATABASE sqlkit_test CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin;
 SQL
     export SQLKIT_TEST_MYSQL_URL="mariadb://sqlkit:$DB_PASSWORD_URL@127.0.0.1:$MY_PORT/sqlkit_test"
+    # The servers are ours: tests/restart.rs may restart them.
+    export SQLKIT_TEST_RESTART="$DB_ROOT/scripts/db.sh"
     db_log "MariaDB $("$mariadbd" --version | awk '{print $3}') on 127.0.0.1:$MY_PORT"
+}
+
+# Starts mariadbd on port $1 over the existing data directory and waits for it.
+my_launch() {
+    local mariadbd data="$DB_BUILD/mariadb/data" sock="$DB_BUILD/mariadb/mariadb.sock"
+    local pidf="$DB_BUILD/mariadb/mariadb.pid" i
+    mariadbd="$(command -v mariadbd || echo /usr/sbin/mariadbd)"
+    as_db_user "$mariadbd" --no-defaults --datadir="$data" --port="$1" \
+        --bind-address=127.0.0.1 --socket="$sock" --pid-file="$pidf" \
+        --log-error="$DB_BUILD/mariadb/server.log" \
+        --character-set-server=utf8mb4 --collation-server=utf8mb4_nopad_bin \
+        --skip-log-bin --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
+        --max-connections=500 --skip-name-resolve \
+        --ssl-cert="$DB_BUILD/tls/server.pem" --ssl-key="$DB_BUILD/tls/server.key" \
+        --ssl-ca="$DB_BUILD/tls/ca.pem" >/dev/null 2>&1 &
+    for i in $(seq 1 120); do
+        if mariadb-admin --no-defaults --socket="$sock" -uroot ping >/dev/null 2>&1; then
+            return 0
+        fi
+        sleep 0.5
+    done
+    tail -20 "$DB_BUILD/mariadb/server.log" >&2
+    return 1
+}
+
+# Kills a private server as a crash would and starts it again on the same port, with
+# the same data (for tests/restart.rs): `scripts/db.sh restart postgresql|mariadb`.
+db_restart() {
+    case "$1" in
+    postgresql)
+        local bin
+        bin="$(pg_bin)"
+        # postmaster.opts keeps the options it was started with.
+        as_db_user "$bin/pg_ctl" -D "$DB_BUILD/pg/data" -m immediate -w -t 60 restart \
+            -l "$DB_BUILD/pg/server.log" >/dev/null
+        ;;
+    mariadb)
+        local pidf="$DB_BUILD/mariadb/mariadb.pid" port pid
+        port="$(sed -n 's/.*:\([0-9]*\)\/.*/\1/p' <<<"${SQLKIT_TEST_MYSQL_URL:-}")"
+        pid="$(cat "$pidf")"
+        kill -9 "$pid"
+        while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+        rm -f "$pidf"
+        my_launch "${port:-$MY_PORT}"
+        ;;
+    *)
+        echo "usage: scripts/db.sh restart postgresql|mariadb" >&2
+        return 2
+        ;;
+    esac
 }
 
 my_stop() {
@@ -248,8 +281,10 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
         echo "export SQLKIT_TEST_POSTGRES_URL='$SQLKIT_TEST_POSTGRES_URL'"
         echo "export SQLKIT_TEST_MYSQL_URL='$SQLKIT_TEST_MYSQL_URL'"
         echo "export SQLKIT_TEST_TLS_CA='$SQLKIT_TEST_TLS_CA'"
+        echo "export SQLKIT_TEST_RESTART='$SQLKIT_TEST_RESTART'"
         ;;
     stop) db_stop ;;
+    restart) db_restart "${2:-}" ;;
     *)
         echo "usage: scripts/db.sh start|stop" >&2
         exit 2

@@ -40,6 +40,9 @@ for var in SQLKIT_TEST_POSTGRES_URL SQLKIT_TEST_MYSQL_URL; do
         echo "SKIPPED: $var is unset, so that database's tests are skipped"
     fi
 done
+if [ -z "${SQLKIT_TEST_RESTART:-}" ]; then
+    echo "SKIPPED: SQLKIT_TEST_RESTART is unset (not the private servers), so the server-restart test is skipped"
+fi
 if [ -z "${SQLKIT_TEST_TLS_CA:-}" ]; then
     echo "SKIPPED: SQLKIT_TEST_TLS_CA is unset, so the TLS test is skipped"
 fi
