@@ -126,6 +126,13 @@ impl PartialEq<&str> for Text {
     }
 }
 
+/// `f` as an `i64` when it is a whole number in range (no truncation, no saturation).
+pub(crate) fn exact_i64(f: f64) -> Option<i64> {
+    // 2^63 is exactly representable; every whole float below it and from -2^63 fits.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    (f.fract() == 0.0 && (-LIMIT..LIMIT).contains(&f)).then_some(f as i64)
+}
+
 /// Text formats shared by binds, literals, server defaults and decoding wherever a
 /// database stores date-times as text (SQLite). ISO 8601, always six fractional
 /// digits, `Z` on UTC instants: text order is time order.

@@ -6,7 +6,7 @@
 
 mod walk;
 
-use crate::dialect::{plain_byte, unsupported, Dialect, Feature, ReservedWords};
+use crate::dialect::{plain_byte, unsupported, Dialect, Feature, IdentifierLimit, ReservedWords};
 use crate::error::{Error, Result};
 use crate::expr::Node;
 use crate::name::Name;
@@ -266,6 +266,8 @@ pub struct Compiler<'d> {
     pub(crate) key: KeySource,
     // A name too long for the dialect, met while writing.
     ident_error: Option<Error>,
+    // Names of more bytes than this may be past the dialect's limit.
+    long_name: usize,
 }
 
 /// The deepest expression tree (nested operators, functions and subqueries) a
@@ -290,6 +292,11 @@ impl<'d> Compiler<'d> {
             depth: 0,
             key: KeySource::None,
             ident_error: None,
+            // A limit in characters is never reached by fewer bytes.
+            long_name: match dialect.max_identifier_len() {
+                Some(IdentifierLimit::Bytes(n) | IdentifierLimit::Chars(n)) => n,
+                None => usize::MAX,
+            },
             scope: SCOPE_BUFFER.with(std::cell::Cell::take),
             implicit_returning: false,
         }
@@ -364,7 +371,7 @@ impl<'d> Compiler<'d> {
     /// bytes, so two long labels would become one): the statement is then refused.
     #[inline(always)]
     fn check_length(&mut self, ident: &str) {
-        if ident.len() > 63 {
+        if ident.len() > self.long_name {
             self.check_long(ident);
         }
     }
@@ -372,29 +379,17 @@ impl<'d> Compiler<'d> {
     #[cold]
     #[inline(never)]
     fn check_long(&mut self, ident: &str) {
-        if self.ident_error.is_some() {
+        let Some(limit) = self.dialect.max_identifier_len() else {
             return;
-        }
-        if let Some(max) = self.dialect.max_identifier_len() {
-            let len = if self.dialect.name() == "postgresql" {
-                ident.len()
-            } else {
-                ident.chars().count()
-            };
-            if len > max {
-                self.ident_error = Some(Error::invalid(
-                    "SQL",
-                    format!(
-                        "the name `{ident}` is longer than the {max} {} {} keeps",
-                        if self.dialect.name() == "postgresql" {
-                            "bytes"
-                        } else {
-                            "characters"
-                        },
-                        self.dialect.name()
-                    ),
-                ));
-            }
+        };
+        if self.ident_error.is_none() && limit.exceeded_by(ident) {
+            self.ident_error = Some(Error::invalid(
+                "SQL",
+                format!(
+                    "the name `{ident}` is longer than the {limit} {} keeps",
+                    self.dialect.name()
+                ),
+            ));
         }
     }
 

@@ -84,6 +84,34 @@ pub enum Feature {
     Upsert,
 }
 
+/// The longest name a server keeps, counted as it counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentifierLimit {
+    /// At most this many bytes of UTF-8 (PostgreSQL: 63).
+    Bytes(usize),
+    /// At most this many characters (MySQL: 64).
+    Chars(usize),
+}
+
+impl IdentifierLimit {
+    /// Whether `name` is longer than the limit.
+    pub fn exceeded_by(self, name: &str) -> bool {
+        match self {
+            IdentifierLimit::Bytes(n) => name.len() > n,
+            IdentifierLimit::Chars(n) => name.len() > n && name.chars().count() > n,
+        }
+    }
+}
+
+impl fmt::Display for IdentifierLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IdentifierLimit::Bytes(n) => write!(f, "{n} bytes"),
+            IdentifierLimit::Chars(n) => write!(f, "{n} characters"),
+        }
+    }
+}
+
 /// How a dialect writes an upsert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -204,7 +232,7 @@ pub trait Dialect: Send + Sync + fmt::Debug {
 
     /// The longest identifier the server keeps, if it has a limit: longer names are
     /// refused at compile time rather than cut (and merged) by the server.
-    fn max_identifier_len(&self) -> Option<usize> {
+    fn max_identifier_len(&self) -> Option<IdentifierLimit> {
         None
     }
 

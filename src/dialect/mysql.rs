@@ -86,8 +86,8 @@ impl Dialect for Mysql {
         self.backslash_escapes
     }
     /// 64 characters for tables, columns and aliases.
-    fn max_identifier_len(&self) -> Option<usize> {
-        Some(64)
+    fn max_identifier_len(&self) -> Option<super::IdentifierLimit> {
+        Some(super::IdentifierLimit::Chars(64))
     }
     fn implicit_returning(&self) -> bool {
         // MariaDB 10.5+ returns the keys of every row; the OK packet has the first only.

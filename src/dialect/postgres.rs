@@ -62,8 +62,8 @@ impl Dialect for Postgres {
         true
     }
     /// NAMEDATALEN - 1: 63 bytes.
-    fn max_identifier_len(&self) -> Option<usize> {
-        Some(63)
+    fn max_identifier_len(&self) -> Option<super::IdentifierLimit> {
+        Some(super::IdentifierLimit::Bytes(63))
     }
     fn write_placeholder(&self, out: &mut String, index: usize) {
         out.push('$');

@@ -110,6 +110,13 @@ pub(crate) fn connect_error(e: Error, address: &str) -> Error {
     }
 }
 
+/// Whether SQL text begins (after white space) with `keyword`, in any letter case.
+pub(crate) fn starts_with_keyword(sql: &str, keyword: &str) -> bool {
+    sql.trim_start()
+        .get(..keyword.len())
+        .is_some_and(|h| h.eq_ignore_ascii_case(keyword))
+}
+
 /// What every driver's pooled connection does.
 pub(crate) trait DriverConn {
     /// Executes one statement with parameters.
@@ -719,14 +726,10 @@ impl Connection {
     /// Executes SQL text with positional parameters (written in the dialect's
     /// placeholder style: `$1` on PostgreSQL, `?` elsewhere). For an `INSERT` written
     /// as text, `last_insert_id` is what the server reports (SQLite's
-    /// `last_insert_rowid()`, MySQL's `LAST_INSERT_ID()`: the first row's); none on
+    /// `last_insert_rowid()`; MySQL's insert id, for a single-row INSERT); none on
     /// PostgreSQL.
     pub fn execute_sql(&mut self, sql: &str, params: &[Value]) -> Result<ExecResult> {
-        let insert = sql
-            .trim_start()
-            .get(..6)
-            .is_some_and(|h| h.eq_ignore_ascii_case("INSERT"));
-        let key = if insert {
+        let key = if starts_with_keyword(sql, "INSERT") {
             KeySource::Server
         } else {
             KeySource::None

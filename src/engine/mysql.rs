@@ -457,11 +457,9 @@ impl DriverConn for MyConn {
             } else {
                 let affected = self.conn.affected_rows();
                 // The OK packet's id is the *first* row's: it is the last only when
-                // one row was added (a raw INSERT gets what the server said).
+                // one row was added.
                 let id = match key {
-                    KeySource::Server if affected == 1 || !sql.starts_with("INSERT") => {
-                        Some(self.conn.last_insert_id())
-                    }
+                    KeySource::Server if affected == 1 => Some(self.conn.last_insert_id()),
                     _ => None,
                 };
                 (affected, id)

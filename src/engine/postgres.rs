@@ -221,8 +221,7 @@ fn natural_type(v: &Value) -> Type {
 /// of another type. Bytes never become text, and NULL fits anything.
 fn guessed(t: &Type, v: &Value) -> bool {
     match v {
-        Value::Null | Value::Bytes(_) => false,
-        Value::Text(_) => false,
+        Value::Null | Value::Bytes(_) | Value::Text(_) => false,
         Value::Json(_) => is_text_type(t),
         _ => is_text_type(t) || matches!(*t, Type::JSON | Type::JSONB),
     }
@@ -390,11 +389,9 @@ impl DriverConn for PgConn {
 
 /// Whether `sql` changes the schema, after which cached plans may be stale.
 fn is_ddl(sql: &str) -> bool {
-    let head = sql.trim_start();
-    ["CREATE", "ALTER", "DROP"].iter().any(|k| {
-        head.get(..k.len())
-            .is_some_and(|h| h.eq_ignore_ascii_case(k))
-    })
+    ["CREATE", "ALTER", "DROP"]
+        .iter()
+        .any(|k| super::starts_with_keyword(sql, k))
 }
 
 impl PgConn {
@@ -535,12 +532,11 @@ impl ToSql for PgParam<'_> {
                 .to_sql(ty, out),
             // An integral float where the server wants an integer (`a = $1` with a
             // bigint `a`) is sent exactly; a fraction would be truncated, so it is refused.
-            (Value::Float(f), &Type::INT2 | &Type::INT4 | &Type::INT8)
-                if f.fract() == 0.0
-                    && *f >= -9.223_372_036_854_776e18
-                    && *f < 9.223_372_036_854_776e18 =>
-            {
-                PgParam(&Value::Int(*f as i64)).to_sql(ty, out)
+            (Value::Float(f), &Type::INT2 | &Type::INT4 | &Type::INT8) => {
+                match crate::value::exact_i64(*f) {
+                    Some(i) => PgParam(&Value::Int(i)).to_sql(ty, out),
+                    None => Err(format!("a float with a fraction cannot be sent as {ty}").into()),
+                }
             }
             (Value::Int(i), &Type::FLOAT8) => (*i as f64).to_sql(ty, out),
             (Value::Int(i), &Type::FLOAT4) => (*i as f32).to_sql(ty, out),

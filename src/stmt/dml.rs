@@ -277,6 +277,11 @@ impl Insert {
     /// `None` for anything else.
     /// Compiles the INSERT so that it returns its auto-increment key (RETURNING), for
     /// [`Connection::insert_keys`](crate::engine::Connection::insert_keys).
+    // Used by the connection layer only.
+    #[cfg_attr(
+        not(any(feature = "sqlite", feature = "postgres", feature = "mysql")),
+        allow(dead_code)
+    )]
     pub(crate) fn compile_with_key(&self, dialect: &dyn Dialect) -> Result<crate::Compiled> {
         let mut c = crate::compile::Compiler::new(dialect, false);
         c.implicit_returning = true;
@@ -285,10 +290,20 @@ impl Insert {
     }
 
     /// Whether [`repeated`](Self::repeated) can make a multi-row form of this INSERT.
+    // Used by the connection layer only.
+    #[cfg_attr(
+        not(any(feature = "sqlite", feature = "postgres", feature = "mysql")),
+        allow(dead_code)
+    )]
     pub(crate) fn can_repeat(&self) -> bool {
         self.nrows == 1 && !self.default_values && self.returning.is_empty() && self.error.is_none()
     }
 
+    // Used by the connection layer only.
+    #[cfg_attr(
+        not(any(feature = "sqlite", feature = "postgres", feature = "mysql")),
+        allow(dead_code)
+    )]
     pub(crate) fn repeated(&self, k: usize) -> Option<Insert> {
         if !self.can_repeat() {
             return None;
@@ -414,12 +429,9 @@ pub(crate) fn json_to_value(v: serde_json::Value, ty: SqlType, column: &str) -> 
             (Some(i), _, _) => Value::Int(i),
             (None, Some(_), _) => return Err(bad("an integer above 2^63 - 1")),
             (None, None, Some(f)) if !ty.is_integer() => Value::Float(f),
-            (None, None, Some(f))
-                if f.fract() == 0.0
-                    && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) =>
-            {
-                Value::Int(f as i64)
-            }
+            (None, None, Some(f)) => Value::Int(
+                crate::value::exact_i64(f).ok_or_else(|| bad("a number with a fraction"))?,
+            ),
             _ => return Err(bad("a number with a fraction")),
         },
         (J::String(s), t) => {

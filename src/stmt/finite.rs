@@ -42,6 +42,15 @@ impl Finite {
 
 type R = Result<(), NotFinite>;
 
+/// Serializer methods of values that hold no float: nothing to check.
+macro_rules! scalars {
+    ($($m:ident: $t:ty),*) => {$(
+        fn $m(self, _: $t) -> R {
+            Ok(())
+        }
+    )*};
+}
+
 impl ser::Serializer for &mut Finite {
     type Ok = ();
     type Error = NotFinite;
@@ -53,47 +62,26 @@ impl ser::Serializer for &mut Finite {
     type SerializeStruct = Self;
     type SerializeStructVariant = Self;
 
-    fn serialize_bool(self, _: bool) -> R {
-        Ok(())
-    }
-    fn serialize_i8(self, _: i8) -> R {
-        Ok(())
-    }
-    fn serialize_i16(self, _: i16) -> R {
-        Ok(())
-    }
-    fn serialize_i32(self, _: i32) -> R {
-        Ok(())
-    }
-    fn serialize_i64(self, _: i64) -> R {
-        Ok(())
-    }
-    fn serialize_u8(self, _: u8) -> R {
-        Ok(())
-    }
-    fn serialize_u16(self, _: u16) -> R {
-        Ok(())
-    }
-    fn serialize_u32(self, _: u32) -> R {
-        Ok(())
-    }
-    fn serialize_u64(self, _: u64) -> R {
-        Ok(())
-    }
+    scalars!(
+        serialize_bool: bool,
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_char: char,
+        serialize_str: &str,
+        serialize_bytes: &[u8],
+        serialize_unit_struct: &'static str
+    );
     fn serialize_f32(self, v: f32) -> R {
         self.float(f64::from(v))
     }
     fn serialize_f64(self, v: f64) -> R {
         self.float(v)
-    }
-    fn serialize_char(self, _: char) -> R {
-        Ok(())
-    }
-    fn serialize_str(self, _: &str) -> R {
-        Ok(())
-    }
-    fn serialize_bytes(self, _: &[u8]) -> R {
-        Ok(())
     }
     fn serialize_none(self) -> R {
         Ok(())
@@ -102,9 +90,6 @@ impl ser::Serializer for &mut Finite {
         v.serialize(self)
     }
     fn serialize_unit(self) -> R {
-        Ok(())
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> R {
         Ok(())
     }
     fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> R {
