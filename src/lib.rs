@@ -65,12 +65,14 @@ pub mod prelude {
     #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
     pub use crate::engine::{Connection, Engine, EngineBuilder, ExecResult, Row, Transaction};
     pub use crate::expr::{
-        and_, asc, bind, bindparam, desc, excluded, exists, func, literal, not_, not_exists, or_,
-        raw, tuple_, Any, Column, Expr, ExprOps,
+        all_, and_, any_, asc, bind, bindparam, case, case_of, desc, excluded, exists, func,
+        literal, not_, not_exists, or_, raw, tuple_, Any, Bound, Column, DatePart, Expr, ExprOps,
+        Window,
     };
     pub use crate::schema::{ColumnDef, FkAction, ForeignKey, MetaData, SqlType, Table};
     pub use crate::stmt::{
-        delete, insert, select, update, AsTable, CreateTable, DropTable, Statement,
+        delete, insert, select, update, AsTable, CreateTable, Delete, DropTable, Insert, Select,
+        Statement, Subquery, Update,
     };
     pub use crate::value::Value;
     pub use crate::{DbErrorKind, Error, Result};

@@ -152,6 +152,25 @@ pub mod text_format {
         Decimal::from_str_exact(s).ok()
     }
 
+    /// The decimal a double stands for: its shortest text that reads back as the
+    /// same double (`0.1`, not `0.1000000000000000055..`). `None` for NaN, infinities
+    /// and magnitudes `Decimal` cannot hold.
+    pub fn decimal_from_f64(f: f64) -> Option<Decimal> {
+        if !f.is_finite() {
+            return None;
+        }
+        parse_decimal(&f.to_string())
+    }
+
+    /// The double that stands for `d` exactly in the sense of [`decimal_from_f64`]
+    /// (reading it back gives `d` again), if there is one: decimals of up to 15
+    /// significant digits always have one. `None` when storing `d` as a double
+    /// would change it.
+    pub fn exact_f64(d: &Decimal) -> Option<f64> {
+        let f: f64 = d.to_string().parse().ok()?;
+        (decimal_from_f64(f)?.normalize() == d.normalize()).then_some(f)
+    }
+
     /// `YYYY-MM-DD`
     pub const DATE: &str = "%Y-%m-%d";
     /// `HH:MM:SS.ffffff`
@@ -326,6 +345,9 @@ impl FromValue for Decimal {
         match value {
             Value::Decimal(d) => Ok(d),
             Value::Int(i) => Ok(Decimal::from(i)),
+            // SQLite keeps decimals as numbers; the double's shortest text is the value.
+            Value::Float(f) => text_format::decimal_from_f64(f)
+                .ok_or_else(|| Error::decode(column, "a float that no Decimal holds")),
             Value::Text(s) => text_format::parse_decimal(&s).ok_or_else(|| {
                 Error::decode(
                     column,

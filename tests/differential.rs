@@ -9,7 +9,12 @@ use common::engines;
 use common::models::*;
 use sqlkit::expr::func;
 use sqlkit::prelude::*;
+use sqlkit::schema::SqlType;
 use sqlkit::stmt::Select;
+
+fn dec(s: &str) -> rust_decimal::Decimal {
+    s.parse().expect("decimal")
+}
 
 fn canonical(v: &Value) -> String {
     use rust_decimal::prelude::ToPrimitive;
@@ -17,6 +22,7 @@ fn canonical(v: &Value) -> String {
         Value::Null => "NULL".into(),
         Value::Bool(b) => i64::from(*b).to_string(),
         Value::Int(i) => i.to_string(),
+        Value::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
         Value::Float(f) => format!("{f:.6}"),
         Value::Decimal(d) => match d.to_f64() {
             Some(f) if d.fract().is_zero() => format!("{}", f as i64),
@@ -24,17 +30,54 @@ fn canonical(v: &Value) -> String {
             None => d.to_string(),
         },
         Value::Text(t) => format!("'{}'", t.as_str()),
+        // SQLite gives dates and times computed by an expression as text.
+        Value::Date(d) => format!("'{d}'"),
         Value::Timestamp(t) => t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
         Value::DateTime(t) => t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
         other => format!("{other:?}"),
     }
 }
 
+/// A fixed instant per post, varied in every field: 2023-2024, all months, hours and
+/// seconds, a Sunday and a leap day among them.
+fn at(n: i64) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    let n = n as u32;
+    chrono::Utc
+        .with_ymd_and_hms(
+            2023 + (n % 2) as i32,
+            1 + n % 12,
+            1 + n % 28,
+            n % 24,
+            n % 60,
+            (n * 7) % 60,
+        )
+        .single()
+        .expect("valid instant")
+}
+
 fn seed(conn: &mut Connection) -> sqlkit::Result<()> {
-    let (u, p, c) = (User::table(), Post::table(), Comment::table());
+    let (u, p, c, t, pt) = (
+        User::table(),
+        Post::table(),
+        Comment::table(),
+        Tag::table(),
+        PostTag::table(),
+    );
     let mut ids = Vec::new();
-    // Mixed case and a trailing space: binary collation orders them by code point.
-    for name in ["bob", "Alice", "alice", "Zoë", "carl "] {
+    // Mixed case, a trailing space, a quote, a backslash, CJK and an emoji: binary
+    // collation orders them by code point.
+    for name in [
+        "bob",
+        "Alice",
+        "alice",
+        "Zoë",
+        "carl ",
+        "o'neil",
+        "back\\slash",
+        "山田",
+        "🦀rust",
+    ] {
         let mut user = User::new(name);
         user.is_active = name != "carl ";
         ids.push(
@@ -44,35 +87,123 @@ fn seed(conn: &mut Connection) -> sqlkit::Result<()> {
         );
     }
     let posts = [
-        ("Python tips", "python-tips", Some("x"), true, 0, 10),
-        ("SQLAlchemy Tutorial", "sqlalchemy", None, true, 0, 25),
-        ("python internals", "py-internals", Some("y"), false, 1, 7),
-        ("Rust & SQL", "rust-sql", Some("z"), true, 1, 3),
-        ("Draft", "draft", None, false, 3, 0),
-        ("Ünïcode Post", "unicode", Some("ü"), true, 2, 12),
+        (
+            "Python tips",
+            "python-tips",
+            Some("x"),
+            true,
+            0,
+            10,
+            Some("10.0"),
+        ),
+        (
+            "SQLAlchemy Tutorial",
+            "sqlalchemy",
+            None,
+            true,
+            0,
+            25,
+            Some("4.5"),
+        ),
+        (
+            "python internals",
+            "py-internals",
+            Some("y"),
+            false,
+            1,
+            7,
+            Some("9.5"),
+        ),
+        (
+            "Rust & SQL",
+            "rust-sql",
+            Some("z"),
+            true,
+            1,
+            3,
+            Some("-1.0"),
+        ),
+        ("Draft", "draft", None, false, 3, 0, None),
+        (
+            "Ünïcode Post",
+            "unicode",
+            Some("ü"),
+            true,
+            2,
+            12,
+            Some("123.4"),
+        ),
+        (
+            "It's \\ quoted",
+            "quoted",
+            Some("%_"),
+            true,
+            5,
+            1500,
+            Some("0.5"),
+        ),
+        (
+            "日本語の投稿",
+            "cjk",
+            Some("本文"),
+            true,
+            7,
+            42,
+            Some("7.0"),
+        ),
     ];
     let mut post_ids = Vec::new();
-    for (title, slug, content, published, author, views) in posts {
+    for (title, slug, content, published, author, views, rating) in posts {
         let q = insert(p)
             .value(p.title, title)
             .value(p.slug, slug)
             .value(p.content, content.map(str::to_string))
             .value(p.published, published)
             .value(p.author_id, ids[author])
-            .value(p.views, views);
+            .value(p.views, views)
+            .value(
+                p.rating,
+                rating.map(|r| r.parse::<rust_decimal::Decimal>().unwrap()),
+            )
+            .value(p.created_at, at(views));
         post_ids.push(conn.execute(&q)?.last_insert_id.ok_or(Error::NoRows)?);
     }
-    for (post, author, body) in [
-        (0, 1, "great"),
-        (0, 2, "thanks"),
-        (1, 0, "nice"),
-        (5, 3, "ok"),
-    ] {
+    // Comments: (post, author, body, reply to the n-th comment). A thread on post 0
+    // five replies deep.
+    let comments: [(usize, usize, &str, Option<usize>); 10] = [
+        (0, 1, "great", None),
+        (0, 2, "thanks", Some(0)),
+        (0, 0, "you are welcome", Some(1)),
+        (0, 1, "one more", Some(2)),
+        (0, 3, "deeper", Some(3)),
+        (0, 2, "deepest", Some(4)),
+        (1, 0, "nice", None),
+        (5, 3, "ok", None),
+        (5, 1, "not ok", Some(7)),
+        (6, 6, "quotes ' and \\", None),
+    ];
+    let mut comment_ids: Vec<i64> = Vec::new();
+    for (post, author, body, parent) in comments {
+        let q = insert(c)
+            .value(c.post_id, post_ids[post])
+            .value(c.user_id, ids[author])
+            .value(c.content, body)
+            .value(c.parent_id, parent.map(|k| comment_ids[k]));
+        comment_ids.push(conn.execute(&q)?.last_insert_id.ok_or(Error::NoRows)?);
+    }
+    let mut tag_ids = Vec::new();
+    for name in ["python", "rust", "sql", "unused"] {
+        tag_ids.push(
+            conn.execute(&insert(t).value(t.name, name))?
+                .last_insert_id
+                .ok_or(Error::NoRows)?,
+        );
+    }
+    for (post, tag) in [(0, 0), (1, 0), (1, 2), (2, 0), (3, 1), (3, 2), (7, 2)] {
         conn.execute(
-            &insert(c)
-                .value(c.post_id, post_ids[post])
-                .value(c.user_id, ids[author])
-                .value(c.content, body),
+            &insert(pt)
+                .value(pt.post_id, post_ids[post])
+                .value(pt.tag_id, tag_ids[tag]),
         )?;
     }
     Ok(())
@@ -160,6 +291,162 @@ fn queries() -> Vec<(&'static str, Select)> {
             ))
             .order_by(p.slug),
         ),
+        (
+            "searched CASE",
+            select((
+                p.slug,
+                case::<String>()
+                    .when(p.views.gt(20), "hot")
+                    .when(p.views.gt(5), "warm")
+                    .else_("cold")
+                    .label("heat"),
+            ))
+            .order_by(p.slug),
+        ),
+        (
+            "conditional counts: CASE inside aggregates",
+            select((
+                func::count(case::<i64>().when(p.published.eq(true), 1).end()).label("published"),
+                func::sum(case::<i64>().when(p.views.ge(10), p.views).else_(0)).label("big_views"),
+            )),
+        ),
+        (
+            "simple CASE on a column",
+            select((
+                p.slug,
+                case_of::<String, _>(p.published)
+                    .when(true, "yes")
+                    .else_("no")
+                    .label("p"),
+            ))
+            .order_by(p.slug),
+        ),
+        (
+            "IS DISTINCT FROM counts NULL as a value",
+            select(p.slug)
+                .where_(p.content.is_distinct_from("x"))
+                .order_by(p.slug),
+        ),
+        (
+            "IS NOT DISTINCT FROM NULL",
+            select(p.slug)
+                .where_(p.content.is_not_distinct_from(None::<&str>))
+                .order_by(p.slug),
+        ),
+        (
+            "IS FALSE and IS NOT TRUE",
+            select((p.slug, p.published.is_not_true().label("np")))
+                .where_(p.published.is_false() | p.views.gt(100))
+                .order_by(p.slug),
+        ),
+        (
+            "true division and floor division",
+            select((
+                p.slug,
+                (p.views / 4).label("quarter"),
+                (p.views - 20).floordiv(7).label("floor7"),
+                (-p.views).floordiv(-4).label("negneg"),
+                (p.views % 7).label("m"),
+            ))
+            .order_by(p.slug),
+        ),
+        (
+            "GREATEST, LEAST, NULLIF, COALESCE",
+            select((
+                p.slug,
+                func::greatest(p.views, 10).label("g"),
+                func::least(p.views, 10).label("l"),
+                func::nullif(p.views, 0).label("nz"),
+                func::coalesce_all(p.content, [p.title]).label("c"),
+            ))
+            .order_by(p.slug),
+        ),
+        (
+            "EXTRACT of every part",
+            select((
+                p.slug,
+                func::extract(DatePart::Year, p.created_at).label("y"),
+                func::extract(DatePart::Quarter, p.created_at).label("q"),
+                func::extract(DatePart::Month, p.created_at).label("mo"),
+                func::extract(DatePart::Day, p.created_at).label("d"),
+                func::extract(DatePart::Hour, p.created_at).label("h"),
+                func::extract(DatePart::Minute, p.created_at).label("mi"),
+                func::extract(DatePart::Second, p.created_at).label("s"),
+                func::extract(DatePart::DayOfWeek, p.created_at).label("dow"),
+                func::extract(DatePart::DayOfYear, p.created_at).label("doy"),
+            ))
+            .order_by(p.slug),
+        ),
+        (
+            "CAST to DATE gives a date",
+            select((
+                p.slug,
+                p.created_at
+                    .cast::<chrono::NaiveDate>(SqlType::Date)
+                    .label("day"),
+            ))
+            .order_by(p.slug),
+        ),
+        (
+            "regexp match",
+            select(p.slug)
+                .where_(p.title.regexp_match("^[Pp]ython|SQL$"))
+                .order_by(p.slug),
+        ),
+        (
+            "not regexp match",
+            select(u.username)
+                .where_(u.username.not_regexp_match("^[a-z]+$"))
+                .order_by(u.username),
+        ),
+        (
+            "character length of accents, CJK and emoji",
+            select((u.username, func::char_length(u.username).label("n"))).order_by(u.username),
+        ),
+        (
+            "substr, replace, trim, abs, round",
+            select((
+                p.slug,
+                func::substr(p.title, 2, 3).label("sub"),
+                func::replace(p.slug, "-", "_").label("rep"),
+                func::trim(p.title.concat("  ")).label("t"),
+                func::abs(p.views - 20).label("a"),
+                func::round(p.views / 7, 2).label("r"),
+            ))
+            .order_by(p.slug),
+        ),
+        (
+            "func::call with columns and bound values mixed",
+            select(func::call::<String>("substr", (p.slug, 1, 4)).label("s")).order_by(p.slug),
+        ),
+        (
+            "decimals compare as numbers",
+            select((p.slug, p.rating))
+                .where_(p.rating.gt(dec("4.5")))
+                .order_by(p.rating),
+        ),
+        (
+            "decimals order as numbers, and aggregate",
+            select((
+                func::min(p.rating).label("lo"),
+                func::max(p.rating).label("hi"),
+                func::sum(p.rating).label("total"),
+                func::count(p.rating).label("n"),
+            )),
+        ),
+        (
+            "CAST to NUMERIC rounds half away from zero",
+            select((
+                p.slug,
+                p.rating
+                    .cast::<Option<rust_decimal::Decimal>>(SqlType::Numeric {
+                        precision: 4,
+                        scale: 0,
+                    })
+                    .label("r0"),
+            ))
+            .order_by(p.slug),
+        ),
     ]
 }
 
@@ -199,5 +486,167 @@ fn the_same_statements_return_the_same_rows_on_every_database() {
     // And the data is what it should be, so agreement is not agreement on nothing.
     let users = &expected[0];
     let names: Vec<&str> = users.iter().map(|r| r[0].as_str()).collect();
-    assert_eq!(names, ["'Alice'", "'Zoë'", "'alice'", "'bob'", "'carl '"]);
+    assert_eq!(
+        names,
+        [
+            "'Alice'",
+            "'Zoë'",
+            "'alice'",
+            "'back\\slash'",
+            "'bob'",
+            "'carl '",
+            "'o'neil'",
+            "'山田'",
+            "'🦀rust'"
+        ]
+    );
+}
+
+fn rows_of(conn: &mut Connection, q: &Select) -> sqlkit::Result<Vec<Vec<String>>> {
+    Ok(conn
+        .query(q)?
+        .iter()
+        .map(|r| r.values().iter().map(canonical).collect())
+        .collect())
+}
+
+/// Not only the same rows everywhere: the right rows, written out by hand.
+#[test]
+fn constructs_return_the_rows_sql_defines() {
+    let (u, p) = (User::table(), Post::table());
+    let expect: Vec<(&str, Select, Vec<Vec<&str>>)> = vec![
+        (
+            "true division and floor division of bound integers",
+            select((
+                bind::<i64>(7i64) / 2,
+                bind::<i64>(-7i64).floordiv(2),
+                bind::<i64>(7i64).floordiv(-2),
+                bind::<i64>(-7i64).floordiv(-2),
+                bind::<i64>(6i64).floordiv(3),
+            )),
+            vec![vec!["3.500000", "-4", "-4", "3", "2"]],
+        ),
+        (
+            "decimals compare and order as numbers",
+            select(p.slug)
+                .where_(p.rating.gt(dec("4.5")))
+                .order_by(p.rating),
+            vec![
+                vec!["'cjk'"],
+                vec!["'py-internals'"],
+                vec!["'python-tips'"],
+                vec!["'unicode'"],
+            ],
+        ),
+        (
+            "CAST to NUMERIC(4, 0) rounds half away from zero",
+            select(
+                p.rating
+                    .cast::<Option<rust_decimal::Decimal>>(SqlType::Numeric {
+                        precision: 4,
+                        scale: 0,
+                    })
+                    .label("r"),
+            )
+            .where_(
+                p.slug
+                    .in_(["quoted", "sqlalchemy", "py-internals", "rust-sql"]),
+            )
+            .order_by(p.rating),
+            vec![vec!["-1"], vec!["1"], vec!["5"], vec!["10"]],
+        ),
+        (
+            "round(x, n) half away from zero",
+            select((
+                func::round(p.rating, 0).label("r"),
+                func::round(bind::<f64>(-2.5f64), 0).label("neg"),
+            ))
+            .where_(p.slug.eq("sqlalchemy")),
+            vec![vec!["5", "-3"]],
+        ),
+        (
+            "EXTRACT of 2023-11-11 10:10:10 (a Saturday)",
+            select((
+                func::extract(DatePart::Year, p.created_at),
+                func::extract(DatePart::Quarter, p.created_at),
+                func::extract(DatePart::Month, p.created_at),
+                func::extract(DatePart::Day, p.created_at),
+                func::extract(DatePart::Hour, p.created_at),
+                func::extract(DatePart::Minute, p.created_at),
+                func::extract(DatePart::Second, p.created_at),
+                func::extract(DatePart::DayOfWeek, p.created_at),
+                func::extract(DatePart::DayOfYear, p.created_at),
+            ))
+            .where_(p.slug.eq("python-tips")),
+            vec![vec!["2023", "4", "11", "11", "10", "10", "10", "6", "315"]],
+        ),
+        (
+            "regexp",
+            select(p.slug)
+                .where_(p.title.regexp_match("^[Pp]ython|SQL$"))
+                .order_by(p.slug),
+            vec![
+                vec!["'py-internals'"],
+                vec!["'python-tips'"],
+                vec!["'rust-sql'"],
+            ],
+        ),
+        (
+            "characters, not bytes",
+            select(func::char_length(u.username))
+                .where_(u.username.in_(["🦀rust", "山田", "Zoë"]))
+                .order_by(u.username),
+            vec![vec!["3"], vec!["2"], vec!["5"]],
+        ),
+        (
+            "IS DISTINCT FROM keeps the NULLs",
+            select(p.slug)
+                .where_(p.content.is_distinct_from("x"))
+                .where_(p.views.lt(30))
+                .order_by(p.slug),
+            vec![
+                vec!["'draft'"],
+                vec!["'py-internals'"],
+                vec!["'rust-sql'"],
+                vec!["'sqlalchemy'"],
+                vec!["'unicode'"],
+            ],
+        ),
+        (
+            "conditional count",
+            select(func::count(
+                case::<i64>().when(p.published.eq(true), 1).end(),
+            )),
+            vec![vec!["6"]],
+        ),
+    ];
+    for db in common::engines() {
+        let mut conn = db.engine.connect().expect("connect");
+        conn.create_all(&metadata()).expect("schema");
+        seed(&mut conn).unwrap_or_else(|e| panic!("seed on {}: {e}", db.name));
+        for (what, q, want) in &expect {
+            let got =
+                rows_of(&mut conn, q).unwrap_or_else(|e| panic!("{what} on {}: {e}", db.name));
+            assert_eq!(&got, want, "{what} on {}", db.name);
+        }
+    }
+}
+
+/// Where the databases differ by nature, and sqlkit documents it rather than hide it.
+#[test]
+fn documented_differences_show() {
+    for db in common::engines() {
+        let mut conn = db.engine.connect().expect("connect");
+        // Division by zero: PostgreSQL raises, MySQL/MariaDB and SQLite give NULL.
+        let r = rows_of(&mut conn, &select(bind::<f64>(1.0f64) / 0));
+        match db.name {
+            "postgresql" => assert!(r.is_err(), "PostgreSQL raises on division by zero"),
+            _ => assert_eq!(r.expect("NULL"), [["NULL"]], "{}", db.name),
+        }
+        // GREATEST with a NULL: PostgreSQL ignores it, the others give NULL.
+        let three = bind::<i64>(3i64).cast::<i64>(SqlType::BigInt);
+        let g = rows_of(&mut conn, &select(func::greatest(three, Value::Null))).expect("greatest");
+        let want = if db.name == "postgresql" { "3" } else { "NULL" };
+        assert_eq!(g, [[want]], "{}", db.name);
+    }
 }

@@ -174,7 +174,7 @@ golden! {
     select_is_not_null => select(p().id).where_(p().content.is_not_null());
     select_between => select(p().id).where_(p().views.between(10, 20));
     select_not_between => select(p().id).where_(p().views.not_between(10, 20));
-    select_arithmetic_precedence => select(((p().views + 1) * 2 - p().views / (p().views - 3)).label("x"));
+    select_arithmetic_precedence => select(((p().views + 1) * 2 - p().views % (p().views - 3)).label("x"));
     select_arithmetic_left_assoc => select((p().views - 1 - 2).label("a")).add_columns((p().views - (p().views - 2)).label("b"));
     select_unary_minus_and_modulo => select((-p().views).label("neg")).add_columns((-(p().views + 1)).label("neg_sum")).add_columns((p().views % 7).label("m"));
     select_concat => select(u().username.concat(" <").concat(u().email).concat(">").label("display"));
@@ -374,4 +374,33 @@ fn long_constraint_names_are_shortened_deterministically() {
         )
     );
     assert!(n.starts_with("fk_a_table_with"));
+}
+
+// The rest of SQL (expressions).
+golden! {
+    expr_case_searched => select(case::<String>().when(p().views.gt(100), "hot").when(p().views.gt(10), "warm").else_("cold").label("heat"));
+    expr_case_simple => select(case_of::<String, _>(p().author_id).when(1, "one").when(2, "two").end().label("who"));
+    expr_case_in_aggregate => select(func::count(case::<i64>().when(p().published.eq(true), 1).end()).label("n"));
+    expr_case_without_when_is_error => select(case::<i64>().end());
+    expr_is_distinct_from => select(p().id).where_(p().content.is_distinct_from("x") & p().content.is_not_distinct_from(None::<&str>));
+    expr_is_true_is_false => select(p().id).where_(p().published.is_true() | p().published.is_false() | p().published.is_not_true());
+    expr_true_division => select((p().views / 3).label("q"));
+    expr_floor_division => select(p().views.floordiv(7).label("f"));
+    expr_greatest_least => select((func::greatest(p().views, 10), func::least(p().views, 10)));
+    expr_nullif_coalesce => select((func::nullif(p().views, 0), func::coalesce_all(p().content, [p().title, p().slug])));
+    expr_extract_parts => select((func::extract(DatePart::Year, p().created_at), func::extract(DatePart::Quarter, p().created_at), func::extract(DatePart::Second, p().created_at), func::extract(DatePart::DayOfWeek, p().created_at), func::extract(DatePart::DayOfYear, p().created_at)));
+    expr_current_date_time => select((func::current_date(), func::current_time(), func::current_timestamp()));
+    expr_cast_date_and_numeric => select((p().created_at.cast::<chrono::NaiveDate>(SqlType::Date), p().views.cast::<rust_decimal::Decimal>(SqlType::Numeric { precision: 10, scale: 2 })));
+    expr_regexp => select(p().id).where_(p().title.regexp_match("^Py") & p().slug.not_regexp_match("[0-9]"));
+    expr_char_length => select(func::char_length(u().username));
+    expr_string_functions => select((func::substr(p().title, 1, 3), func::replace(p().slug, "-", "_"), func::trim(p().title), func::abs(p().views), func::round(p().views / 7, 2)));
+    expr_call_mixed_arguments => select(func::call::<String>("substr", (p().title, 2, bind::<i64>(3i64))));
+    expr_any_all => select(p().id).where_(p().views.gt(all_(select(p().views).where_(p().published.eq(false)))) & p().author_id.eq(any_(select(u().id))));
+    window_row_number_rank => select((func::row_number().over(Window::new().order_by(p().views.desc())), func::rank().over(Window::new().partition_by(p().author_id).order_by(p().views)), func::dense_rank().over(Window::new().order_by(p().views))));
+    window_ntile_dist => select((func::ntile(4).over(Window::new().order_by(p().views)), func::cume_dist().over(Window::new().order_by(p().views)), func::percent_rank().over(Window::new().order_by(p().views))));
+    window_lag_lead_first_last => select((func::lag(p().views, 1).over(Window::new().order_by(p().id)), func::lead(p().views, 2).over(Window::new().order_by(p().id)), func::first_value(p().title).over(Window::new().partition_by(p().author_id).order_by(p().id)), func::last_value(p().title).over(Window::new().partition_by(p().author_id).order_by(p().id).rows(Bound::UnboundedPreceding, Bound::UnboundedFollowing))));
+    window_frames => select((func::sum(p().views).over(Window::new().order_by(p().id).rows(Bound::Preceding(2), Bound::CurrentRow)), func::avg(p().views).over(Window::new().order_by(p().views).range(Bound::Preceding(10), Bound::Following(10)))));
+    window_nulls_last => select(func::row_number().over(Window::new().order_by(p().content.asc().nulls_last())));
+    window_backwards_frame_is_error => select(func::count_star().over(Window::new().rows(Bound::CurrentRow, Bound::Preceding(1))));
+    window_over_non_function_is_error => select((p().views + 1).over(Window::new()));
 }

@@ -4,7 +4,10 @@
 //! `push_bind` is the only place a placeholder is written and a value kept;
 //! `push_ident` the only place an identifier is written.
 
+mod ops;
 mod walk;
+
+pub use ops::date_part_name;
 
 use crate::dialect::{plain_byte, unsupported, Dialect, Feature, IdentifierLimit, ReservedWords};
 use crate::error::{Error, Result};

@@ -4,7 +4,7 @@
 use super::Compiler;
 use crate::dialect::{Feature, UpsertStyle};
 use crate::error::{Error, JoinFailure, Result};
-use crate::expr::{BinOp, ColumnRef, Node, Source};
+use crate::expr::{BinOp, ColumnRef, Node, Op, Source};
 use crate::schema::{constraint_name, Table};
 use crate::stmt::{
     Conflict, CreateIndex, CreateTable, Ddl, Delete, DropTable, Insert, Join, JoinKind, Select,
@@ -53,10 +53,14 @@ fn prec(n: &Node) -> u8 {
         | Node::Subquery(_)
         | Node::Exists(_)
         | Node::Excluded(_) => 9,
+        Node::Op(op, _) => match **op {
+            Op::IsDistinct { .. } | Op::IsBool { .. } | Op::Regexp { .. } => 4,
+            _ => 9,
+        },
     }
 }
 
-fn op_sql(op: BinOp) -> &'static str {
+pub(super) fn op_sql(op: BinOp) -> &'static str {
     match op {
         BinOp::Eq => " = ",
         BinOp::Ne => " <> ",
@@ -76,7 +80,7 @@ fn op_sql(op: BinOp) -> &'static str {
 impl Compiler<'_> {
     /// Writes `n` in a slot of strength `min`: parenthesised when it binds weaker (or
     /// equally, with `strict`), and always when it is a raw fragment inside an operator.
-    fn child(&mut self, n: &Node, min: u8, strict: bool) -> Result<()> {
+    pub(super) fn child(&mut self, n: &Node, min: u8, strict: bool) -> Result<()> {
         let p = prec(n);
         let wrap = p < min || (strict && p == min) || matches!(n, Node::Raw(_));
         if wrap {
@@ -89,7 +93,7 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    fn list(&mut self, nodes: &[Node]) -> Result<()> {
+    pub(super) fn list(&mut self, nodes: &[Node]) -> Result<()> {
         for (i, n) in nodes.iter().enumerate() {
             if i > 0 {
                 self.push(", ");
@@ -316,11 +320,8 @@ impl Compiler<'_> {
                 }
             },
             Node::Cast(inner, ty) => {
-                self.push("CAST(");
-                self.node(inner)?;
-                self.push(" AS ");
-                self.dialect.write_cast_type(&mut self.sql, *ty);
-                self.push(")");
+                let d = self.dialect;
+                d.write_cast(self, inner, *ty)?;
             }
             Node::Tuple(items) => {
                 self.push("(");
@@ -336,6 +337,10 @@ impl Compiler<'_> {
                 self.push("EXISTS (");
                 self.subselect(q)?;
                 self.push(")");
+            }
+            Node::Op(op, args) => {
+                let d = self.dialect;
+                d.write_op(self, op, args)?;
             }
         }
         Ok(())
@@ -355,7 +360,7 @@ impl Compiler<'_> {
     }
 
     /// A select nested in an expression: it correlates with the enclosing FROM.
-    fn subselect(&mut self, q: &Select) -> Result<()> {
+    pub(super) fn subselect(&mut self, q: &Select) -> Result<()> {
         self.select(q, false, true)
     }
 
@@ -523,23 +528,7 @@ impl Compiler<'_> {
                 if i > 0 {
                     self.push(", ");
                 }
-                let native = self.dialect.supports(Feature::NullsOrdering);
-                if let (Some(first), false) = (o.nulls, native) {
-                    // Sort NULLs by an extra key, as the database has no NULLS FIRST/LAST.
-                    self.child(&o.node, 4, true)?;
-                    self.push(if first {
-                        " IS NULL DESC, "
-                    } else {
-                        " IS NULL, "
-                    });
-                }
-                self.node(&o.node)?;
-                if o.desc {
-                    self.push(" DESC");
-                }
-                if let (Some(first), true) = (o.nulls, native) {
-                    self.push(if first { " NULLS FIRST" } else { " NULLS LAST" });
-                }
+                self.order_term(&o.node, o.desc, o.nulls)?;
             }
         }
         if q.limit.is_some() || q.offset.is_some() {
@@ -547,6 +536,33 @@ impl Compiler<'_> {
             let limit = q.limit.as_ref().map(|c| c.node());
             let offset = q.offset.as_ref().map(|c| c.node());
             d.write_limit_offset(self, limit.as_deref(), offset.as_deref())?;
+        }
+        Ok(())
+    }
+
+    /// One ORDER BY key: `expr [DESC] [NULLS FIRST|LAST]`, the NULLS placement
+    /// emulated with an extra `expr IS NULL` key where the dialect lacks it.
+    pub(super) fn order_term(
+        &mut self,
+        node: &Node,
+        desc: bool,
+        nulls: Option<bool>,
+    ) -> Result<()> {
+        let native = self.dialect.supports(Feature::NullsOrdering);
+        if let (Some(first), false) = (nulls, native) {
+            self.child(node, 4, true)?;
+            self.push(if first {
+                " IS NULL DESC, "
+            } else {
+                " IS NULL, "
+            });
+        }
+        self.node(node)?;
+        if desc {
+            self.push(" DESC");
+        }
+        if let (Some(first), true) = (nulls, native) {
+            self.push(if first { " NULLS FIRST" } else { " NULLS LAST" });
         }
         Ok(())
     }
@@ -1049,7 +1065,9 @@ fn collect_children(n: &Node, add: &mut dyn FnMut(&Source), depth: u32) {
         Node::And(v) | Node::Or(v) | Node::Tuple(v) => {
             v.iter().for_each(|n| collect_sources_at(n, add, d))
         }
-        Node::Func { args, .. } => args.iter().for_each(|n| collect_sources_at(n, add, d)),
+        Node::Func { args, .. } | Node::Op(_, args) => {
+            args.iter().for_each(|n| collect_sources_at(n, add, d))
+        }
     }
 }
 

@@ -9,11 +9,13 @@ mod sqlite;
 
 pub use mysql::{Mysql, MysqlFlavor};
 pub use postgres::Postgres;
+#[cfg(feature = "sqlite")]
+pub(crate) use sqlite::inexact_decimal as sqlite_inexact_decimal;
 pub use sqlite::{Sqlite, DECIMAL_TYPE as SQLITE_DECIMAL_TYPE};
 
 use crate::compile::Compiler;
 use crate::error::{Error, Result};
-use crate::expr::Node;
+use crate::expr::{Node, Op};
 use crate::schema::SqlType;
 use crate::value::Value;
 use std::fmt;
@@ -82,6 +84,44 @@ pub enum Feature {
     /// Upserts (`INSERT .. ON CONFLICT` / `ON DUPLICATE KEY UPDATE`); refused where
     /// missing (SQLite before 3.24).
     Upsert,
+    /// Window functions (`.. OVER (..)`); refused where missing (MySQL before 8.0,
+    /// MariaDB before 10.2, SQLite before 3.25).
+    WindowFunctions,
+    /// Regular-expression matching; refused where the dialect has none.
+    Regexp,
+    /// `x op ANY (subquery)` / `ALL`; refused where missing (SQLite).
+    QuantifiedComparison,
+    /// `INTERSECT` and `EXCEPT`; refused where missing.
+    IntersectExcept,
+    /// `INTERSECT ALL` and `EXCEPT ALL`; refused where missing (SQLite, MariaDB
+    /// before 10.5).
+    IntersectExceptAll,
+    /// Members of a set operation in parentheses (`(SELECT ..) UNION (SELECT ..)`);
+    /// where missing (SQLite) a member with its own ORDER BY / LIMIT is wrapped in a
+    /// derived table.
+    ParenthesizedSetMembers,
+    /// `RIGHT OUTER JOIN`; refused where missing (SQLite before 3.39).
+    RightJoin,
+    /// `JOIN LATERAL`; refused where missing (MariaDB, SQLite, MySQL before 8.0.14).
+    Lateral,
+    /// `SELECT DISTINCT ON (..)`; refused where missing (all but PostgreSQL).
+    DistinctOn,
+    /// Row locks (`FOR UPDATE`, `FOR SHARE`); on SQLite, whose transactions lock the
+    /// whole database (sqlkit begins them `IMMEDIATE`), the clause is left out.
+    RowLocks,
+    /// `SKIP LOCKED` on a row lock; refused where missing (MariaDB before 10.6).
+    SkipLocked,
+    /// `WITH` (common table expressions); refused where missing.
+    Cte,
+    /// `WITH` in front of UPDATE and DELETE; where missing (MariaDB), non-recursive
+    /// CTEs are written as derived tables in place, recursive ones refused.
+    CteOnDml,
+    /// `UPDATE .. FROM` (PostgreSQL, SQLite 3.33+); MySQL writes the multi-table form
+    /// `UPDATE a, b SET ..` instead.
+    UpdateFrom,
+    /// `DELETE .. USING` (PostgreSQL); MySQL writes `DELETE a FROM a, b`, SQLite a
+    /// key `IN (SELECT ..)` test.
+    DeleteUsing,
 }
 
 /// The longest name a server keeps, counted as it counts.
@@ -143,6 +183,21 @@ impl fmt::Display for Feature {
             Feature::RowValueInList => "row values in an IN list",
             Feature::InlineIndexes => "indexes inside CREATE TABLE",
             Feature::Upsert => "INSERT .. ON CONFLICT (upsert)",
+            Feature::WindowFunctions => "window functions",
+            Feature::Regexp => "regular-expression matching",
+            Feature::QuantifiedComparison => "ANY / ALL with a subquery",
+            Feature::IntersectExcept => "INTERSECT / EXCEPT",
+            Feature::IntersectExceptAll => "INTERSECT ALL / EXCEPT ALL",
+            Feature::ParenthesizedSetMembers => "parenthesized set-operation members",
+            Feature::RightJoin => "RIGHT OUTER JOIN",
+            Feature::Lateral => "LATERAL joins",
+            Feature::DistinctOn => "DISTINCT ON",
+            Feature::RowLocks => "FOR UPDATE / FOR SHARE",
+            Feature::SkipLocked => "SKIP LOCKED",
+            Feature::Cte => "common table expressions (WITH)",
+            Feature::CteOnDml => "WITH before UPDATE / DELETE",
+            Feature::UpdateFrom => "UPDATE .. FROM",
+            Feature::DeleteUsing => "DELETE .. USING",
         })
     }
 }
@@ -203,6 +258,11 @@ pub trait Dialect: Send + Sync + fmt::Debug {
         default_type(out, ty)
     }
 
+    /// Writes `CAST(x AS ty)`, or what the dialect needs to give a value of `ty`.
+    fn write_cast(&self, c: &mut Compiler<'_>, x: &Node, ty: SqlType) -> Result<()> {
+        c.default_cast(x, ty)
+    }
+
     /// Writes the target type of `CAST(x AS ..)`.
     fn write_cast_type(&self, out: &mut String, ty: SqlType) {
         self.write_type(out, ty)
@@ -250,6 +310,14 @@ pub trait Dialect: Send + Sync + fmt::Debug {
     /// The dialect's name for a function (e.g. `char_length` is `length` on SQLite).
     fn function_name<'a>(&self, name: &'a str) -> &'a str {
         name
+    }
+
+    /// Writes one of the constructs whose spelling varies ([`Op`]: CASE, IS DISTINCT
+    /// FROM, EXTRACT, regexp, floor division, window functions, ..). A dialect
+    /// overrides the ones it spells differently and hands the rest to
+    /// [`Compiler::default_op`].
+    fn write_op(&self, c: &mut Compiler<'_>, op: &Op, args: &[Node]) -> Result<()> {
+        c.default_op(op, args)
     }
 }
 

@@ -4,7 +4,7 @@
 use super::{default_literal, Dialect, Feature, UpsertStyle, Version};
 use crate::compile::Compiler;
 use crate::error::Result;
-use crate::expr::Node;
+use crate::expr::{DatePart, Node, Op};
 use crate::schema::SqlType;
 use crate::value::Value;
 use std::fmt::Write;
@@ -70,8 +70,49 @@ impl Dialect for Mysql {
             Feature::ReturningInsert => maria && self.version.at_least(10, 5, 0),
             Feature::ReturningDelete => maria && self.version.at_least(10, 0, 5),
             Feature::CreateIndexIfNotExists => maria,
-            Feature::RowValueInList | Feature::InlineIndexes | Feature::Upsert => true,
+            Feature::RowValueInList
+            | Feature::InlineIndexes
+            | Feature::Upsert
+            | Feature::Regexp
+            | Feature::QuantifiedComparison
+            | Feature::ParenthesizedSetMembers
+            | Feature::RightJoin
+            | Feature::RowLocks => true,
+            Feature::WindowFunctions => {
+                self.version
+                    .at_least(if maria { 10 } else { 8 }, if maria { 2 } else { 0 }, 0)
+            }
+            Feature::Cte => {
+                self.version
+                    .at_least(if maria { 10 } else { 8 }, if maria { 2 } else { 0 }, 0)
+            }
+            Feature::CteOnDml => !maria && self.version.at_least(8, 0, 0),
+            Feature::IntersectExcept => {
+                if maria {
+                    self.version.at_least(10, 3, 0)
+                } else {
+                    self.version.at_least(8, 0, 31)
+                }
+            }
+            Feature::IntersectExceptAll => {
+                if maria {
+                    self.version.at_least(10, 5, 0)
+                } else {
+                    self.version.at_least(8, 0, 31)
+                }
+            }
+            Feature::Lateral => !maria && self.version.at_least(8, 0, 14),
+            Feature::SkipLocked => {
+                if maria {
+                    self.version.at_least(10, 6, 0)
+                } else {
+                    self.version.at_least(8, 0, 1)
+                }
+            }
             Feature::FullOuterJoin
+            | Feature::DistinctOn
+            | Feature::UpdateFrom
+            | Feature::DeleteUsing
             | Feature::ReturningUpdate
             | Feature::Ilike
             | Feature::ConcatOperator
@@ -167,5 +208,52 @@ impl Dialect for Mysql {
     }
     fn write_now(&self, out: &mut String) {
         out.push_str("CURRENT_TIMESTAMP(6)");
+    }
+    fn write_op(&self, c: &mut Compiler<'_>, op: &Op, args: &[Node]) -> Result<()> {
+        match (op, args) {
+            // `<=>` is MySQL's NULL-safe equality.
+            (Op::IsDistinct { negated }, [l, r]) => {
+                c.push(if *negated { "" } else { "NOT (" });
+                c.write_comparison_operand(l)?;
+                c.push(" <=> ");
+                c.write_comparison_operand(r)?;
+                c.push(if *negated { "" } else { ")" });
+                Ok(())
+            }
+            (Op::Regexp { negated }, [text, pattern]) => {
+                c.write_comparison_operand(text)?;
+                c.push(if *negated { " NOT REGEXP " } else { " REGEXP " });
+                c.write_comparison_operand(pattern)
+            }
+            (Op::Extract(DatePart::DayOfWeek), [x]) => {
+                c.push("(DAYOFWEEK(");
+                c.write_node(x)?;
+                c.push(") - 1)");
+                Ok(())
+            }
+            (Op::Extract(DatePart::DayOfYear), [x]) => {
+                c.push("DAYOFYEAR(");
+                c.write_node(x)?;
+                c.push(")");
+                Ok(())
+            }
+            (Op::CurrentTime, []) => {
+                c.push("CURRENT_TIME(6)");
+                Ok(())
+            }
+            // ROUND of a DOUBLE rounds half to even; of a DECIMAL half away from zero,
+            // as the other dialects do.
+            (Op::Round, [x, digits]) => {
+                c.push("ROUND(CAST(");
+                c.write_node(x)?;
+                c.push(" AS DECIMAL(65, 30)), ");
+                c.write_node(digits)?;
+                c.push(")");
+                Ok(())
+            }
+            // `/` gives a DECIMAL; DIV keeps the exact quotient an integer.
+            (Op::FloorDiv, _) => c.floor_div(args, " DIV "),
+            _ => c.default_op(op, args),
+        }
     }
 }

@@ -3,6 +3,7 @@
 use super::{default_literal, Dialect, Feature, Version};
 use crate::compile::Compiler;
 use crate::error::Result;
+use crate::expr::{DatePart, Node, Op};
 use crate::schema::SqlType;
 use crate::value::Value;
 use std::fmt::Write;
@@ -53,7 +54,22 @@ impl Dialect for Postgres {
             | Feature::ConcatOperator
             | Feature::NullsOrdering
             | Feature::DefaultValues
-            | Feature::RowValueInList => true,
+            | Feature::RowValueInList
+            | Feature::Regexp
+            | Feature::QuantifiedComparison
+            | Feature::IntersectExcept
+            | Feature::IntersectExceptAll
+            | Feature::ParenthesizedSetMembers
+            | Feature::RightJoin
+            | Feature::DistinctOn
+            | Feature::RowLocks
+            | Feature::Cte
+            | Feature::CteOnDml
+            | Feature::UpdateFrom
+            | Feature::DeleteUsing => true,
+            Feature::WindowFunctions => self.version.at_least(8, 4, 0),
+            Feature::Lateral => self.version.at_least(9, 3, 0),
+            Feature::SkipLocked => self.version.at_least(9, 5, 0),
             Feature::CreateIndexIfNotExists | Feature::Upsert => self.version.at_least(9, 5, 0),
             Feature::InlineIndexes => false,
         }
@@ -139,5 +155,49 @@ impl Dialect for Postgres {
     }
     fn write_now(&self, out: &mut String) {
         out.push_str("now()");
+    }
+    fn write_op(&self, c: &mut Compiler<'_>, op: &Op, args: &[Node]) -> Result<()> {
+        match (op, args) {
+            (Op::Regexp { negated }, [text, pattern]) => {
+                c.write_comparison_operand(text)?;
+                c.push(if *negated { " !~ " } else { " ~ " });
+                c.write_comparison_operand(pattern)
+            }
+            // EXTRACT returns NUMERIC (with the seconds' fraction): an integer, as on
+            // the other dialects.
+            (Op::Extract(part), [x]) => {
+                let second = *part == DatePart::Second;
+                c.push(if second {
+                    "CAST(FLOOR(EXTRACT("
+                } else {
+                    "CAST(EXTRACT("
+                });
+                c.push(crate::compile::date_part_name(*part));
+                c.push(" FROM ");
+                c.write_node(x)?;
+                c.push(if second {
+                    ")) AS BIGINT)"
+                } else {
+                    ") AS BIGINT)"
+                });
+                Ok(())
+            }
+            // round(double precision, int) does not exist: round the value as NUMERIC,
+            // half away from zero as the other dialects round.
+            (Op::Round, [x, digits]) => {
+                c.push("round(CAST(");
+                c.write_node(x)?;
+                c.push(" AS NUMERIC), ");
+                c.write_node(digits)?;
+                c.push(")");
+                Ok(())
+            }
+            // CURRENT_TIME has a time zone; LOCALTIME is the session's (UTC) time.
+            (Op::CurrentTime, []) => {
+                c.push("LOCALTIME");
+                Ok(())
+            }
+            _ => c.default_op(op, args),
+        }
     }
 }

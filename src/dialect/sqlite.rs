@@ -4,7 +4,7 @@
 use super::{default_literal, Dialect, Feature, Version};
 use crate::compile::Compiler;
 use crate::error::Result;
-use crate::expr::Node;
+use crate::expr::{DatePart, Node, Op};
 use crate::schema::SqlType;
 use crate::value::{text_format, Value};
 use std::fmt::Write;
@@ -25,9 +25,22 @@ impl Default for Sqlite {
     }
 }
 
-/// SQLite's declared type for exact decimals: TEXT affinity (so `1.10` stays `1.10`),
-/// recognised by sqlkit's driver when decoding.
-pub const DECIMAL_TYPE: &str = "DECIMAL_TEXT";
+/// SQLite's declared type for decimals: NUMERIC affinity, so that decimals compare,
+/// sort and aggregate as numbers. sqlkit stores a decimal as an integer or a double
+/// only when it reads back exactly (up to 15 significant digits); any other is refused
+/// with a typed error rather than rounded. The declared scale is restored on reading.
+pub const DECIMAL_TYPE: &str = "NUMERIC";
+
+/// The error for a decimal SQLite cannot keep exactly.
+pub(crate) fn inexact_decimal(d: &rust_decimal::Decimal) -> crate::Error {
+    crate::Error::Encode {
+        field: "decimal".into(),
+        reason: format!(
+            "{d} has more significant digits than SQLite stores exactly (15); it would be rounded"
+        )
+        .into(),
+    }
+}
 
 impl Dialect for Sqlite {
     fn name(&self) -> &'static str {
@@ -41,10 +54,26 @@ impl Dialect for Sqlite {
             }
             Feature::NullsOrdering => self.version.at_least(3, 30, 0),
             Feature::Upsert => self.version.at_least(3, 24, 0),
-            Feature::ConcatOperator | Feature::CreateIndexIfNotExists | Feature::DefaultValues => {
-                true
-            }
-            Feature::Ilike | Feature::RowValueInList | Feature::InlineIndexes => false,
+            Feature::ConcatOperator
+            | Feature::CreateIndexIfNotExists
+            | Feature::DefaultValues
+            | Feature::IntersectExcept
+            | Feature::Regexp
+            | Feature::RowLocks
+            | Feature::SkipLocked => true,
+            Feature::WindowFunctions => self.version.at_least(3, 28, 0),
+            Feature::Cte | Feature::CteOnDml => self.version.at_least(3, 8, 3),
+            Feature::RightJoin => self.version.at_least(3, 39, 0),
+            Feature::UpdateFrom => self.version.at_least(3, 33, 0),
+            Feature::Ilike
+            | Feature::RowValueInList
+            | Feature::InlineIndexes
+            | Feature::QuantifiedComparison
+            | Feature::IntersectExceptAll
+            | Feature::ParenthesizedSetMembers
+            | Feature::Lateral
+            | Feature::DistinctOn
+            | Feature::DeleteUsing => false,
         }
     }
     fn write_limit_offset(
@@ -93,9 +122,12 @@ impl Dialect for Sqlite {
                 super::hex(out, s.as_bytes());
                 out.push_str("' AS TEXT)");
             }
-            Value::Decimal(d) => {
-                let _ = write!(out, "'{d}'");
-            }
+            Value::Decimal(d) => match crate::value::text_format::exact_f64(d) {
+                Some(_) => {
+                    let _ = write!(out, "{d}");
+                }
+                None => return Err(inexact_decimal(d)),
+            },
             Value::Time(t) => {
                 let _ = write!(out, "'{}'", t.format(text_format::TIME));
             }
@@ -117,6 +149,92 @@ impl Dialect for Sqlite {
         match name {
             "char_length" => "length",
             n => n,
+        }
+    }
+    fn write_cast(&self, c: &mut Compiler<'_>, x: &Node, ty: SqlType) -> Result<()> {
+        // CAST(.. AS DATE) has NUMERIC affinity here ('2023-05-01' becomes 2023):
+        // the date functions give sqlkit's text formats instead.
+        let format = match ty {
+            SqlType::Date => "%Y-%m-%d",
+            SqlType::Time => "%H:%M:%f000",
+            SqlType::DateTime => "%Y-%m-%dT%H:%M:%f000",
+            SqlType::Timestamp => "%Y-%m-%dT%H:%M:%f000Z",
+            SqlType::Numeric { precision, scale } => {
+                // Rounded half away from zero, and refused past the precision, as
+                // PostgreSQL and MySQL do (a function sqlkit registers).
+                c.push("sqlkit_numeric(");
+                c.write_node(x)?;
+                c.push(&format!(", {precision}, {scale})"));
+                return Ok(());
+            }
+            _ => return c.default_cast(x, ty),
+        };
+        c.push("strftime('");
+        c.push(format);
+        c.push("', ");
+        c.write_node(x)?;
+        c.push(")");
+        Ok(())
+    }
+    fn write_op(&self, c: &mut Compiler<'_>, op: &Op, args: &[Node]) -> Result<()> {
+        match (op, args) {
+            // `IS` / `IS NOT` compare NULLs as values (IS DISTINCT FROM only came in 3.39).
+            (Op::IsDistinct { negated }, [l, r]) => {
+                c.write_comparison_operand(l)?;
+                c.push(if *negated { " IS " } else { " IS NOT " });
+                c.write_comparison_operand(r)
+            }
+            // `x REGEXP p` calls `regexp(p, x)`, which sqlkit registers on its connections.
+            (Op::Regexp { negated }, [text, pattern]) => {
+                c.write_comparison_operand(text)?;
+                c.push(if *negated { " NOT REGEXP " } else { " REGEXP " });
+                c.write_comparison_operand(pattern)
+            }
+            (Op::Extract(DatePart::Quarter), [x]) => {
+                c.push("((CAST(strftime('%m', ");
+                c.write_node(x)?;
+                c.push(") AS INTEGER) + 2) / 3)");
+                Ok(())
+            }
+            (Op::Extract(part), [x]) => {
+                c.push("CAST(strftime('");
+                c.push(match part {
+                    DatePart::Year => "%Y",
+                    DatePart::Month => "%m",
+                    DatePart::Day => "%d",
+                    DatePart::Hour => "%H",
+                    DatePart::Minute => "%M",
+                    DatePart::Second => "%S",
+                    DatePart::DayOfWeek => "%w",
+                    _ => "%j",
+                });
+                c.push("', ");
+                c.write_node(x)?;
+                c.push(") AS INTEGER)");
+                Ok(())
+            }
+            // In sqlkit's text formats for DATE and TIME.
+            (Op::CurrentDate, []) => {
+                c.push("date('now')");
+                Ok(())
+            }
+            (Op::CurrentTime, []) => {
+                c.push("strftime('%H:%M:%f000', 'now')");
+                Ok(())
+            }
+            // The multi-argument max/min: NULL when any argument is NULL, as on MySQL.
+            (Op::Extremum(greatest), _) => {
+                c.push(if *greatest { "max(" } else { "min(" });
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        c.push(", ");
+                    }
+                    c.write_node(a)?;
+                }
+                c.push(")");
+                Ok(())
+            }
+            _ => c.default_op(op, args),
         }
     }
 }

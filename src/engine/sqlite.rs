@@ -67,7 +67,7 @@ impl Manager {
 
 /// What every sqlkit SQLite connection gets: foreign keys enforced, LIKE
 /// case-sensitive (as on PostgreSQL and MariaDB with binary collations), Unicode
-/// `lower`/`upper`, and a busy timeout instead of immediate `SQLITE_BUSY`.
+/// `lower`/`upper`, `regexp` (the `REGEXP` operator), and a busy timeout instead of immediate `SQLITE_BUSY`.
 fn setup(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     use rusqlite::config::DbConfig;
     use rusqlite::functions::FunctionFlags;
@@ -97,6 +97,57 @@ fn setup(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
             })
         })?;
     }
+    // CAST(x AS NUMERIC(p, s)): rounded half away from zero at `s` places, an error
+    // past `p` digits, as PostgreSQL and MySQL cast.
+    conn.create_scalar_function("sqlkit_numeric", 3, flags, |ctx| {
+        let d = match ctx.get_raw(0) {
+            ValueRef::Null => return Ok(None),
+            ValueRef::Integer(i) => rust_decimal::Decimal::from(i),
+            ValueRef::Real(f) => text_format::decimal_from_f64(f).ok_or_else(|| {
+                rusqlite::Error::UserFunctionError("numeric value out of range".into())
+            })?,
+            ValueRef::Text(t) => text_format::parse_decimal(&String::from_utf8_lossy(t))
+                .ok_or_else(|| {
+                    rusqlite::Error::UserFunctionError("invalid input for a NUMERIC cast".into())
+                })?,
+            ValueRef::Blob(_) => {
+                return Err(rusqlite::Error::UserFunctionError(
+                    "a blob cannot be cast to NUMERIC".into(),
+                ))
+            }
+        };
+        let precision: u32 = ctx.get(1)?;
+        let scale: u32 = ctx.get(2)?;
+        let r = d.round_dp_with_strategy(
+            scale.min(28),
+            rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+        );
+        let int_digits = r.trunc().abs().to_string().trim_start_matches('0').len() as u32;
+        if int_digits + scale > precision {
+            return Err(rusqlite::Error::UserFunctionError(
+                format!("numeric field overflow: {r} does not fit NUMERIC({precision}, {scale})")
+                    .into(),
+            ));
+        }
+        Ok(Some(match (r.fract().is_zero(), i64::try_from(r)) {
+            (true, Ok(i)) => rusqlite::types::Value::Integer(i),
+            _ => rusqlite::types::Value::Real(text_format::exact_f64(&r).unwrap_or_else(|| {
+                use rust_decimal::prelude::ToPrimitive;
+                r.to_f64().unwrap_or(f64::NAN)
+            })),
+        }))
+    })?;
+    // `x REGEXP p` calls regexp(p, x); the compiled pattern is kept per statement.
+    conn.create_scalar_function("regexp", 2, flags, |ctx| {
+        let re = ctx.get_or_create_aux(0, |v| match v {
+            ValueRef::Text(p) => regex_lite::Regex::new(&String::from_utf8_lossy(p)).map(Some),
+            _ => Ok(None),
+        })?;
+        Ok(match (&*re, ctx.get_raw(1)) {
+            (Some(re), ValueRef::Text(t)) => Some(re.is_match(&String::from_utf8_lossy(t))),
+            _ => None,
+        })
+    })?;
     Ok(())
 }
 
@@ -140,7 +191,18 @@ impl rusqlite::ToSql for Param<'_> {
             Value::Float(f) => ToSqlOutput::Borrowed(ValueRef::Real(*f)),
             Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
             Value::Bytes(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
-            Value::Decimal(d) => ToSqlOutput::Owned(V::Text(d.to_string())),
+            // Numbers (NUMERIC affinity), only where they read back exactly.
+            Value::Decimal(d) => match (d.fract().is_zero(), i64::try_from(*d)) {
+                (true, Ok(i)) => ToSqlOutput::Owned(V::Integer(i)),
+                _ => match text_format::exact_f64(d) {
+                    Some(f) => ToSqlOutput::Owned(V::Real(f)),
+                    None => {
+                        return Err(rusqlite::Error::ToSqlConversionFailure(Box::new(
+                            crate::dialect::sqlite_inexact_decimal(d),
+                        )))
+                    }
+                },
+            },
             Value::Date(d) => ToSqlOutput::Owned(V::Text(d.format(text_format::DATE).to_string())),
             Value::Time(t) => ToSqlOutput::Owned(V::Text(t.format(text_format::TIME).to_string())),
             Value::DateTime(t) => {
@@ -160,7 +222,8 @@ impl rusqlite::ToSql for Param<'_> {
 enum Hint {
     Plain,
     Bool,
-    Decimal,
+    /// With the declared scale, when there is one.
+    Decimal(Option<u32>),
     Date,
     Time,
     DateTime,
@@ -172,10 +235,16 @@ enum Hint {
 fn hint(decl: Option<&str>) -> Hint {
     let Some(d) = decl else { return Hint::Plain };
     let d = d.to_ascii_uppercase();
-    let d = d.split('(').next().unwrap_or("").trim();
-    match d {
+    let (name, args) = d.split_once('(').unwrap_or((&d, ""));
+    match name.trim() {
         "BOOLEAN" | "BOOL" => Hint::Bool,
-        d if d == crate::dialect::SQLITE_DECIMAL_TYPE => Hint::Decimal,
+        // sqlkit's NUMERIC(p, s), also tables made by older sqlkit (DECIMAL_TEXT).
+        "NUMERIC" | "DECIMAL" | "DECIMAL_TEXT" => Hint::Decimal(
+            args.trim_end_matches(')')
+                .split(',')
+                .nth(1)
+                .and_then(|s| s.trim().parse().ok()),
+        ),
         "DATE" => Hint::Date,
         "TIME" => Hint::Time,
         "DATETIME" => Hint::DateTime,
@@ -184,6 +253,17 @@ fn hint(decl: Option<&str>) -> Hint {
         "UUID" => Hint::Uuid,
         _ => Hint::Plain,
     }
+}
+
+/// `d` shown at the column's scale (`10` in a NUMERIC(4, 1) column reads `10.0`, as
+/// on PostgreSQL and MySQL); never fewer digits than it has.
+fn with_scale(mut d: rust_decimal::Decimal, scale: Option<u32>) -> rust_decimal::Decimal {
+    if let Some(s) = scale {
+        if d.scale() < s && s <= 28 {
+            d.rescale(s);
+        }
+    }
+    d
 }
 
 /// A cell as a value by its declared type. Text that is not valid UTF-8 (SQLite does
@@ -197,7 +277,11 @@ fn decode(v: ValueRef<'_>, h: Hint) -> Value {
         (ValueRef::Real(f), Hint::Json) => {
             Value::Json(serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, Into::into))
         }
-        (ValueRef::Integer(i), Hint::Decimal) => Value::Decimal(i.into()),
+        (ValueRef::Integer(i), Hint::Decimal(scale)) => Value::Decimal(with_scale(i.into(), scale)),
+        (ValueRef::Real(f), Hint::Decimal(scale)) => match text_format::decimal_from_f64(f) {
+            Some(d) => Value::Decimal(with_scale(d, scale)),
+            None => Value::Float(f),
+        },
         (ValueRef::Integer(i), _) => Value::Int(i),
         (ValueRef::Real(f), _) => Value::Float(f),
         (ValueRef::Blob(b), _) => Value::Bytes(b.into()),
@@ -207,7 +291,7 @@ fn decode(v: ValueRef<'_>, h: Hint) -> Value {
             };
             let parsed = match h {
                 Hint::Plain | Hint::Bool => None,
-                Hint::Decimal => text_format::parse_decimal(s).map(Value::Decimal),
+                Hint::Decimal(_) => text_format::parse_decimal(s).map(Value::Decimal),
                 Hint::Date => text_format::parse_date(s).map(Value::Date),
                 Hint::Time => text_format::parse_time(s).map(Value::Time),
                 Hint::DateTime => text_format::parse_datetime(s).map(Value::DateTime),

@@ -69,6 +69,7 @@ impl Clone for Node {
             Node::Subquery(q) => Node::Subquery(q.clone()),
             Node::Exists(q) => Node::Exists(q.clone()),
             Node::Excluded(c) => Node::Excluded(c.clone()),
+            Node::Op(op, args) => Node::Op(op.clone(), args.clone()),
         })
     }
 }
@@ -129,6 +130,7 @@ impl fmt::Debug for Node {
             Node::Subquery(q) => f.debug_tuple("Subquery").field(q).finish(),
             Node::Exists(q) => f.debug_tuple("Exists").field(q).finish(),
             Node::Excluded(c) => f.debug_tuple("Excluded").field(c).finish(),
+            Node::Op(op, args) => f.debug_tuple("Op").field(op).field(args).finish(),
         })
     }
 }
@@ -208,5 +210,11 @@ fn take_children(n: &mut Node, out: &mut Vec<Node>) {
             q.take_nodes(&mut take);
         }
         Node::Subquery(q) | Node::Exists(q) => q.take_nodes(&mut take),
+        Node::Op(op, args) => {
+            args.iter_mut().for_each(&mut take);
+            if let super::Op::Quantified(q) = &mut **op {
+                q.query.take_nodes(&mut take);
+            }
+        }
     }
 }

@@ -60,6 +60,9 @@ pub trait SqlTy {
     const SQL_TYPE: Option<SqlType>;
     /// `true` for `Option<T>`.
     const NULLABLE: bool = false;
+    /// `U`, nullable when `Self` is: the type of a function of this expression that
+    /// returns a `U` (`extract(year, Option<Date>)` is an `Option<i64>`).
+    type Keep<U: SqlTy>: SqlTy;
 }
 
 macro_rules! sql_ty {
@@ -67,6 +70,7 @@ macro_rules! sql_ty {
         impl SqlTy for $t {
             type Kind = kinds::$k;
             const SQL_TYPE: Option<SqlType> = $st;
+            type Keep<U: SqlTy> = U;
         }
     )*};
 }
@@ -92,6 +96,7 @@ impl<T: SqlTy> SqlTy for Option<T> {
     type Kind = T::Kind;
     const SQL_TYPE: Option<SqlType> = T::SQL_TYPE;
     const NULLABLE: bool = true;
+    type Keep<U: SqlTy> = Option<U>;
 }
 
 /// `Self` (a kind) may stand where kind `K` is expected.
@@ -132,6 +137,14 @@ impl BoolKind for kinds::Any {}
 pub trait TextKind {}
 impl TextKind for kinds::Text {}
 impl TextKind for kinds::Any {}
+/// Integer kinds (floor division).
+#[diagnostic::on_unimplemented(
+    message = "this needs an integer expression, but the expression is of kind `{Self}`",
+    label = "not an integer"
+)]
+pub trait IntegerKind {}
+impl IntegerKind for kinds::Integer {}
+impl IntegerKind for kinds::Any {}
 /// Kinds that arithmetic accepts.
 #[diagnostic::on_unimplemented(
     message = "arithmetic needs a numeric expression, but the expression is of kind `{Self}`",

@@ -2,21 +2,27 @@
 //! ([`Expr<T>`], [`Column<T>`]) whose phantom type keeps `users.id.eq("x")` from
 //! compiling while the dialect stays a run-time value.
 
+mod case;
 mod deep;
 mod func_;
 mod kind;
 mod ops;
+mod window;
 
 pub mod func {
     //! SQL functions: `func::count(..)`, `func::lower(..)`, any named function.
     pub use super::func_::*;
 }
+pub use case::{case, case_of, Case};
 pub(crate) use deep::with_stack;
-pub use kind::{kinds, Any, BoolKind, Compatible, IntoOperand, NumericKind, SqlTy, TextKind};
-pub use ops::{
-    and_, asc, bind, bindparam, desc, excluded, exists, literal, not_, not_exists, or_, raw,
-    tuple_, ExprOps, Labeled, OrderItem,
+pub use kind::{
+    kinds, Any, BoolKind, Compatible, IntegerKind, IntoOperand, NumericKind, SqlTy, TextKind,
 };
+pub use ops::{
+    all_, and_, any_, asc, bind, bindparam, desc, excluded, exists, literal, not_, not_exists, or_,
+    raw, tuple_, ExprOps, Labeled, OrderItem, Quotient,
+};
+pub use window::Window;
 
 use crate::name::Name;
 use crate::schema::{Table, TableDef};
@@ -163,6 +169,141 @@ pub enum Node {
     /// SQLite, `new.col` or `VALUES(col)` on MySQL/MariaDB); see
     /// [`excluded`](crate::expr::excluded).
     Excluded(ColumnRef),
+    /// A construct whose spelling differs by dialect (CASE, IS DISTINCT FROM, EXTRACT,
+    /// regexp, window functions, ...): what it is, and its operands in the order
+    /// [`Op`] documents.
+    Op(Box<Op>, Vec<Node>),
+}
+
+/// The constructs of [`Node::Op`]. Each names the layout of the operands that go
+/// with it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Op {
+    /// `CASE [operand] WHEN a THEN b .. [ELSE e] END`: operands are the operand (if
+    /// `operand`), then each WHEN/THEN pair, then the ELSE value (if `else_`).
+    Case {
+        /// A simple CASE (`CASE x WHEN 1 THEN ..`).
+        operand: bool,
+        /// Whether an ELSE value is last.
+        else_: bool,
+    },
+    /// `a IS DISTINCT FROM b` (`negated`: `IS NOT DISTINCT FROM`): two operands.
+    IsDistinct {
+        /// `IS NOT DISTINCT FROM`
+        negated: bool,
+    },
+    /// `a IS [NOT] TRUE` / `IS [NOT] FALSE`: one operand.
+    IsBool {
+        /// TRUE or FALSE.
+        value: bool,
+        /// `IS NOT`.
+        negated: bool,
+    },
+    /// A regular-expression match of text against a pattern: two operands.
+    Regexp {
+        /// Does not match.
+        negated: bool,
+    },
+    /// A field of a date or time: one operand.
+    Extract(DatePart),
+    /// The current date (`CURRENT_DATE`).
+    CurrentDate,
+    /// The current time of day (`CURRENT_TIME`), in UTC.
+    CurrentTime,
+    /// Integer division rounded toward negative infinity (SQLAlchemy's `//`): two
+    /// integer operands; exact integer arithmetic on every dialect.
+    FloorDiv,
+    /// `GREATEST(..)` (`true`) or `LEAST(..)`: the operands.
+    Extremum(bool),
+    /// `func(..) OVER (..)`: the function, then the PARTITION BY expressions, then the
+    /// ORDER BY expressions, as [`Over`] counts them.
+    Over(Over),
+    /// `ANY (subquery)` / `ALL (subquery)` on the right of a comparison: no operands,
+    /// the subquery in the [`Quantified`].
+    Quantified(Box<Quantified>),
+    /// `round(x, digits)`: two operands.
+    Round,
+}
+
+/// The parts of a date or time [`Op::Extract`] reads; each is an integer on every
+/// dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DatePart {
+    /// The year.
+    Year,
+    /// The quarter, 1 to 4.
+    Quarter,
+    /// The month, 1 to 12.
+    Month,
+    /// The day of the month, 1 to 31.
+    Day,
+    /// The hour, 0 to 23.
+    Hour,
+    /// The minute, 0 to 59.
+    Minute,
+    /// The whole seconds, 0 to 59 (fractions dropped on every dialect).
+    Second,
+    /// The day of the week, 0 (Sunday) to 6, as PostgreSQL's `dow`.
+    DayOfWeek,
+    /// The day of the year, 1 to 366.
+    DayOfYear,
+}
+
+/// A window specification: how many of the [`Node::Op`] operands after the function
+/// are PARTITION BY expressions and ORDER BY keys, the direction of each key, and the
+/// frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Over {
+    /// The number of PARTITION BY expressions.
+    pub partitions: usize,
+    /// Per ORDER BY key: descending, and NULLS FIRST (`Some(true)`) / LAST.
+    pub order: Vec<(bool, Option<bool>)>,
+    /// The frame, if not the default.
+    pub frame: Option<Frame>,
+}
+
+/// A window frame: `ROWS|RANGE BETWEEN start AND end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Frame {
+    /// ROWS (`false`: RANGE).
+    pub rows: bool,
+    /// The start bound.
+    pub start: Bound,
+    /// The end bound.
+    pub end: Bound,
+}
+
+/// One end of a window [`Frame`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    /// `UNBOUNDED PRECEDING`
+    UnboundedPreceding,
+    /// `n PRECEDING`
+    Preceding(u32),
+    /// `CURRENT ROW`
+    CurrentRow,
+    /// `n FOLLOWING`
+    Following(u32),
+    /// `UNBOUNDED FOLLOWING`
+    UnboundedFollowing,
+}
+
+/// `ANY (subquery)` or `ALL (subquery)`, the right side of a comparison.
+#[derive(Debug, Clone)]
+pub struct Quantified {
+    /// ALL (`false`: ANY).
+    pub all: bool,
+    /// The subquery.
+    pub query: Select,
+}
+
+impl PartialEq for Quantified {
+    fn eq(&self, other: &Self) -> bool {
+        // Subqueries are not compared: two quantified comparisons are never merged.
+        std::ptr::eq(self, other)
+    }
 }
 
 /// A typed SQL expression: a [`Node`] and a phantom result type `T`

@@ -1,8 +1,8 @@
 //! Operators: the [`ExprOps`] methods (`eq`, `like`, `in_`, ...), Rust's `& | ! + - * / %`
 //! on expressions, and the free functions `and_`, `or_`, `not_`, `exists`, `asc`, `desc`.
 
-use super::kind::{kinds, BoolKind, IntoOperand, NumericKind, SqlTy, TextKind};
-use super::{Any, BinOp, Column, Expr, Node};
+use super::kind::{kinds, BoolKind, IntegerKind, IntoOperand, NumericKind, SqlTy, TextKind};
+use super::{Any, BinOp, Column, Expr, Node, Op, Quantified};
 use crate::name::Name;
 use crate::stmt::Select;
 use crate::value::Value;
@@ -20,6 +20,14 @@ fn escape_like(s: &str) -> String {
         out.push(ch);
     }
     out
+}
+
+fn op1<T>(op: Op, x: Node) -> Expr<T> {
+    Expr::from_node(Node::Op(Box::new(op), vec![x]))
+}
+
+fn op2<T>(op: Op, l: Node, r: Node) -> Expr<T> {
+    Expr::from_node(Node::Op(Box::new(op), vec![l, r]))
 }
 
 fn binary<T>(op: BinOp, l: Node, r: Node) -> Expr<T> {
@@ -226,6 +234,101 @@ pub trait ExprOps: Sized {
     fn cast<U: SqlTy>(self, ty: crate::schema::SqlType) -> Expr<U> {
         Expr::from_node(Node::Cast(Box::new(self.to_node()), ty))
     }
+    /// `self IS DISTINCT FROM rhs`: unequal, a NULL being equal only to a NULL (MySQL
+    /// `NOT (a <=> b)`, SQLite `a IS NOT b`).
+    #[allow(clippy::wrong_self_convention)]
+    fn is_distinct_from<R: IntoOperand<KindOf<Self>>>(self, rhs: R) -> Expr<bool> {
+        op2(
+            Op::IsDistinct { negated: false },
+            self.to_node(),
+            rhs.into_node(),
+        )
+    }
+    /// `self IS NOT DISTINCT FROM rhs`: equal, NULLs equal to each other (MySQL `<=>`,
+    /// SQLite `IS`).
+    #[allow(clippy::wrong_self_convention)]
+    fn is_not_distinct_from<R: IntoOperand<KindOf<Self>>>(self, rhs: R) -> Expr<bool> {
+        op2(
+            Op::IsDistinct { negated: true },
+            self.to_node(),
+            rhs.into_node(),
+        )
+    }
+    /// `self IS TRUE`: false (not NULL) for NULL.
+    #[allow(clippy::wrong_self_convention)]
+    fn is_true(self) -> Expr<bool>
+    where
+        KindOf<Self>: BoolKind,
+    {
+        op1(
+            Op::IsBool {
+                value: true,
+                negated: false,
+            },
+            self.to_node(),
+        )
+    }
+    /// `self IS FALSE`: false (not NULL) for NULL.
+    #[allow(clippy::wrong_self_convention)]
+    fn is_false(self) -> Expr<bool>
+    where
+        KindOf<Self>: BoolKind,
+    {
+        op1(
+            Op::IsBool {
+                value: false,
+                negated: false,
+            },
+            self.to_node(),
+        )
+    }
+    /// `self IS NOT TRUE`: true for FALSE and NULL.
+    #[allow(clippy::wrong_self_convention)]
+    fn is_not_true(self) -> Expr<bool>
+    where
+        KindOf<Self>: BoolKind,
+    {
+        op1(
+            Op::IsBool {
+                value: true,
+                negated: true,
+            },
+            self.to_node(),
+        )
+    }
+    /// A regular-expression match (SQLAlchemy's `regexp_match`): PostgreSQL `~`,
+    /// MySQL `REGEXP`, SQLite `REGEXP` through the function sqlkit registers on its
+    /// connections. Case-sensitive; keep patterns to the syntax the three engines
+    /// share (classes, anchors, alternation, repetition).
+    fn regexp_match<R: IntoOperand<kinds::Text>>(self, pattern: R) -> Expr<bool>
+    where
+        KindOf<Self>: TextKind,
+    {
+        op2(
+            Op::Regexp { negated: false },
+            self.to_node(),
+            pattern.into_node(),
+        )
+    }
+    /// The negation of [`regexp_match`](Self::regexp_match).
+    fn not_regexp_match<R: IntoOperand<kinds::Text>>(self, pattern: R) -> Expr<bool>
+    where
+        KindOf<Self>: TextKind,
+    {
+        op2(
+            Op::Regexp { negated: true },
+            self.to_node(),
+            pattern.into_node(),
+        )
+    }
+    /// Integer division rounded toward negative infinity, SQLAlchemy's `//`: `-7 // 2`
+    /// is `-4` on every dialect (the servers' own integer division truncates to `-3`).
+    fn floordiv<R: IntoOperand<kinds::Integer>>(self, rhs: R) -> Expr<Self::Ty>
+    where
+        KindOf<Self>: IntegerKind,
+    {
+        op2(Op::FloorDiv, self.to_node(), rhs.into_node())
+    }
     /// `self AS name` in a select list.
     fn label(self, name: impl Into<Name>) -> Labeled {
         Labeled {
@@ -356,6 +459,29 @@ fn negate(n: Node) -> Node {
     }
 }
 
+/// `ANY (subquery)`, the right side of a comparison: `x.eq(any_(q))` is true when `x`
+/// equals some row of `q`. Refused on SQLite.
+///
+/// ```
+/// use sqlkit::prelude::*;
+/// # let t = Table::builder("t").column(ColumnDef::new("x", SqlType::BigInt)).build()?;
+/// let x = t.column::<i64>("x")?;
+/// let q = select(x.clone()).where_(x.clone().gt(all_(select(x.clone()).where_(x.lt(0)))));
+/// assert_eq!(q.compile(&Postgres::default())?.sql,
+///     "SELECT t.x FROM t WHERE t.x > ALL (SELECT t.x FROM t WHERE t.x < $1)");
+/// # Ok::<(), sqlkit::Error>(())
+/// ```
+pub fn any_(query: Select) -> Expr<Any> {
+    let q = Quantified { all: false, query };
+    Expr::from_node(Node::Op(Box::new(Op::Quantified(Box::new(q))), vec![]))
+}
+/// `ALL (subquery)`, the right side of a comparison: `x.gt(all_(q))` is true when `x`
+/// is greater than every row of `q` (and when `q` is empty). Refused on SQLite.
+pub fn all_(query: Select) -> Expr<Any> {
+    let q = Quantified { all: true, query };
+    Expr::from_node(Node::Op(Box::new(Op::Quantified(Box::new(q))), vec![]))
+}
+
 /// `EXISTS (SELECT ..)`
 pub fn exists(query: Select) -> Expr<bool> {
     Expr::from_node(Node::Exists(Box::new(query)))
@@ -394,6 +520,40 @@ pub fn tuple_<T: IntoOperand<kinds::Any>>(items: T) -> Expr<Any> {
     Expr::from_node(items.into_node())
 }
 
+/// The result type of `/` on an expression of this type. Division is true division
+/// on every dialect, as in SQLAlchemy 2.0: an integer dividend is cast to a double
+/// (PostgreSQL and SQLite would otherwise truncate, MySQL give a 4-place DECIMAL), so
+/// `i64 / i64` is an `f64`; floats and decimals divide as they are. For integer
+/// division rounded down, use [`ExprOps::floordiv`]. Untyped (`Any`) operands are
+/// divided as the server divides them.
+pub trait Quotient {
+    /// The quotient's type.
+    type Quotient: SqlTy;
+    /// Whether the dividend is an integer (and is cast).
+    const INTEGER: bool;
+}
+macro_rules! quotient {
+    ($($t:ty => $q:ty, $int:expr;)*) => {$(
+        impl Quotient for $t {
+            type Quotient = $q;
+            const INTEGER: bool = $int;
+        }
+    )*};
+}
+quotient! {
+    i16 => f64, true;
+    i32 => f64, true;
+    i64 => f64, true;
+    f32 => f32, false;
+    f64 => f64, false;
+    rust_decimal::Decimal => rust_decimal::Decimal, false;
+    Any => Any, false;
+}
+impl<T: Quotient> Quotient for Option<T> {
+    type Quotient = Option<T::Quotient>;
+    const INTEGER: bool = T::INTEGER;
+}
+
 macro_rules! operators {
     ($($ty:ident),*) => {$(
         impl<T: SqlTy, R: IntoOperand<kinds::Bool>> std::ops::BitAnd<R> for $ty<T>
@@ -422,7 +582,22 @@ macro_rules! operators {
                 Expr::from_node(Node::Neg(Box::new(self.to_node())))
             }
         }
-        operators!(@arith $ty, Add add Add, Sub sub Sub, Mul mul Mul, Div div Div, Rem rem Mod);
+        operators!(@arith $ty, Add add Add, Sub sub Sub, Mul mul Mul, Rem rem Mod);
+        impl<T: SqlTy + Quotient, R: IntoOperand<T::Kind>> std::ops::Div<R> for $ty<T>
+        where T::Kind: NumericKind {
+            type Output = Expr<T::Quotient>;
+            /// True division, as SQLAlchemy 2.0's `/`: integers are divided as floats
+            /// on every dialect (`7 / 2` is `3.5`), see [`Quotient`].
+            fn div(self, rhs: R) -> Expr<T::Quotient> {
+                let l = self.to_node();
+                let l = if T::INTEGER {
+                    Node::Cast(Box::new(l), crate::schema::SqlType::Double)
+                } else {
+                    l
+                };
+                binary(BinOp::Div, l, rhs.into_node())
+            }
+        }
     )*};
     (@arith $ty:ident, $($tr:ident $m:ident $op:ident),*) => {$(
         impl<T: SqlTy, R: IntoOperand<T::Kind>> std::ops::$tr<R> for $ty<T>

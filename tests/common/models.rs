@@ -56,6 +56,9 @@ pub struct Post {
     pub author_id: i64,
     #[sqlkit(default = now)]
     pub created_at: Option<DateTime<Utc>>,
+    /// A reader rating, NUMERIC(4, 1).
+    #[sqlkit(sql_type = SqlType::Numeric { precision: 4, scale: 1 })]
+    pub rating: Option<rust_decimal::Decimal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlkit::Table)]
@@ -71,6 +74,9 @@ pub struct Comment {
     pub user_id: i64,
     #[sqlkit(default = now)]
     pub created_at: Option<DateTime<Utc>>,
+    /// The comment this one replies to (reply threads).
+    #[sqlkit(foreign_key = "comments.id", on_delete = "cascade")]
+    pub parent_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlkit::Table)]
