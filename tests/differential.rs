@@ -210,7 +210,7 @@ fn seed(conn: &mut Connection) -> sqlkit::Result<()> {
 }
 
 fn queries() -> Vec<(&'static str, Select)> {
-    let (u, p, c) = (User::table(), Post::table(), Comment::table());
+    let (u, p, c, t) = (User::table(), Post::table(), Comment::table(), Tag::table());
     let n_posts = func::count(p.id);
     vec![
         (
@@ -447,6 +447,257 @@ fn queries() -> Vec<(&'static str, Select)> {
             ))
             .order_by(p.slug),
         ),
+        (
+            "row_number, rank, dense_rank per author",
+            select((
+                p.slug,
+                func::row_number()
+                    .over(
+                        Window::new()
+                            .partition_by(p.author_id)
+                            .order_by(p.views.desc()),
+                    )
+                    .label("rn"),
+                func::rank()
+                    .over(Window::new().order_by(p.published))
+                    .label("rk"),
+                func::dense_rank()
+                    .over(Window::new().order_by(p.published))
+                    .label("drk"),
+            ))
+            .order_by(p.slug),
+        ),
+        (
+            "ntile, cume_dist, percent_rank",
+            select((
+                p.slug,
+                func::ntile(3)
+                    .over(Window::new().order_by(p.views))
+                    .label("t"),
+                func::cume_dist()
+                    .over(Window::new().order_by(p.views))
+                    .label("cd"),
+                func::percent_rank()
+                    .over(Window::new().order_by(p.views))
+                    .label("pr"),
+            ))
+            .order_by(p.slug),
+        ),
+        (
+            "lag, lead, first_value, last_value over the whole partition",
+            select((
+                p.slug,
+                func::lag(p.views, 1)
+                    .over(Window::new().order_by(p.views))
+                    .label("prev"),
+                func::lead(p.slug, 2)
+                    .over(Window::new().order_by(p.views))
+                    .label("next2"),
+                func::first_value(p.slug)
+                    .over(Window::new().partition_by(p.published).order_by(p.views))
+                    .label("first"),
+                func::last_value(p.slug)
+                    .over(
+                        Window::new()
+                            .partition_by(p.published)
+                            .order_by(p.views)
+                            .rows(Bound::UnboundedPreceding, Bound::UnboundedFollowing),
+                    )
+                    .label("last"),
+            ))
+            .order_by(p.slug),
+        ),
+        (
+            "the default frame counts peers together; ROWS does not",
+            select((
+                p.slug,
+                func::count_star()
+                    .over(Window::new().order_by(p.published))
+                    .label("peers"),
+                func::count_star()
+                    .over(
+                        Window::new()
+                            .order_by((p.published, p.views))
+                            .rows(Bound::UnboundedPreceding, Bound::CurrentRow),
+                    )
+                    .label("rows"),
+            ))
+            .order_by(p.slug),
+        ),
+        (
+            "sliding ROWS and RANGE frames, aggregates over windows",
+            select((
+                p.slug,
+                func::sum(p.views)
+                    .over(
+                        Window::new()
+                            .order_by(p.views)
+                            .rows(Bound::Preceding(1), Bound::Following(1)),
+                    )
+                    .label("s3"),
+                func::count_star()
+                    .over(
+                        Window::new()
+                            .order_by(p.views)
+                            .range(Bound::Preceding(10), Bound::Following(10)),
+                    )
+                    .label("near"),
+                func::max(p.views)
+                    .over(Window::new().partition_by(p.author_id))
+                    .label("best"),
+            ))
+            .order_by(p.slug),
+        ),
+        {
+            let ranked = select((
+                p.slug,
+                p.author_id,
+                func::row_number()
+                    .over(
+                        Window::new()
+                            .partition_by(p.author_id)
+                            .order_by(p.views.desc()),
+                    )
+                    .label("rn"),
+            ))
+            .subquery("ranked");
+            (
+                "filtering on a window result through a derived table",
+                select(ranked.c("slug").unwrap())
+                    .where_(ranked.c("rn").unwrap().eq(1))
+                    .order_by(ranked.c("slug").unwrap()),
+            )
+        },
+        (
+            "UNION with ORDER BY and LIMIT on the compound",
+            select(u.username.label("name"))
+                .union(select(t.name))
+                .order_by(u.username)
+                .limit(6),
+        ),
+        (
+            "UNION ALL keeps duplicates",
+            select(p.author_id)
+                .union_all(select(c.user_id))
+                .order_by(p.author_id),
+        ),
+        (
+            "INTERSECT and EXCEPT",
+            select(u.id)
+                .intersect(select(p.author_id))
+                .except(select(c.user_id))
+                .order_by(u.id),
+        ),
+        (
+            "members with their own ORDER BY and LIMIT",
+            select(p.slug)
+                .order_by(p.views.desc())
+                .limit(2)
+                .union(select(p.slug).order_by(p.views).limit(2))
+                .order_by(p.slug),
+        ),
+        (
+            "a compound inside IN",
+            select(u.username)
+                .where_(
+                    u.id.in_select(
+                        select(p.author_id)
+                            .where_(p.views.gt(20))
+                            .union(select(c.user_id).where_(c.content.eq("ok"))),
+                    ),
+                )
+                .order_by(u.username),
+        ),
+        {
+            let counts = select((p.author_id, func::count_star().label("n")))
+                .group_by(p.author_id)
+                .cte("counts");
+            (
+                "a CTE joined",
+                select((u.username, counts.c("n").unwrap()))
+                    .join(counts.clone(), u.id.eq(counts.c("author_id").unwrap()))
+                    .order_by(u.username),
+            )
+        },
+        {
+            let pubs = select((p.author_id, p.views))
+                .where_(p.published.eq(true))
+                .cte("pubs");
+            (
+                "a CTE referenced twice",
+                select(pubs.c("author_id").unwrap())
+                    .select_from(pubs.clone())
+                    .where_(
+                        pubs.c("views")
+                            .unwrap()
+                            .gt(select(func::avg(pubs.c("views").unwrap()))
+                                .select_from(pubs.clone())
+                                .scalar_subquery()),
+                    )
+                    .order_by(pubs.c("author_id").unwrap()),
+            )
+        },
+        {
+            let a = select(p.author_id).where_(p.views.gt(5)).cte("a");
+            let b = select(a.c("author_id").unwrap())
+                .select_from(a.clone())
+                .distinct()
+                .cte("b");
+            (
+                "two CTEs, one using the other",
+                select(u.username)
+                    .join(b.clone(), u.id.eq(b.c("author_id").unwrap()))
+                    .order_by(u.username),
+            )
+        },
+        {
+            let n = select(literal::<i64>(1i64).label("n")).cte("series");
+            let step = n.column::<i64>("n").unwrap();
+            let n = n.clone().union_all(
+                select(step.clone() + 1)
+                    .select_from(n.clone())
+                    .where_(step.lt(10)),
+            );
+            (
+                "a recursive number series",
+                select(n.c("n").unwrap())
+                    .select_from(n.clone())
+                    .order_by(n.c("n").unwrap()),
+            )
+        },
+        {
+            let root = select((c.id, c.content, literal::<i64>(0i64).label("depth")))
+                .where_(c.parent_id.is_null())
+                .where_(c.content.eq("great"))
+                .cte("thread");
+            let depth = root.column::<i64>("depth").unwrap();
+            let up = root.column::<i64>("id").unwrap();
+            let thread = root
+                .clone()
+                .union_all(select((c.id, c.content, depth + 1)).join(root, c.parent_id.eq(up)));
+            (
+                "a comment thread descending from its root",
+                select((thread.c("content").unwrap(), thread.c("depth").unwrap()))
+                    .select_from(thread.clone())
+                    .order_by(thread.c("depth").unwrap()),
+            )
+        },
+        {
+            let c2 = Comment::table().alias("child");
+            let leaf = select((c.id, c.parent_id, c.content))
+                .where_(c.content.eq("deepest"))
+                .cte("chain");
+            let parent = leaf.column::<Option<i64>>("parent_id").unwrap();
+            let chain = leaf
+                .clone()
+                .union_all(select((c2.id, c2.parent_id, c2.content)).join(leaf, c2.id.eq(parent)));
+            (
+                "an ancestor walk up a reply chain",
+                select(chain.c("content").unwrap())
+                    .select_from(chain.clone())
+                    .order_by(chain.c("id").unwrap()),
+            )
+        },
     ]
 }
 
@@ -484,6 +735,44 @@ fn the_same_statements_return_the_same_rows_on_every_database() {
         }
     }
     // And the data is what it should be, so agreement is not agreement on nothing.
+    let by_name = |name: &str| -> Vec<String> {
+        let k = queries()
+            .iter()
+            .position(|(w, _)| *w == name)
+            .expect("a query of that name");
+        expected[k].iter().map(|r| r.join(" ")).collect()
+    };
+    assert_eq!(
+        by_name("a recursive number series"),
+        (1..=10).map(|n| n.to_string()).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        by_name("a comment thread descending from its root"),
+        [
+            "'great' 0",
+            "'thanks' 1",
+            "'you are welcome' 2",
+            "'one more' 3",
+            "'deeper' 4",
+            "'deepest' 5"
+        ]
+    );
+    assert_eq!(
+        by_name("an ancestor walk up a reply chain"),
+        [
+            "'great'",
+            "'thanks'",
+            "'you are welcome'",
+            "'one more'",
+            "'deeper'",
+            "'deepest'"
+        ]
+    );
+    assert_eq!(
+        by_name("INTERSECT and EXCEPT"),
+        ["6", "8"],
+        "authors who never commented"
+    );
     let users = &expected[0];
     let names: Vec<&str> = users.iter().map(|r| r[0].as_str()).collect();
     assert_eq!(

@@ -404,3 +404,34 @@ golden! {
     window_backwards_frame_is_error => select(func::count_star().over(Window::new().rows(Bound::CurrentRow, Bound::Preceding(1))));
     window_over_non_function_is_error => select((p().views + 1).over(Window::new()));
 }
+
+fn thread_cte() -> sqlkit::stmt::Cte {
+    let c = c();
+    let anchor = select((c.id, c.parent_id, literal::<i64>(0i64).label("depth")))
+        .where_(c.parent_id.is_null())
+        .cte("thread");
+    let depth = anchor.column::<i64>("depth").expect("column");
+    let parent = anchor.column::<i64>("id").expect("column");
+    anchor
+        .clone()
+        .union_all(select((c.id, c.parent_id, depth + 1)).join(anchor, c.parent_id.eq(parent)))
+}
+
+// The rest of SQL (set operations and CTEs).
+golden! {
+    set_union => select(u().username).union(select(p().title)).order_by(u().username).limit(5);
+    set_union_all_three => select(u().id).union_all(select(p().id)).union_all(select(c().id));
+    set_intersect_except => select(u().id).intersect(select(p().author_id)).except(select(c().user_id));
+    set_intersect_all_except_all => select(u().id).intersect_all(select(p().author_id)).except_all(select(c().user_id));
+    set_member_with_limit => select(u().id).order_by(u().id).limit(2).union(select(p().author_id).order_by(p().author_id.desc()).limit(2));
+    set_in_subquery => select(u().username).where_(u().id.in_select(select(p().author_id).union(select(c().user_id))));
+    set_width_mismatch_is_error => select(u().id).union(select((p().id, p().title)));
+    set_as_derived_table => { let s = select(u().id.label("x")).union_all(select(p().id)).subquery("s"); select(func::count_star()).select_from(s) };
+    cte_simple => { let t = select((p().author_id, func::count_star().label("n"))).group_by(p().author_id).cte("counts"); select((u().username, t.c("n").unwrap())).join(t.clone(), u().id.eq(t.c("author_id").unwrap())) };
+    cte_referenced_twice => { let t = select((p().author_id, p().views)).where_(p().published.eq(true)).cte("pub"); let t2 = t.clone(); select(func::count_star()).select_from(t.clone()).where_(t.c("views").unwrap().gt(select(func::avg(t2.c("views").unwrap())).select_from(t2).scalar_subquery())) };
+    cte_two_dependent => { let a = select(p().author_id).where_(p().views.gt(10)).cte("a"); let b = select(a.c("author_id").unwrap()).select_from(a.clone()).distinct().cte("b"); select(u().username).join(b.clone(), u().id.eq(b.c("author_id").unwrap())) };
+    cte_recursive_thread => { let t = thread_cte(); select(t.clone()).order_by(t.c("depth").unwrap()) };
+    cte_in_update => { let t = select(p().author_id).where_(p().views.gt(100)).cte("popular"); update(u()).set(u().is_active, true).where_(u().id.in_select(select(t.c("author_id").unwrap()).select_from(t))) };
+    cte_in_delete => { let t = select(p().id).where_(p().published.eq(false)).cte("drafts"); delete(c()).where_(c().post_id.in_select(select(t.c("id").unwrap()).select_from(t))) };
+    cte_recursive_in_delete => { let t = thread_cte(); delete(c()).where_(c().id.in_select(select(t.c("id").unwrap()).select_from(t))) };
+}

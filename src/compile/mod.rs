@@ -271,6 +271,13 @@ pub struct Compiler<'d> {
     ident_error: Option<Error>,
     // Names of more bytes than this may be past the dialect's limit.
     long_name: usize,
+    // The CTEs met in the statement being written, each after those it uses; and
+    // whether the WITH clause naming them has been written (the second pass).
+    pub(crate) ctes: Vec<crate::stmt::Subquery>,
+    pub(crate) ctes_open: Vec<Name>,
+    pub(crate) with_written: bool,
+    // Write non-recursive CTEs as derived tables in place (MariaDB's UPDATE/DELETE).
+    pub(crate) inline_ctes: bool,
 }
 
 /// The deepest expression tree (nested operators, functions and subqueries) a
@@ -302,6 +309,10 @@ impl<'d> Compiler<'d> {
             },
             scope: SCOPE_BUFFER.with(std::cell::Cell::take),
             implicit_returning: false,
+            ctes: Vec::new(),
+            ctes_open: Vec::new(),
+            with_written: false,
+            inline_ctes: false,
         }
     }
 

@@ -119,6 +119,13 @@ impl Compiler<'_> {
                 self.push(")");
                 Ok(())
             }
+            Op::Label(name) => {
+                if !args.is_empty() {
+                    return Err(malformed("label"));
+                }
+                self.push_ident(name);
+                Ok(())
+            }
             Op::Round => {
                 let [x, digits] = args else {
                     return Err(malformed("round"));

@@ -7,8 +7,8 @@ use crate::error::{Error, JoinFailure, Result};
 use crate::expr::{BinOp, ColumnRef, Node, Op, Source};
 use crate::schema::{constraint_name, Table};
 use crate::stmt::{
-    Conflict, CreateIndex, CreateTable, Ddl, Delete, DropTable, Insert, Join, JoinKind, Select,
-    SelectItem, Statement, Update,
+    Compound, Conflict, CreateIndex, CreateTable, Ddl, Delete, DropTable, Insert, Join, JoinKind,
+    Select, SelectItem, SetOp, Statement, Subquery, Update,
 };
 
 /// Column `i` of `def`: positions come from resolving a column against the table, so
@@ -367,7 +367,19 @@ impl Compiler<'_> {
     fn source(&mut self, s: &Source) -> Result<()> {
         match s {
             Source::Table(t) => self.table_ref(t),
+            Source::Subquery(sq) if sq.cte().is_some() && !self.inline_ctes => {
+                self.register_cte(sq)?;
+                self.push_ident(sq.name());
+            }
             Source::Subquery(sq) => {
+                if sq.cte() == Some(true) {
+                    // A recursive CTE has no derived-table equivalent.
+                    self.require(if self.dialect.supports(Feature::Cte) {
+                        Feature::CteOnDml
+                    } else {
+                        Feature::Cte
+                    })?;
+                }
                 self.push("(");
                 self.select(sq.select(), true, false)?;
                 self.push(") AS ");
@@ -375,6 +387,105 @@ impl Compiler<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Notes a CTE for the WITH clause, after the CTEs its query uses (found by
+    /// writing the query and throwing the text away).
+    fn register_cte(&mut self, sq: &Subquery) -> Result<()> {
+        if self.with_written || self.ctes_open.iter().any(|n| *n == *sq.name()) {
+            return Ok(());
+        }
+        if let Some(k) = self.ctes.iter().position(|c| c.name() == sq.name()) {
+            // The recursive CTE and its anchor share a name: the recursive one wins.
+            if sq.cte() == Some(true) && self.ctes.get(k).and_then(|c| c.cte()) == Some(false) {
+                self.ctes.remove(k);
+            } else {
+                return Ok(());
+            }
+        }
+        self.require(Feature::Cte)?;
+        let (sql, params, named) = (self.sql.len(), self.params.len(), self.named.len());
+        self.ctes_open.push(sq.0.name.clone());
+        let r = self.select(sq.select(), true, false);
+        self.ctes_open.pop();
+        self.sql.truncate(sql);
+        self.params.truncate(params);
+        self.named.truncate(named);
+        r?;
+        self.ctes.push(sq.clone());
+        Ok(())
+    }
+
+    /// Writes a top-level statement (or the SELECT of an INSERT .. SELECT): when it
+    /// uses CTEs, it is written again behind the WITH clause that defines them.
+    pub(crate) fn statement(&mut self, write: impl Fn(&mut Self) -> Result<()>) -> Result<()> {
+        let outer = (
+            std::mem::take(&mut self.ctes),
+            std::mem::replace(&mut self.with_written, false),
+        );
+        let (sql, params, named, key) = (
+            self.sql.len(),
+            self.params.len(),
+            self.named.len(),
+            self.key,
+        );
+        let mut r = write(self);
+        if r.is_ok() && !self.ctes.is_empty() {
+            self.sql.truncate(sql);
+            self.params.truncate(params);
+            self.named.truncate(named);
+            self.key = key;
+            self.with_written = true;
+            r = self.with_clause().and_then(|()| write(self));
+        }
+        self.ctes = outer.0;
+        self.with_written = outer.1;
+        r
+    }
+
+    /// An UPDATE or DELETE: where the dialect takes no WITH in front of them
+    /// (MariaDB), CTEs are written as derived tables in place.
+    pub(crate) fn dml_statement(&mut self, write: impl Fn(&mut Self) -> Result<()>) -> Result<()> {
+        if self.dialect.supports(Feature::CteOnDml) {
+            return self.statement(write);
+        }
+        let was = std::mem::replace(&mut self.inline_ctes, true);
+        let r = write(self);
+        self.inline_ctes = was;
+        r
+    }
+
+    fn with_clause(&mut self) -> Result<()> {
+        let ctes = std::mem::take(&mut self.ctes);
+        let recursive = ctes.iter().any(|c| c.cte() == Some(true));
+        self.push(if recursive {
+            "WITH RECURSIVE "
+        } else {
+            "WITH "
+        });
+        let mut r = Ok(());
+        for (i, cte) in ctes.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.push_ident(cte.name());
+            self.push(" (");
+            for (k, col) in cte.column_names().iter().enumerate() {
+                if k > 0 {
+                    self.push(", ");
+                }
+                self.push_ident(col);
+            }
+            self.push(") AS (");
+            r = self.select(cte.select(), true, false);
+            if r.is_err() {
+                break;
+            }
+            self.push(")");
+        }
+        self.push(" ");
+        self.ctes = ctes;
+        r
     }
 
     fn table_name(&mut self, t: &Table) {
@@ -461,6 +572,9 @@ impl Compiler<'_> {
     }
 
     fn select_at(&mut self, q: &Select, in_subquery: bool, correlate: bool) -> Result<()> {
+        if let Some(c) = &q.compound {
+            return self.compound(q, c, in_subquery, correlate);
+        }
         if q.items.is_empty() {
             return Err(Error::invalid("SELECT", "the select list is empty"));
         }
@@ -537,6 +651,92 @@ impl Compiler<'_> {
             let offset = q.offset.as_ref().map(|c| c.node());
             d.write_limit_offset(self, limit.as_deref(), offset.as_deref())?;
         }
+        Ok(())
+    }
+
+    fn compound(
+        &mut self,
+        q: &Select,
+        c: &Compound,
+        in_subquery: bool,
+        correlate: bool,
+    ) -> Result<()> {
+        let width = c.first.leader().items.len();
+        self.set_member(&c.first, in_subquery, correlate)?;
+        for (op, m) in &c.rest {
+            match op {
+                SetOp::Union | SetOp::UnionAll => {}
+                SetOp::Intersect | SetOp::Except => self.require(Feature::IntersectExcept)?,
+                SetOp::IntersectAll | SetOp::ExceptAll => {
+                    self.require(Feature::IntersectExceptAll)?
+                }
+            }
+            if m.leader().items.len() != width {
+                return Err(Error::invalid(
+                    "SELECT",
+                    "the selects of a set operation must have as many columns each",
+                ));
+            }
+            self.push(op.sql());
+            self.set_member(m, in_subquery, correlate)?;
+        }
+        if !q.order_by.is_empty() {
+            // The compound's columns are known by name only.
+            self.push(" ORDER BY ");
+            let was = std::mem::replace(&mut self.qualify, false);
+            let mut r = Ok(());
+            for (i, o) in q.order_by.iter().enumerate() {
+                if i > 0 {
+                    self.push(", ");
+                }
+                // A column of the first select is ordered by the name it comes back
+                // under (its label, if it has one).
+                let lead = c.first.leader();
+                let named = lead
+                    .items
+                    .iter()
+                    .position(|it| same_column(&it.node, &o.node));
+                r = match named {
+                    Some(i) => {
+                        let label = Node::Op(
+                            Box::new(Op::Label(lead.output_name(i, in_subquery))),
+                            Vec::new(),
+                        );
+                        self.order_term(&label, o.desc, o.nulls)
+                    }
+                    None => self.order_term(&o.node, o.desc, o.nulls),
+                };
+                if r.is_err() {
+                    break;
+                }
+            }
+            self.qualify = was;
+            r?;
+        }
+        if q.limit.is_some() || q.offset.is_some() {
+            let d = self.dialect;
+            let limit = q.limit.as_ref().map(|c| c.node());
+            let offset = q.offset.as_ref().map(|c| c.node());
+            d.write_limit_offset(self, limit.as_deref(), offset.as_deref())?;
+        }
+        Ok(())
+    }
+
+    /// A member of a set operation: parenthesised when it has its own ORDER BY / LIMIT
+    /// or is itself a compound (SQLite, which takes no parentheses there: a derived
+    /// table).
+    fn set_member(&mut self, m: &Select, in_subquery: bool, correlate: bool) -> Result<()> {
+        let wrap = m.compound.is_some()
+            || !m.order_by.is_empty()
+            || m.limit.is_some()
+            || m.offset.is_some();
+        if !wrap {
+            return self.select(m, in_subquery, correlate);
+        }
+        let parens = self.dialect.supports(Feature::ParenthesizedSetMembers);
+        self.push(if parens { "(" } else { "SELECT * FROM (" });
+        self.select(m, in_subquery, correlate)?;
+        self.push(")");
         Ok(())
     }
 
@@ -1025,6 +1225,14 @@ impl Compiler<'_> {
     }
 }
 
+/// Whether `a` and `b` are the same column of the same source.
+fn same_column(a: &Node, b: &Node) -> bool {
+    match (a, b) {
+        (Node::Column(x), Node::Column(y)) => x.idx == y.idx && x.source.same_as(&y.source),
+        _ => false,
+    }
+}
+
 fn collect_sources(n: &Node, add: &mut impl FnMut(&Source)) {
     collect_sources_at(n, add, 0)
 }
@@ -1134,7 +1342,7 @@ fn infer_on(target: &Source, left: &[Source]) -> Result<Node> {
 
 impl Statement for Select {
     fn write_to(&self, c: &mut Compiler<'_>) -> Result<()> {
-        c.select(self, false, false)
+        c.statement(|c| c.select(self, false, false))
     }
     fn returns_rows(&self) -> bool {
         true
@@ -1142,7 +1350,7 @@ impl Statement for Select {
 }
 impl Statement for Insert {
     fn write_to(&self, c: &mut Compiler<'_>) -> Result<()> {
-        c.insert(self)
+        c.statement(|c| c.insert(self))
     }
     fn as_insert(&self) -> Option<&Insert> {
         Some(self)
@@ -1153,7 +1361,7 @@ impl Statement for Insert {
 }
 impl Statement for Update {
     fn write_to(&self, c: &mut Compiler<'_>) -> Result<()> {
-        c.update(self)
+        c.dml_statement(|c| c.update(self))
     }
     fn returns_rows(&self) -> bool {
         !self.returning.is_empty()
@@ -1161,7 +1369,7 @@ impl Statement for Update {
 }
 impl Statement for Delete {
     fn write_to(&self, c: &mut Compiler<'_>) -> Result<()> {
-        c.delete(self)
+        c.dml_statement(|c| c.delete(self))
     }
     fn returns_rows(&self) -> bool {
         !self.returning.is_empty()

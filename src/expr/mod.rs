@@ -224,6 +224,9 @@ pub enum Op {
     Quantified(Box<Quantified>),
     /// `round(x, digits)`: two operands.
     Round,
+    /// A reference to a select-list label by its name (ORDER BY / GROUP BY a label):
+    /// no operands.
+    Label(Name),
 }
 
 /// The parts of a date or time [`Op::Extract`] reads; each is an integer on every

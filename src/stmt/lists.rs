@@ -2,7 +2,7 @@
 //! ordered or grouped by, used as a column target, or inserted as a row. Tuples of
 //! mixed types work everywhere a list is taken.
 
-use super::select::{SelectItem, Subquery};
+use super::select::{Cte, SelectItem, Subquery};
 use crate::error::{Error, Result};
 use crate::expr::{Column, Expr, Labeled, Node, OrderItem, Source, SqlTy};
 use crate::schema::Table;
@@ -37,6 +37,16 @@ impl<T: AsTable> FromSource for T {
 impl FromSource for Subquery {
     fn into_source(self) -> Source {
         Source::Subquery(self)
+    }
+}
+impl FromSource for Cte {
+    fn into_source(self) -> Source {
+        Source::Subquery(self.0)
+    }
+}
+impl FromSource for &Cte {
+    fn into_source(self) -> Source {
+        Source::Subquery(self.0.clone())
     }
 }
 
@@ -76,6 +86,11 @@ impl<T: AsTable> SelectList for T {
 impl SelectList for Subquery {
     fn push_items(self, out: &mut Vec<SelectItem>) {
         out.extend((0..self.column_names().len()).map(|i| item(self.column_node(i))));
+    }
+}
+impl SelectList for Cte {
+    fn push_items(self, out: &mut Vec<SelectItem>) {
+        self.0.push_items(out)
     }
 }
 impl<S: SelectList> SelectList for Vec<S> {

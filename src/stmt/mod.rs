@@ -14,7 +14,8 @@ pub use dml::{delete, insert, update, Delete, Insert, Update};
 pub use lists::{
     AsColumn, AsTable, ColumnList, ExprList, FromSource, IntoRow, OrderList, RowItem, SelectList,
 };
-pub use select::{select, Join, JoinKind, Select, SelectItem, Subquery};
+pub(crate) use select::Compound;
+pub use select::{select, Cte, Join, JoinKind, Select, SelectItem, SetOp, Subquery};
 
 use crate::compile::{Compiled, Compiler};
 use crate::dialect::{Dialect, Generic};

@@ -50,6 +50,46 @@ pub struct Select {
     pub(crate) limit: Option<Count>,
     pub(crate) offset: Option<Count>,
     pub(crate) distinct: bool,
+    // Set for a compound (`a UNION b ..`): then `items`, FROM, WHERE and GROUP BY are
+    // empty, and ORDER BY / LIMIT / OFFSET apply to the whole.
+    pub(crate) compound: Option<Box<Compound>>,
+}
+
+/// A set operation between selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOp {
+    /// `UNION`: rows of either, duplicates removed.
+    Union,
+    /// `UNION ALL`
+    UnionAll,
+    /// `INTERSECT`: rows of both, duplicates removed.
+    Intersect,
+    /// `INTERSECT ALL` (refused on SQLite).
+    IntersectAll,
+    /// `EXCEPT`: rows of the first that the second lacks, duplicates removed.
+    Except,
+    /// `EXCEPT ALL` (refused on SQLite).
+    ExceptAll,
+}
+
+impl SetOp {
+    pub(crate) fn sql(self) -> &'static str {
+        match self {
+            SetOp::Union => " UNION ",
+            SetOp::UnionAll => " UNION ALL ",
+            SetOp::Intersect => " INTERSECT ",
+            SetOp::IntersectAll => " INTERSECT ALL ",
+            SetOp::Except => " EXCEPT ",
+            SetOp::ExceptAll => " EXCEPT ALL ",
+        }
+    }
+}
+
+/// The members of a compound select, left to right.
+#[derive(Debug, Clone)]
+pub(crate) struct Compound {
+    pub(crate) first: Select,
+    pub(crate) rest: Vec<(SetOp, Select)>,
 }
 
 /// A LIMIT or OFFSET: the usual bound integer kept inline (no allocation), anything
@@ -197,14 +237,78 @@ impl Select {
     /// This query as a derived table `(SELECT ..) AS name`, whose columns are reached
     /// with [`Subquery::c`].
     pub fn subquery(self, name: impl Into<Name>) -> Subquery {
-        let columns = (0..self.items.len())
-            .map(|i| self.output_name(i, true))
+        self.named(name.into(), None)
+    }
+    fn named(self, name: Name, cte: Option<bool>) -> Subquery {
+        let lead = self.leader();
+        let columns = (0..lead.items.len())
+            .map(|i| lead.output_name(i, true))
             .collect();
         Subquery(Arc::new(SubqueryInner {
             select: self,
-            name: name.into(),
+            name,
             columns,
+            cte,
         }))
+    }
+    /// This query as a common table expression `WITH name AS (..)` (SQLAlchemy's
+    /// `cte()`): used in FROM and joins like a table, written once in the WITH clause
+    /// of the statement however often it is referenced. See [`Cte`] for recursive
+    /// ones.
+    pub fn cte(self, name: impl Into<Name>) -> Cte {
+        Cte(self.named(name.into(), Some(false)))
+    }
+
+    fn set_op(self, op: SetOp, other: Select) -> Select {
+        let plain = self.order_by.is_empty() && self.limit.is_none() && self.offset.is_none();
+        let mut this = self;
+        if let (Some(c), true) = (&mut this.compound, plain) {
+            if c.rest.iter().all(|(o, _)| *o == op) {
+                c.rest.push((op, other));
+                return this;
+            }
+        }
+        Select {
+            compound: Some(Box::new(Compound {
+                first: this,
+                rest: vec![(op, other)],
+            })),
+            ..Select::default()
+        }
+    }
+    /// `self UNION other`: the rows of either, without duplicates. ORDER BY, LIMIT
+    /// and OFFSET set afterwards apply to the whole; order by the columns of the first
+    /// select (written by name).
+    pub fn union(self, other: Select) -> Select {
+        self.set_op(SetOp::Union, other)
+    }
+    /// `self UNION ALL other`: the rows of both, duplicates kept.
+    pub fn union_all(self, other: Select) -> Select {
+        self.set_op(SetOp::UnionAll, other)
+    }
+    /// `self INTERSECT other`: the rows in both, without duplicates.
+    pub fn intersect(self, other: Select) -> Select {
+        self.set_op(SetOp::Intersect, other)
+    }
+    /// `self INTERSECT ALL other` (refused on SQLite).
+    pub fn intersect_all(self, other: Select) -> Select {
+        self.set_op(SetOp::IntersectAll, other)
+    }
+    /// `self EXCEPT other`: the rows of `self` that `other` lacks, without duplicates.
+    pub fn except(self, other: Select) -> Select {
+        self.set_op(SetOp::Except, other)
+    }
+    /// `self EXCEPT ALL other` (refused on SQLite).
+    pub fn except_all(self, other: Select) -> Select {
+        self.set_op(SetOp::ExceptAll, other)
+    }
+    /// The select whose columns name the result: the first member of a compound.
+    pub(crate) fn leader(&self) -> &Select {
+        let mut q = self;
+        while let Some(c) = &q.compound {
+            q = &c.first;
+        }
+        q
     }
     /// This query as a scalar subquery `(SELECT ..)`, usable as an expression. It
     /// correlates with the enclosing query's tables, as SQLAlchemy does.
@@ -228,6 +332,10 @@ impl Select {
         self.group_by.iter_mut().for_each(&mut *take);
         self.having.iter_mut().for_each(|h| take(h));
         self.order_by.iter_mut().for_each(|o| take(&mut o.node));
+        if let Some(c) = &mut self.compound {
+            c.first.take_nodes(take);
+            c.rest.iter_mut().for_each(|(_, m)| m.take_nodes(take));
+        }
     }
 
     /// The label item `i` is rendered with, if any: its own label; for a column whose
@@ -264,8 +372,9 @@ impl Select {
     }
     /// The names the result columns come back under, in order.
     pub fn column_names(&self) -> Vec<Name> {
-        (0..self.items.len())
-            .map(|i| self.output_name(i, false))
+        let lead = self.leader();
+        (0..lead.items.len())
+            .map(|i| lead.output_name(i, false))
             .collect()
     }
 }
@@ -275,6 +384,8 @@ pub(crate) struct SubqueryInner {
     pub(crate) select: Select,
     pub(crate) name: Name,
     pub(crate) columns: Vec<Name>,
+    // A CTE (`Some(recursive)`) rather than a derived table.
+    pub(crate) cte: Option<bool>,
 }
 
 /// A derived table: `(SELECT ..) AS name`. Cheap to clone.
@@ -311,10 +422,84 @@ impl Subquery {
             })?;
         Ok(Expr::from_node(self.column_node(idx)))
     }
+    /// `Some(recursive)` for a common table expression.
+    pub(crate) fn cte(&self) -> Option<bool> {
+        self.0.cte
+    }
     pub(crate) fn column_node(&self, idx: usize) -> Node {
         Node::Column(ColumnRef {
             source: Source::Subquery(self.clone()),
             idx: idx as u32,
         })
+    }
+}
+
+/// A common table expression, made by [`Select::cte`]: a named query written once
+/// in the statement's `WITH` clause and used like a table. Cheap to clone.
+///
+/// A recursive CTE is its anchor query's CTE joined with a query that refers to it,
+/// through [`union_all`](Cte::union_all) (or [`union`](Cte::union)):
+///
+/// ```
+/// use sqlkit::prelude::*;
+/// # let c = Table::builder("comments").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+/// #   .column(ColumnDef::new("parent_id", SqlType::BigInt).nullable()).build()?;
+/// let (id, parent) = (c.column::<i64>("id")?, c.column::<Option<i64>>("parent_id")?);
+/// // The thread below comment 1, with each reply's depth.
+/// let thread = select((id.clone(), literal::<i64>(0i64).label("depth")))
+///     .where_(id.clone().eq(1))
+///     .cte("thread");
+/// let depth = thread.column::<i64>("depth")?;
+/// let thread = thread.union_all(
+///     select((id, depth + 1))
+///         .join(thread.clone(), parent.eq(thread.column::<i64>("id")?)),
+/// );
+/// let q = select(thread.clone()).order_by(thread.column::<i64>("depth")?);
+/// assert_eq!(q.compile(&Postgres::default())?.sql,
+///     "WITH RECURSIVE thread (id, depth) AS (SELECT comments.id, 0 AS depth FROM comments \
+///      WHERE comments.id = $1 UNION ALL SELECT comments.id, thread.depth + $2 FROM comments \
+///      JOIN thread ON comments.parent_id = thread.id) \
+///      SELECT thread.id, thread.depth FROM thread ORDER BY thread.depth");
+/// # Ok::<(), sqlkit::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Cte(pub(crate) Subquery);
+
+impl Cte {
+    /// The name.
+    pub fn name(&self) -> &str {
+        self.0.name()
+    }
+    /// The names of its columns (those of its first query).
+    pub fn column_names(&self) -> &[Name] {
+        self.0.column_names()
+    }
+    /// The column named `name`, untyped; an unknown name is an error.
+    pub fn c(&self, name: &str) -> Result<Expr<Any>> {
+        self.0.c(name)
+    }
+    /// The column named `name`, with a result type chosen by the caller.
+    pub fn column<T: SqlTy>(&self, name: &str) -> Result<Expr<T>> {
+        self.0.column(name)
+    }
+    fn recursive(self, op: SetOp, step: Select) -> Cte {
+        let inner = &self.0 .0;
+        let body = inner.select.clone().set_op(op, step);
+        Cte(Subquery(Arc::new(SubqueryInner {
+            select: body,
+            name: inner.name.clone(),
+            columns: inner.columns.clone(),
+            cte: Some(true),
+        })))
+    }
+    /// A recursive CTE: this one's query `UNION ALL` a `step` that refers to it (the
+    /// rows found so far), repeated until the step adds no rows.
+    pub fn union_all(self, step: Select) -> Cte {
+        self.recursive(SetOp::UnionAll, step)
+    }
+    /// Like [`union_all`](Self::union_all), dropping duplicate rows (which also stops a
+    /// walk over a cycle).
+    pub fn union(self, step: Select) -> Cte {
+        self.recursive(SetOp::Union, step)
     }
 }
