@@ -698,6 +698,81 @@ fn queries() -> Vec<(&'static str, Select)> {
                     .order_by(chain.c("id").unwrap()),
             )
         },
+        (
+            "RIGHT OUTER JOIN keeps users without posts",
+            select((u.username, func::count(p.id).label("n")))
+                .select_from(p)
+                .right_join(u, p.author_id.eq(u.id))
+                .group_by(u.username)
+                .order_by(u.username),
+        ),
+        (
+            "CROSS JOIN",
+            select(func::count_star()).select_from(u).cross_join(t),
+        ),
+        {
+            let reply = Comment::table().alias("reply");
+            (
+                "one table aliased twice",
+                select((c.content, reply.content))
+                    .join(reply, reply.parent_id.eq(c.id))
+                    .order_by(reply.id),
+            )
+        },
+        (
+            "FOR UPDATE reads the rows",
+            select(p.slug)
+                .where_(p.views.gt(20))
+                .order_by(p.slug)
+                .for_update(),
+        ),
+        (
+            "a LIMIT inside an IN subquery",
+            select(u.username)
+                .where_(u.id.in_select(select(p.author_id).order_by(p.views.desc()).limit(2)))
+                .order_by(u.username),
+        ),
+        {
+            let v = sqlkit::stmt::values(
+                "wanted",
+                &["slug", "weight"],
+                [("rust-sql", 2i64), ("cjk", 3), ("nope", 4)],
+            )
+            .unwrap();
+            (
+                "a VALUES list as a table, joined",
+                select((p.title, v.c("weight").unwrap()))
+                    .join(v.clone(), p.slug.eq(v.c("slug").unwrap()))
+                    .order_by(v.c("weight").unwrap()),
+            )
+        },
+        (
+            "EXISTS as a selected column",
+            select((
+                u.username,
+                exists(select(p.id).where_(p.author_id.eq(u.id))).label("has_posts"),
+            ))
+            .order_by(u.username),
+        ),
+        {
+            let k = p.views.floordiv(10).label("k");
+            (
+                "GROUP BY and ORDER BY a label",
+                select((k.clone(), func::count_star().label("n")))
+                    .group_by(k.clone())
+                    .order_by(k.desc()),
+            )
+        },
+        (
+            "a repeated expression holding a bound value (PostgreSQL 42803 before)",
+            select((
+                p.views.floordiv(1000).label("thousands"),
+                func::count_star().label("n"),
+            ))
+            .group_by(p.views.floordiv(1000))
+            .having(p.views.floordiv(1000).ge(0))
+            .order_by(p.views.floordiv(1000)),
+        ),
     ]
 }
 

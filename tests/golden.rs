@@ -435,3 +435,24 @@ golden! {
     cte_in_delete => { let t = select(p().id).where_(p().published.eq(false)).cte("drafts"); delete(c()).where_(c().post_id.in_select(select(t.c("id").unwrap()).select_from(t))) };
     cte_recursive_in_delete => { let t = thread_cte(); delete(c()).where_(c().id.in_select(select(t.c("id").unwrap()).select_from(t))) };
 }
+
+// The rest of SQL (joins, SELECT extras, labels).
+golden! {
+    join_right => select((u().username, p().title)).select_from(u()).right_join(p(), p().author_id.eq(u().id));
+    join_cross => select((u().username, Tag::table().name)).select_from(u()).cross_join(Tag::table());
+    join_lateral => { let last = select(p().title).where_(p().author_id.eq(u().id)).order_by(p().id.desc()).limit(1).subquery("last"); select((u().username, last.c("title").unwrap())).select_from(u()).join_lateral(last, literal::<bool>(true), true) };
+    join_same_table_twice => { let a = Comment::table().alias("reply"); select((c().content, a.content)).join(a, a.parent_id.eq(c().id)) };
+    select_distinct_on => select((p().author_id, p().title)).distinct_on(p().author_id).order_by((p().author_id, p().views.desc()));
+    select_for_update => select(p().id).where_(p().id.eq(1)).for_update();
+    select_for_update_nowait => select(p().id).for_update().nowait();
+    select_for_update_skip_locked => select(p().id).order_by(p().id).limit(5).for_update().skip_locked();
+    select_for_share => select(p().id).for_share();
+    select_for_update_grouped_is_error => select(p().author_id).group_by(p().author_id).for_update();
+    select_limit_in_in_subquery => select(u().username).where_(u().id.in_select(select(p().author_id).order_by(p().views.desc()).limit(3)));
+    select_values_table => { let v = sqlkit::stmt::values("v", &["id", "name"], [(1i64, "a"), (2, "b")]).unwrap(); select((v.c("id").unwrap(), v.c("name").unwrap())).order_by(v.c("id").unwrap()) };
+    select_values_joined => { let v = sqlkit::stmt::values("wanted", &["slug"], [("a",), ("b",)]).unwrap(); select(p().id).join(v.clone(), p().slug.eq(v.c("slug").unwrap())) };
+    select_exists_as_column => select((u().username, exists(select(p().id).where_(p().author_id.eq(u().id))).label("has_posts")));
+    select_order_group_by_label => { let k = (p().views / 1000).label("k"); select((k.clone(), func::count_star().label("n"))).group_by(k.clone()).order_by(k.desc()) };
+    select_repeated_expression_with_bind => select((p().views.floordiv(1000), func::count_star())).group_by(p().views.floordiv(1000)).having(p().views.floordiv(1000).gt(2)).order_by(p().views.floordiv(1000));
+    select_order_by_label_name => select(func::count_star().label("n")).order_by("n");
+}

@@ -278,6 +278,22 @@ pub struct Compiler<'d> {
     pub(crate) with_written: bool,
     // Write non-recursive CTEs as derived tables in place (MariaDB's UPDATE/DELETE).
     pub(crate) inline_ctes: bool,
+    // With numbered placeholders: the select items holding bound values and the
+    // parameter slots they used, so that the same expression in GROUP BY / HAVING /
+    // ORDER BY reuses them and the server sees one expression; and the slots being
+    // replayed.
+    pub(crate) repeats: Vec<Repeat>,
+    pub(crate) replay: Option<std::ops::Range<usize>>,
+    // Writing HAVING, where a repeated item is written as its label on dialects
+    // whose placeholders cannot be repeated (MySQL sees two `?` as two expressions).
+    pub(crate) in_having: bool,
+}
+
+/// A select item holding bound values, for writing it again as the same expression.
+pub(crate) struct Repeat {
+    pub(crate) node: Node,
+    pub(crate) slots: std::ops::Range<usize>,
+    pub(crate) label: Option<Name>,
 }
 
 /// The deepest expression tree (nested operators, functions and subqueries) a
@@ -313,6 +329,9 @@ impl<'d> Compiler<'d> {
             ctes_open: Vec::new(),
             with_written: false,
             inline_ctes: false,
+            repeats: Vec::new(),
+            replay: None,
+            in_having: false,
         }
     }
 
@@ -426,6 +445,10 @@ impl<'d> Compiler<'d> {
         if self.inline {
             return self.dialect.write_literal(&mut self.sql, &value);
         }
+        if let Some(slot) = self.replay.as_mut().and_then(Iterator::next) {
+            self.dialect.write_placeholder(&mut self.sql, slot + 1);
+            return Ok(());
+        }
         self.params.push(value);
         self.dialect
             .write_placeholder(&mut self.sql, self.params.len());
@@ -436,6 +459,10 @@ impl<'d> Compiler<'d> {
         if self.inline {
             self.sql.push(':');
             self.sql.push_str(name);
+            return Ok(());
+        }
+        if let Some(slot) = self.replay.as_mut().and_then(Iterator::next) {
+            self.dialect.write_placeholder(&mut self.sql, slot + 1);
             return Ok(());
         }
         self.params.push(Value::Null);

@@ -115,7 +115,7 @@ impl Compiler<'_> {
                     return Err(malformed("ANY / ALL"));
                 }
                 self.push(if q.all { "ALL (" } else { "ANY (" });
-                self.subselect(&q.query)?;
+                self.in_subselect(&q.query)?;
                 self.push(")");
                 Ok(())
             }

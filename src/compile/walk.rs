@@ -5,10 +5,11 @@ use super::Compiler;
 use crate::dialect::{Feature, UpsertStyle};
 use crate::error::{Error, JoinFailure, Result};
 use crate::expr::{BinOp, ColumnRef, Node, Op, Source};
+use crate::name::Name;
 use crate::schema::{constraint_name, Table};
 use crate::stmt::{
     Compound, Conflict, CreateIndex, CreateTable, Ddl, Delete, DropTable, Insert, Join, JoinKind,
-    Select, SelectItem, SetOp, Statement, Subquery, Update,
+    Lock, LockWait, Select, SelectItem, SetOp, Statement, Subquery, Update,
 };
 
 /// Column `i` of `def`: positions come from resolving a column against the table, so
@@ -133,6 +134,25 @@ impl Compiler<'_> {
     /// refused, and every few levels the stack is grown if it runs low (a debug build
     /// spends kilobytes of stack per level).
     pub(super) fn node(&mut self, n: &Node) -> Result<()> {
+        if !self.repeats.is_empty() && self.replay.is_none() {
+            let hit = self
+                .repeats
+                .iter()
+                .find(|r| same_tree(&r.node, n, 0))
+                .map(|r| (r.slots.clone(), r.label.clone()));
+            if let Some((slots, label)) = hit {
+                if self.dialect.numbered_placeholders() {
+                    self.replay = Some(slots);
+                    let r = self.node(n);
+                    self.replay = None;
+                    return r;
+                }
+                if let (true, Some(label)) = (self.in_having, label) {
+                    self.push_ident(&label);
+                    return Ok(());
+                }
+            }
+        }
         self.depth += 1;
         let r = if self.depth > super::MAX_DEPTH {
             Err(Error::TooDeep {
@@ -258,7 +278,7 @@ impl Compiler<'_> {
             Node::InSelect(expr, q, negated) => {
                 self.child(expr, 4, true)?;
                 self.push(if *negated { " NOT IN (" } else { " IN (" });
-                self.subselect(q)?;
+                self.in_subselect(q)?;
                 self.push(")");
             }
             Node::Between(parts, negated) => {
@@ -359,6 +379,42 @@ impl Compiler<'_> {
         }
     }
 
+    /// A GROUP BY key; a label is grouped by its position in the select list, which
+    /// no dialect confuses with a column of the same name.
+    fn group_term(&mut self, q: &Select, g: &Node) -> Result<()> {
+        if let Node::Op(op, _) = g {
+            if let Op::Label(name) = &**op {
+                let Some(i) = q
+                    .items
+                    .iter()
+                    .position(|it| it.label.as_ref().is_some_and(|l| l == name))
+                else {
+                    return Err(Error::invalid(
+                        "SELECT",
+                        format!("GROUP BY names the label `{name}`, which the select list lacks"),
+                    ));
+                };
+                crate::dialect::push_uint(&mut self.sql, i + 1);
+                return Ok(());
+            }
+        }
+        self.node(g)
+    }
+
+    /// The subquery of IN / ANY / ALL: one with a LIMIT is wrapped in a derived table
+    /// where the dialect refuses it (MySQL, MariaDB).
+    pub(super) fn in_subselect(&mut self, q: &Select) -> Result<()> {
+        let limited = q.limit.is_some() || q.offset.is_some();
+        if !limited || self.dialect.supports(Feature::LimitInInSubquery) {
+            return self.subselect(q);
+        }
+        self.push("SELECT * FROM (");
+        self.subselect(q)?;
+        self.push(") AS ");
+        self.push_ident("anon_in");
+        Ok(())
+    }
+
     /// A select nested in an expression: it correlates with the enclosing FROM.
     pub(super) fn subselect(&mut self, q: &Select) -> Result<()> {
         self.select(q, false, true)
@@ -370,6 +426,22 @@ impl Compiler<'_> {
             Source::Subquery(sq) if sq.cte().is_some() && !self.inline_ctes => {
                 self.register_cte(sq)?;
                 self.push_ident(sq.name());
+            }
+            Source::Subquery(sq)
+                if sq.select().values_list && self.dialect.supports(Feature::ValuesTable) =>
+            {
+                self.push("(");
+                self.values_list(sq.select())?;
+                self.push(") AS ");
+                self.push_ident(sq.name());
+                self.push(" (");
+                for (k, col) in sq.column_names().iter().enumerate() {
+                    if k > 0 {
+                        self.push(", ");
+                    }
+                    self.push_ident(col);
+                }
+                self.push(")");
             }
             Source::Subquery(sq) => {
                 if sq.cte() == Some(true) {
@@ -527,6 +599,7 @@ impl Compiler<'_> {
             q.group_by.iter().for_each(&mut visit);
             q.having.iter().for_each(|h| visit(h));
             q.order_by.iter().for_each(|o| visit(&o.node));
+            q.distinct_on.iter().for_each(&mut visit);
         }
         if correlate && base > 0 {
             let (outer, mine) = scope.split_at(base);
@@ -572,6 +645,9 @@ impl Compiler<'_> {
     }
 
     fn select_at(&mut self, q: &Select, in_subquery: bool, correlate: bool) -> Result<()> {
+        if q.values_list && self.dialect.supports(Feature::ValuesTable) {
+            return self.values_list(q);
+        }
         if let Some(c) = &q.compound {
             return self.compound(q, c, in_subquery, correlate);
         }
@@ -579,7 +655,9 @@ impl Compiler<'_> {
             return Err(Error::invalid("SELECT", "the select list is empty"));
         }
         let (base, froms_end) = self.enter_scope(q, correlate);
+        let outer = std::mem::take(&mut self.repeats);
         let r = self.select_body(q, base, froms_end, in_subquery);
+        self.repeats = outer;
         self.scope.truncate(base);
         r
     }
@@ -591,16 +669,50 @@ impl Compiler<'_> {
         froms_end: usize,
         in_subquery: bool,
     ) -> Result<()> {
-        self.push(if q.distinct {
-            "SELECT DISTINCT "
+        if !q.distinct_on.is_empty() {
+            self.require(Feature::DistinctOn)?;
+            self.push("SELECT DISTINCT ON (");
+            self.list(&q.distinct_on)?;
+            self.push(") ");
         } else {
-            "SELECT "
-        });
+            self.push(if q.distinct {
+                "SELECT DISTINCT "
+            } else {
+                "SELECT "
+            });
+        }
+        let numbered = self.dialect.numbered_placeholders();
         for i in 0..q.items.len() {
             if i > 0 {
                 self.push(", ");
             }
-            self.select_item(q, i, in_subquery)?;
+            let start = self.params.len();
+            // Without numbered placeholders, an item HAVING repeats is written with a
+            // label, which HAVING then names.
+            let label = match (&q.having, q.items.get(i)) {
+                (Some(h), Some(it))
+                    if !numbered && !self.inline && contains_tree(h, &it.node, 0) =>
+                {
+                    q.render_label(i, in_subquery)
+                        .or_else(|| Some(Name::from(format!("anon_{}", i + 1))))
+                }
+                _ => None,
+            };
+            self.select_item(q, i, in_subquery, label.as_ref())?;
+            if !self.inline && self.params.len() > start {
+                // Not a bare value: `SELECT $1` types it as text, a later use would not.
+                let expr = q
+                    .items
+                    .get(i)
+                    .filter(|it| !matches!(it.node, Node::Bind(_) | Node::Param(_)));
+                if let Some(it) = expr {
+                    self.repeats.push(super::Repeat {
+                        node: it.node.clone(),
+                        slots: start..self.params.len(),
+                        label,
+                    });
+                }
+            }
         }
         if froms_end > base {
             self.push(" FROM ");
@@ -630,11 +742,19 @@ impl Compiler<'_> {
         }
         if !q.group_by.is_empty() {
             self.push(" GROUP BY ");
-            self.list(&q.group_by)?;
+            for (i, g) in q.group_by.iter().enumerate() {
+                if i > 0 {
+                    self.push(", ");
+                }
+                self.group_term(q, g)?;
+            }
         }
         if let Some(h) = &q.having {
             self.push(" HAVING ");
-            self.node(h)?;
+            self.in_having = true;
+            let r = self.node(h);
+            self.in_having = false;
+            r?;
         }
         if !q.order_by.is_empty() {
             self.push(" ORDER BY ");
@@ -650,6 +770,68 @@ impl Compiler<'_> {
             let limit = q.limit.as_ref().map(|c| c.node());
             let offset = q.offset.as_ref().map(|c| c.node());
             d.write_limit_offset(self, limit.as_deref(), offset.as_deref())?;
+        }
+        if let Some(lock) = &q.lock {
+            self.lock(q, lock)?;
+        }
+        Ok(())
+    }
+
+    fn lock(&mut self, q: &Select, lock: &Lock) -> Result<()> {
+        if q.distinct || !q.distinct_on.is_empty() || !q.group_by.is_empty() {
+            return Err(Error::invalid(
+                "SELECT",
+                "rows of a DISTINCT or GROUP BY query cannot be locked",
+            ));
+        }
+        if !self.dialect.supports(Feature::RowLocks) {
+            return Err(crate::dialect::unsupported(self.dialect, Feature::RowLocks));
+        }
+        if self.dialect.name() == "sqlite" {
+            // The transaction holds the database's write lock (see `for_update`).
+            return Ok(());
+        }
+        let maria = self.dialect.name() == "mariadb";
+        self.push(match (lock.share, maria) {
+            (false, _) => " FOR UPDATE",
+            (true, false) => " FOR SHARE",
+            (true, true) => " LOCK IN SHARE MODE",
+        });
+        match lock.wait {
+            LockWait::Wait => {}
+            LockWait::NoWait => self.push(" NOWAIT"),
+            LockWait::SkipLocked => {
+                self.require(Feature::SkipLocked)?;
+                self.push(" SKIP LOCKED");
+            }
+        }
+        Ok(())
+    }
+
+    /// `VALUES (..), (..)`, the first row's bound values typed where the server
+    /// cannot infer them.
+    fn values_list(&mut self, q: &Select) -> Result<()> {
+        self.push("VALUES ");
+        let rows = std::iter::once(&q.leader().items).chain(
+            q.compound
+                .iter()
+                .flat_map(|c| c.rest.iter().map(|(_, m)| &m.items)),
+        );
+        for (k, items) in rows.enumerate() {
+            self.push(if k == 0 { "(" } else { ", (" });
+            for (i, it) in items.iter().enumerate() {
+                if i > 0 {
+                    self.push(", ");
+                }
+                match &it.node {
+                    Node::Bind(v) if k == 0 && !self.inline => {
+                        self.push_bind(v.clone())?;
+                        self.dialect.write_param_type(&mut self.sql, v);
+                    }
+                    n => self.node(n)?,
+                }
+            }
+            self.push(")");
         }
         Ok(())
     }
@@ -678,7 +860,8 @@ impl Compiler<'_> {
                 ));
             }
             self.push(op.sql());
-            self.set_member(m, in_subquery, correlate)?;
+            // Only the first member names the columns.
+            self.set_member(m, false, correlate)?;
         }
         if !q.order_by.is_empty() {
             // The compound's columns are known by name only.
@@ -767,12 +950,18 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    fn select_item(&mut self, q: &Select, i: usize, in_subquery: bool) -> Result<()> {
+    fn select_item(
+        &mut self,
+        q: &Select,
+        i: usize,
+        in_subquery: bool,
+        label: Option<&Name>,
+    ) -> Result<()> {
         let Some(it): Option<&SelectItem> = q.items.get(i) else {
             return Ok(());
         };
         self.node(&it.node)?;
-        if let Some(label) = q.render_label(i, in_subquery) {
+        if let Some(label) = label.cloned().or_else(|| q.render_label(i, in_subquery)) {
             self.push(" AS ");
             self.push_ident(&label);
         }
@@ -788,8 +977,31 @@ impl Compiler<'_> {
                 self.require(Feature::FullOuterJoin)?;
                 " FULL OUTER JOIN "
             }
+            JoinKind::Right => {
+                self.require(Feature::RightJoin)?;
+                " RIGHT OUTER JOIN "
+            }
+            JoinKind::Cross => " CROSS JOIN ",
         });
-        self.source(&j.target)?;
+        if j.lateral {
+            self.require(Feature::Lateral)?;
+            let Source::Subquery(sq) = &j.target else {
+                return Err(Error::invalid(
+                    "SELECT",
+                    "only a subquery can be joined LATERAL",
+                ));
+            };
+            // The subquery correlates with the tables before it.
+            self.push("LATERAL (");
+            self.select(sq.select(), true, true)?;
+            self.push(") AS ");
+            self.push_ident(sq.name());
+        } else {
+            self.source(&j.target)?;
+        }
+        if j.kind == JoinKind::Cross {
+            return Ok(());
+        }
         self.push(" ON ");
         match &j.on {
             Some(on) => self.node(on),
@@ -1222,6 +1434,67 @@ impl Compiler<'_> {
         }
         self.table_name(&q.table);
         Ok(())
+    }
+}
+
+/// Whether `a` and `b` are the same expression (subqueries never are). Trees deeper
+/// than the compiler takes are not compared.
+fn same_tree(a: &Node, b: &Node, depth: u32) -> bool {
+    if depth > super::MAX_DEPTH {
+        return false;
+    }
+    let d = depth + 1;
+    let all = |x: &[Node], y: &[Node]| {
+        x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_tree(p, q, d))
+    };
+    match (a, b) {
+        (Node::Column(_), Node::Column(_)) => same_column(a, b),
+        (Node::Bind(x), Node::Bind(y)) | (Node::Literal(x), Node::Literal(y)) => x == y,
+        (Node::Param(x), Node::Param(y)) | (Node::Raw(x), Node::Raw(y)) => x == y,
+        (Node::Star, Node::Star) | (Node::Now, Node::Now) => true,
+        (Node::Not(x), Node::Not(y)) | (Node::Neg(x), Node::Neg(y)) => same_tree(x, y, d),
+        (Node::IsNull(x, n), Node::IsNull(y, m)) => n == m && same_tree(x, y, d),
+        (Node::Cast(x, t), Node::Cast(y, u)) => t == u && same_tree(x, y, d),
+        (Node::Binary(o, l), Node::Binary(p, r)) => o == p && all(&l[..], &r[..]),
+        (
+            Node::Func {
+                name,
+                args,
+                distinct,
+            },
+            Node::Func {
+                name: n2,
+                args: a2,
+                distinct: d2,
+            },
+        ) => name == n2 && distinct == d2 && all(args, a2),
+        (Node::Op(o, x), Node::Op(p, y)) => o == p && all(x, y),
+        (Node::Tuple(x), Node::Tuple(y)) => all(x, y),
+        _ => false,
+    }
+}
+
+/// Whether `needle` occurs in `hay` (subqueries not searched).
+fn contains_tree(hay: &Node, needle: &Node, depth: u32) -> bool {
+    if depth > super::MAX_DEPTH {
+        return false;
+    }
+    if same_tree(hay, needle, depth) {
+        return true;
+    }
+    let d = depth + 1;
+    let any = |v: &[Node]| v.iter().any(|n| contains_tree(n, needle, d));
+    match hay {
+        Node::Not(x) | Node::Neg(x) | Node::IsNull(x, _) | Node::Cast(x, _) => {
+            contains_tree(x, needle, d)
+        }
+        Node::InSelect(x, _, _) => contains_tree(x, needle, d),
+        Node::Binary(_, lr) | Node::Like { operands: lr, .. } => any(&lr[..]),
+        Node::Between(parts, _) => any(&parts[..]),
+        Node::InList(x, list, _) => contains_tree(x, needle, d) || any(list),
+        Node::And(v) | Node::Or(v) | Node::Tuple(v) => any(v),
+        Node::Func { args, .. } | Node::Op(_, args) => any(args),
+        _ => false,
     }
 }
 

@@ -122,6 +122,12 @@ pub enum Feature {
     /// `DELETE .. USING` (PostgreSQL); MySQL writes `DELETE a FROM a, b`, SQLite a
     /// key `IN (SELECT ..)` test.
     DeleteUsing,
+    /// A LIMIT in a subquery of `IN` / `ANY` / `ALL`; where missing (MySQL, MariaDB:
+    /// error 1235) the subquery is wrapped in a derived table, which they accept.
+    LimitInInSubquery,
+    /// A `VALUES` list as a table with column names (`(VALUES ..) AS v (a, b)`);
+    /// elsewhere the same rows as a derived table of `SELECT .. UNION ALL SELECT ..`.
+    ValuesTable,
 }
 
 /// The longest name a server keeps, counted as it counts.
@@ -198,6 +204,8 @@ impl fmt::Display for Feature {
             Feature::CteOnDml => "WITH before UPDATE / DELETE",
             Feature::UpdateFrom => "UPDATE .. FROM",
             Feature::DeleteUsing => "DELETE .. USING",
+            Feature::LimitInInSubquery => "LIMIT in an IN subquery",
+            Feature::ValuesTable => "VALUES as a table",
         })
     }
 }
@@ -234,6 +242,14 @@ pub trait Dialect: Send + Sync + fmt::Debug {
     /// Whether a connection adds `RETURNING <auto-increment key>` to an INSERT it runs,
     /// to learn the inserted id (PostgreSQL, which has no `last_insert_id`).
     fn implicit_returning(&self) -> bool {
+        false
+    }
+
+    /// Whether placeholders are numbered (`$1`), so that one parameter can be written
+    /// at several places. The compiler then writes a repeated select-list expression
+    /// (in GROUP BY, HAVING, ORDER BY) with the same placeholders, as PostgreSQL needs
+    /// to see that it is the same expression.
+    fn numbered_placeholders(&self) -> bool {
         false
     }
 

@@ -110,6 +110,8 @@ impl Dialect for Mysql {
                 }
             }
             Feature::FullOuterJoin
+            | Feature::ValuesTable
+            | Feature::LimitInInSubquery
             | Feature::DistinctOn
             | Feature::UpdateFrom
             | Feature::DeleteUsing

@@ -66,7 +66,9 @@ impl Dialect for Postgres {
             | Feature::Cte
             | Feature::CteOnDml
             | Feature::UpdateFrom
-            | Feature::DeleteUsing => true,
+            | Feature::DeleteUsing
+            | Feature::LimitInInSubquery
+            | Feature::ValuesTable => true,
             Feature::WindowFunctions => self.version.at_least(8, 4, 0),
             Feature::Lateral => self.version.at_least(9, 3, 0),
             Feature::SkipLocked => self.version.at_least(9, 5, 0),
@@ -144,6 +146,9 @@ impl Dialect for Postgres {
         default_literal(out, value, false, self)?;
         out.push_str(suffix);
         Ok(())
+    }
+    fn numbered_placeholders(&self) -> bool {
+        true
     }
     fn write_param_type(&self, out: &mut String, value: &Value) {
         out.push_str(match value {

@@ -60,7 +60,8 @@ impl Dialect for Sqlite {
             | Feature::IntersectExcept
             | Feature::Regexp
             | Feature::RowLocks
-            | Feature::SkipLocked => true,
+            | Feature::SkipLocked
+            | Feature::LimitInInSubquery => true,
             Feature::WindowFunctions => self.version.at_least(3, 28, 0),
             Feature::Cte | Feature::CteOnDml => self.version.at_least(3, 8, 3),
             Feature::RightJoin => self.version.at_least(3, 39, 0),
@@ -73,7 +74,8 @@ impl Dialect for Sqlite {
             | Feature::ParenthesizedSetMembers
             | Feature::Lateral
             | Feature::DistinctOn
-            | Feature::DeleteUsing => false,
+            | Feature::DeleteUsing
+            | Feature::ValuesTable => false,
         }
     }
     fn write_limit_offset(

@@ -374,6 +374,27 @@ pub struct OrderItem {
     pub(crate) nulls: Option<bool>,
 }
 
+impl Node {
+    pub(crate) fn into_order(self, desc: bool) -> OrderItem {
+        OrderItem::new(self, desc)
+    }
+}
+
+impl Labeled {
+    /// `ORDER BY label ASC`: by the label's name.
+    pub fn asc(&self) -> OrderItem {
+        OrderItem::new(label_ref(self.name.clone()), false)
+    }
+    /// `ORDER BY label DESC`: by the label's name.
+    pub fn desc(&self) -> OrderItem {
+        OrderItem::new(label_ref(self.name.clone()), true)
+    }
+}
+
+fn label_ref(name: Name) -> Node {
+    Node::Op(Box::new(Op::Label(name)), Vec::new())
+}
+
 impl OrderItem {
     fn new(node: Node, desc: bool) -> Self {
         OrderItem {

@@ -5,6 +5,7 @@
 use super::select::{Cte, SelectItem, Subquery};
 use crate::error::{Error, Result};
 use crate::expr::{Column, Expr, Labeled, Node, OrderItem, Source, SqlTy};
+use crate::name::Name;
 use crate::schema::Table;
 use crate::value::Value;
 
@@ -119,6 +120,33 @@ impl<T: SqlTy> OrderList for Expr<T> {
 impl OrderList for OrderItem {
     fn push_order(self, out: &mut Vec<OrderItem>) {
         out.push(self)
+    }
+}
+fn label_node(name: Name) -> Node {
+    Node::Op(Box::new(crate::expr::Op::Label(name)), Vec::new())
+}
+/// A labeled select item: ORDER BY its label (SQLAlchemy orders by a label's name).
+impl OrderList for Labeled {
+    fn push_order(self, out: &mut Vec<OrderItem>) {
+        out.push(label_node(self.name).into_order(false))
+    }
+}
+/// The select-list label of that name: `order_by("n")`.
+impl OrderList for &str {
+    fn push_order(self, out: &mut Vec<OrderItem>) {
+        out.push(label_node(Name::from(self.to_string())).into_order(false))
+    }
+}
+/// A labeled select item: GROUP BY it (written as its position in the select list).
+impl ExprList for Labeled {
+    fn push_nodes(self, out: &mut Vec<Node>) {
+        out.push(label_node(self.name))
+    }
+}
+/// The select-list label of that name: `group_by("n")`.
+impl ExprList for &str {
+    fn push_nodes(self, out: &mut Vec<Node>) {
+        out.push(label_node(Name::from(self.to_string())))
     }
 }
 impl<S: OrderList> OrderList for Vec<S> {

@@ -15,7 +15,9 @@ pub use lists::{
     AsColumn, AsTable, ColumnList, ExprList, FromSource, IntoRow, OrderList, RowItem, SelectList,
 };
 pub(crate) use select::Compound;
-pub use select::{select, Cte, Join, JoinKind, Select, SelectItem, SetOp, Subquery};
+pub use select::{
+    select, values, Cte, Join, JoinKind, Lock, LockWait, Select, SelectItem, SetOp, Subquery,
+};
 
 use crate::compile::{Compiled, Compiler};
 use crate::dialect::{Dialect, Generic};

@@ -22,6 +22,10 @@ pub enum JoinKind {
     Left,
     /// `FULL OUTER JOIN` (not on MySQL/MariaDB).
     Full,
+    /// `RIGHT OUTER JOIN` (SQLite 3.39+).
+    Right,
+    /// `CROSS JOIN`: every pair of rows, no condition.
+    Cross,
 }
 
 /// A join: target, kind, and the ON condition (`None`: inferred from the one foreign
@@ -31,6 +35,28 @@ pub struct Join {
     pub(crate) kind: JoinKind,
     pub(crate) target: Source,
     pub(crate) on: Option<Node>,
+    // `JOIN LATERAL`: the target subquery sees the tables on its left.
+    pub(crate) lateral: bool,
+}
+
+/// A row lock: `FOR UPDATE` / `FOR SHARE`, waiting or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lock {
+    /// `FOR SHARE` (`false`: `FOR UPDATE`).
+    pub share: bool,
+    /// How a locked row is met.
+    pub wait: LockWait,
+}
+
+/// What a row lock does with a row another transaction holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockWait {
+    /// Wait for it (the default).
+    Wait,
+    /// `NOWAIT`: fail at once.
+    NoWait,
+    /// `SKIP LOCKED`: leave the row out.
+    SkipLocked,
 }
 
 /// A `SELECT` statement.
@@ -53,6 +79,10 @@ pub struct Select {
     // Set for a compound (`a UNION b ..`): then `items`, FROM, WHERE and GROUP BY are
     // empty, and ORDER BY / LIMIT / OFFSET apply to the whole.
     pub(crate) compound: Option<Box<Compound>>,
+    pub(crate) distinct_on: Vec<Node>,
+    pub(crate) lock: Option<Lock>,
+    // A VALUES list: the members of the compound are its rows.
+    pub(crate) values_list: bool,
 }
 
 /// A set operation between selects.
@@ -116,6 +146,75 @@ impl Count {
     }
 }
 
+/// A list of rows as a table with named columns, SQLAlchemy's `values()`:
+/// `(VALUES ..) AS name (columns)` on PostgreSQL, and the same rows as a derived table
+/// `(SELECT .. AS a, .. AS b UNION ALL SELECT ..)` elsewhere. Values are bound. No
+/// rows, or a row of the wrong width, is an error.
+///
+/// ```
+/// use sqlkit::prelude::*;
+/// use sqlkit::stmt::values;
+/// let v = values("v", &["id", "name"], [(1i64, "a"), (2, "b")])?;
+/// let q = select(v.clone());
+/// assert_eq!(q.compile(&Postgres::default())?.sql,
+///     "SELECT v.id, v.name FROM (VALUES ($1::int8, $2), ($3, $4)) AS v (id, name)");
+/// assert_eq!(q.compile(&Sqlite::default())?.sql,
+///     "SELECT v.id, v.name FROM (SELECT ? AS id, ? AS name UNION ALL SELECT ?, ?) AS v");
+/// # Ok::<(), sqlkit::Error>(())
+/// ```
+pub fn values<R: super::IntoRow>(
+    name: impl Into<Name>,
+    columns: &[&str],
+    rows: impl IntoIterator<Item = R>,
+) -> Result<Subquery> {
+    let mut members = Vec::new();
+    for (k, row) in rows.into_iter().enumerate() {
+        let mut nodes = Vec::with_capacity(columns.len());
+        row.push_row(&mut nodes);
+        if nodes.len() != columns.len() {
+            return Err(Error::invalid(
+                "VALUES",
+                format!(
+                    "row {} has {} values for {} columns",
+                    k + 1,
+                    nodes.len(),
+                    columns.len()
+                ),
+            ));
+        }
+        let items = nodes
+            .into_iter()
+            .zip(columns)
+            .map(|(node, c)| SelectItem {
+                node,
+                label: (k == 0).then(|| Name::from(c.to_string())),
+            })
+            .collect();
+        members.push(Select {
+            items,
+            ..Select::default()
+        });
+    }
+    let mut members = members.into_iter();
+    let Some(first) = members.next() else {
+        return Err(Error::invalid("VALUES", "there are no rows"));
+    };
+    let rest: Vec<(SetOp, Select)> = members.map(|m| (SetOp::UnionAll, m)).collect();
+    let body = if rest.is_empty() {
+        Select {
+            values_list: true,
+            ..first
+        }
+    } else {
+        Select {
+            compound: Some(Box::new(Compound { first, rest })),
+            values_list: true,
+            ..Select::default()
+        }
+    };
+    Ok(body.subquery(name))
+}
+
 /// `SELECT items`: columns, expressions, labeled expressions, whole tables, or a
 /// tuple of these.
 pub fn select(items: impl SelectList) -> Select {
@@ -165,6 +264,36 @@ impl Select {
             kind,
             target: target.into_source(),
             on,
+            lateral: false,
+        });
+        self
+    }
+    /// `RIGHT OUTER JOIN target ON condition` (refused on SQLite before 3.39).
+    pub fn right_join(self, target: impl FromSource, on: impl IntoOperand<kinds::Bool>) -> Self {
+        self.join_kind(JoinKind::Right, target, Some(on.into_node()))
+    }
+    /// `CROSS JOIN target`: every combination of rows.
+    pub fn cross_join(self, target: impl FromSource) -> Self {
+        self.join_kind(JoinKind::Cross, target, None)
+    }
+    /// `JOIN LATERAL (subquery) AS name ON condition`: the subquery may use the
+    /// columns of the tables joined before it (PostgreSQL, MySQL 8.0.14+; refused on
+    /// MariaDB and SQLite). `outer` makes it a LEFT OUTER JOIN.
+    pub fn join_lateral(
+        mut self,
+        target: Subquery,
+        on: impl IntoOperand<kinds::Bool>,
+        outer: bool,
+    ) -> Self {
+        self.joins.push(Join {
+            kind: if outer {
+                JoinKind::Left
+            } else {
+                JoinKind::Inner
+            },
+            target: Source::Subquery(target),
+            on: Some(on.into_node()),
+            lateral: true,
         });
         self
     }
@@ -232,6 +361,46 @@ impl Select {
     /// `SELECT DISTINCT`
     pub fn distinct(mut self) -> Self {
         self.distinct = true;
+        self
+    }
+    /// `SELECT DISTINCT ON (exprs)`: the first row of each group of equal `exprs`, in
+    /// the query's ORDER BY (PostgreSQL only; refused elsewhere).
+    pub fn distinct_on(mut self, exprs: impl ExprList) -> Self {
+        exprs.push_nodes(&mut self.distinct_on);
+        self
+    }
+    /// `FOR UPDATE`: lock the rows read until the transaction ends. On SQLite the
+    /// clause is left out: sqlkit's transactions there hold the database's write lock
+    /// from their start (`BEGIN IMMEDIATE`), so no other writer can change the rows.
+    pub fn for_update(mut self) -> Self {
+        self.lock = Some(Lock {
+            share: false,
+            wait: LockWait::Wait,
+        });
+        self
+    }
+    /// `FOR SHARE` (MariaDB: `LOCK IN SHARE MODE`): lock the rows against writers.
+    pub fn for_share(mut self) -> Self {
+        self.lock = Some(Lock {
+            share: true,
+            wait: LockWait::Wait,
+        });
+        self
+    }
+    /// With [`for_update`](Self::for_update) / [`for_share`](Self::for_share):
+    /// `NOWAIT`, fail at once on a locked row.
+    pub fn nowait(mut self) -> Self {
+        if let Some(l) = &mut self.lock {
+            l.wait = LockWait::NoWait;
+        }
+        self
+    }
+    /// With [`for_update`](Self::for_update) / [`for_share`](Self::for_share):
+    /// `SKIP LOCKED`, leave locked rows out (a job queue's read).
+    pub fn skip_locked(mut self) -> Self {
+        if let Some(l) = &mut self.lock {
+            l.wait = LockWait::SkipLocked;
+        }
         self
     }
     /// This query as a derived table `(SELECT ..) AS name`, whose columns are reached
@@ -332,6 +501,7 @@ impl Select {
         self.group_by.iter_mut().for_each(&mut *take);
         self.having.iter_mut().for_each(|h| take(h));
         self.order_by.iter_mut().for_each(|o| take(&mut o.node));
+        self.distinct_on.iter_mut().for_each(&mut *take);
         if let Some(c) = &mut self.compound {
             c.first.take_nodes(take);
             c.rest.iter_mut().for_each(|(_, m)| m.take_nodes(take));
@@ -443,17 +613,15 @@ impl Subquery {
 /// ```
 /// use sqlkit::prelude::*;
 /// # let c = Table::builder("comments").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
-/// #   .column(ColumnDef::new("parent_id", SqlType::BigInt).nullable()).build()?;
+/// #   .column(ColumnDef::new("parent_id", SqlType::BigInt).nullable(true)).build()?;
 /// let (id, parent) = (c.column::<i64>("id")?, c.column::<Option<i64>>("parent_id")?);
 /// // The thread below comment 1, with each reply's depth.
 /// let thread = select((id.clone(), literal::<i64>(0i64).label("depth")))
 ///     .where_(id.clone().eq(1))
 ///     .cte("thread");
 /// let depth = thread.column::<i64>("depth")?;
-/// let thread = thread.union_all(
-///     select((id, depth + 1))
-///         .join(thread.clone(), parent.eq(thread.column::<i64>("id")?)),
-/// );
+/// let up = thread.column::<i64>("id")?;
+/// let thread = thread.clone().union_all(select((id, depth + 1)).join(thread, parent.eq(up)));
 /// let q = select(thread.clone()).order_by(thread.column::<i64>("depth")?);
 /// assert_eq!(q.compile(&Postgres::default())?.sql,
 ///     "WITH RECURSIVE thread (id, depth) AS (SELECT comments.id, 0 AS depth FROM comments \
