@@ -456,3 +456,17 @@ golden! {
     select_repeated_expression_with_bind => select((p().views.floordiv(1000), func::count_star())).group_by(p().views.floordiv(1000)).having(p().views.floordiv(1000).gt(2)).order_by(p().views.floordiv(1000));
     select_order_by_label_name => select(func::count_star().label("n")).order_by("n");
 }
+
+// The rest of SQL (DML).
+golden! {
+    dml_insert_from_select => insert(Tag::table()).from_select([Tag::table().name], select(u().username).where_(u().is_active.eq(false)));
+    dml_insert_from_select_adds_client_defaults => insert(u()).from_select((u().email, u().username, u().password), select((p().slug, p().title, p().slug)));
+    dml_insert_from_select_width_is_error => insert(Tag::table()).from_select([Tag::table().name], select((u().username, u().email)));
+    dml_insert_from_select_with_cte => { let t = select(u().username).where_(u().is_active.eq(false)).cte("idle"); insert(Tag::table()).from_select([Tag::table().name], select(t.c("username").unwrap()).select_from(t)) };
+    dml_upsert_where => insert(Tag::table()).value(Tag::table().name, "rust").on_conflict([Tag::table().name]).do_update(Tag::table().name, "x").do_update_where(Tag::table().id.gt(10));
+    dml_update_from => update(p()).set(p().views, p().views + 1).where_(p().author_id.eq(u().id)).where_(u().username.eq("bob"));
+    dml_update_case => update(p()).set(p().views, case::<i64>().when(p().published.eq(false), 0).else_(p().views));
+    dml_update_correlated_subquery => update(p()).set(p().views, select(func::count_star()).select_from(c()).where_(c().post_id.eq(p().id)).scalar_subquery());
+    dml_delete_using => delete(c()).where_(c().post_id.eq(p().id)).where_(p().slug.eq("x"));
+    dml_delete_subquery_same_table => delete(p()).where_(p().id.in_select(select(p().id).where_(p().views.eq(0))));
+}

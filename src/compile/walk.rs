@@ -1042,14 +1042,9 @@ impl Compiler<'_> {
             return Err(Error::clone(e));
         }
         let def = q.table.def();
-        // Columns with a client-side default that the statement does not set.
-        let defaults = || {
-            def.columns()
-                .iter()
-                .enumerate()
-                .filter(|(i, c)| c.client_default().is_some() && !q.columns.contains(&(*i as u32)))
-        };
-        if q.nrows == 0 && !q.default_values {
+        if let Some(query) = &q.select {
+            self.insert_select(q, query)?;
+        } else if q.nrows == 0 && !q.default_values {
             return Err(Error::invalid(
                 "INSERT",
                 format!(
@@ -1057,7 +1052,58 @@ impl Compiler<'_> {
                     def.name()
                 ),
             ));
+        } else {
+            self.insert_values(q)?;
         }
+        if let Some(conflict) = &q.conflict {
+            self.upsert(q, conflict)?;
+        }
+        let key = def.autoincrement_column();
+        self.key = match key {
+            None => super::KeySource::None,
+            Some(k) => q
+                .returning
+                .iter()
+                .position(|it| match &it.node {
+                    Node::Column(c) => {
+                        c.idx as usize == k
+                            && matches!(&c.source, Source::Table(t) if t.same_definition(&q.table))
+                    }
+                    _ => false,
+                })
+                .map_or(super::KeySource::Server, super::KeySource::Returned),
+        };
+        let implicit = if self.implicit_returning && self.key == super::KeySource::Server {
+            key.and_then(|i| def.columns().get(i))
+        } else {
+            None
+        };
+        if let Some(col) = implicit {
+            // A connection learns the key from RETURNING: added at the end of the
+            // statement's own list (executing it reads no other column).
+            self.require(Feature::ReturningInsert)?;
+            if q.returning.is_empty() {
+                self.push(" RETURNING ");
+            } else {
+                self.returning(&q.returning, Feature::ReturningInsert)?;
+                self.push(", ");
+            }
+            self.push_ident(col.name());
+            self.key = super::KeySource::Returned(q.returning.len());
+            return Ok(());
+        }
+        self.returning(&q.returning, Feature::ReturningInsert)
+    }
+
+    fn insert_values(&mut self, q: &Insert) -> Result<()> {
+        let def = q.table.def();
+        // Columns with a client-side default that the statement does not set.
+        let defaults = || {
+            def.columns()
+                .iter()
+                .enumerate()
+                .filter(|(i, c)| c.client_default().is_some() && !q.columns.contains(&(*i as u32)))
+        };
         self.push("INSERT INTO ");
         self.table_name(&q.table);
         if q.columns.is_empty() && defaults().next().is_none() {
@@ -1114,44 +1160,68 @@ impl Compiler<'_> {
                 self.push(")");
             }
         }
-        if let Some(conflict) = &q.conflict {
-            self.upsert(q, conflict)?;
+        Ok(())
+    }
+
+    /// `INSERT INTO t (columns) SELECT ..`, the unnamed client defaults added to the
+    /// select list.
+    fn insert_select(&mut self, q: &Insert, query: &Select) -> Result<()> {
+        let def = q.table.def();
+        let defaults: Vec<_> = def
+            .columns()
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| c.client_default().is_some() && !q.columns.contains(&(*i as u32)))
+            .collect();
+        let width = query.leader().items.len();
+        if width != q.columns.len() {
+            return Err(Error::invalid(
+                "INSERT",
+                format!(
+                    "the query gives {width} columns for {} named columns",
+                    q.columns.len()
+                ),
+            ));
         }
-        let key = def.autoincrement_column();
-        self.key = match key {
-            None => super::KeySource::None,
-            Some(k) => q
-                .returning
-                .iter()
-                .position(|it| match &it.node {
-                    Node::Column(c) => {
-                        c.idx as usize == k
-                            && matches!(&c.source, Source::Table(t) if t.same_definition(&q.table))
-                    }
-                    _ => false,
-                })
-                .map_or(super::KeySource::Server, super::KeySource::Returned),
-        };
-        let implicit = if self.implicit_returning && self.key == super::KeySource::Server {
-            key.and_then(|i| def.columns().get(i))
-        } else {
-            None
-        };
-        if let Some(col) = implicit {
-            // A connection learns the key from RETURNING: added at the end of the
-            // statement's own list (executing it reads no other column).
-            self.require(Feature::ReturningInsert)?;
-            if q.returning.is_empty() {
-                self.push(" RETURNING ");
-            } else {
-                self.returning(&q.returning, Feature::ReturningInsert)?;
+        let mut query = std::borrow::Cow::Borrowed(query);
+        if !defaults.is_empty() {
+            if query.compound.is_some() {
+                return Err(Error::invalid(
+                    "INSERT",
+                    "name every column with a client default when inserting from a set operation",
+                ));
+            }
+            let items = &mut query.to_mut().items;
+            for (_, c) in &defaults {
+                if let Some(d) = c.client_default() {
+                    items.push(SelectItem {
+                        node: d.node(),
+                        label: None,
+                    });
+                }
+            }
+        }
+        // SQLite reads `ON CONFLICT` after a bare FROM as a join's: it wants a WHERE.
+        if q.conflict.is_some() && query.where_.is_none() && query.compound.is_none() {
+            let q2 = query.to_mut();
+            q2.where_ = Some(Node::Raw(crate::name::Name::Static("1 = 1")));
+        }
+        self.push("INSERT INTO ");
+        self.table_name(&q.table);
+        self.push(" (");
+        let named = q
+            .columns
+            .iter()
+            .filter_map(|&c| def.columns().get(c as usize));
+        for (i, col) in named.chain(defaults.iter().map(|(_, c)| *c)).enumerate() {
+            if i > 0 {
                 self.push(", ");
             }
-            self.push_ident(col.name());
-            self.key = super::KeySource::Returned(q.returning.len());
-            return Ok(());
+            self.push_known_ident(col.name(), col.plain);
         }
-        self.returning(&q.returning, Feature::ReturningInsert)
+        self.push(") ");
+        let query = &*query;
+        self.statement(|c| c.select(query, false, false))
     }
 
     fn upsert(&mut self, q: &Insert, conflict: &Conflict) -> Result<()> {
@@ -1192,6 +1262,9 @@ impl Compiler<'_> {
                 self.push(" DO UPDATE SET ");
             }
             UpsertStyle::OnDuplicateKey { row_alias } => {
+                if conflict.where_.is_some() {
+                    self.require(Feature::UpsertWhere)?;
+                }
                 if row_alias && !conflict.sets.is_empty() {
                     self.push(" AS new");
                 }
@@ -1219,6 +1292,11 @@ impl Compiler<'_> {
             self.push(" = ");
             self.node(value)?;
         }
+        if let Some(w) = &conflict.where_ {
+            self.require(Feature::UpsertWhere)?;
+            self.push(" WHERE ");
+            self.node(w)?;
+        }
         Ok(())
     }
 
@@ -1236,8 +1314,49 @@ impl Compiler<'_> {
                 ),
             ));
         }
+        // Tables other than the target that SET values and WHERE use (outside
+        // subqueries): UPDATE .. FROM on PostgreSQL and SQLite, `UPDATE a, b` on MySQL.
+        let extra =
+            self.dml_extra_tables(&q.table, q.sets.iter().map(|(_, n)| n), q.where_.as_ref());
+        let multi = !extra.is_empty();
+        let mysql_multi = multi && !self.dialect.supports(Feature::UpdateFrom);
+        if multi && !mysql_multi && !self.dialect.supports(Feature::UpdateFrom) {
+            return Err(crate::dialect::unsupported(
+                self.dialect,
+                Feature::UpdateFrom,
+            ));
+        }
+        if mysql_multi && !q.returning.is_empty() {
+            return Err(Error::invalid(
+                "UPDATE",
+                "a multi-table UPDATE has no RETURNING on MySQL / MariaDB",
+            ));
+        }
+        if mysql_multi && self.dialect.upsert_style() == UpsertStyle::OnConflict {
+            return Err(crate::dialect::unsupported(
+                self.dialect,
+                Feature::UpdateFrom,
+            ));
+        }
         self.push("UPDATE ");
         self.table_ref(&q.table);
+        let base = self.scope.len();
+        self.scope.push(Source::Table(q.table.clone()));
+        if mysql_multi {
+            for t in &extra {
+                self.push(", ");
+                self.source(t)?;
+            }
+        }
+        self.scope.extend(extra.iter().cloned());
+        let r = self.update_rest(q, &extra, mysql_multi);
+        self.scope.truncate(base);
+        r?;
+        self.returning(&q.returning, Feature::ReturningUpdate)
+    }
+
+    fn update_rest(&mut self, q: &Update, extra: &[Source], mysql_multi: bool) -> Result<()> {
+        let def = q.table.def();
         self.push(" SET ");
         let on_update = def.columns().iter().enumerate().filter(|(i, col)| {
             col.on_update_value().is_some() && !q.sets.iter().any(|(c, _)| *c as usize == *i)
@@ -1256,6 +1375,14 @@ impl Compiler<'_> {
                 self.push(", ");
             }
             first = false;
+            if mysql_multi {
+                // Two tables may have the column: name the target's.
+                match q.table.alias_name() {
+                    Some(a) => self.push_ident(a),
+                    None => self.table_name(&q.table),
+                }
+                self.push(".");
+            }
             self.push_known_ident(col.name(), col.plain);
             self.push(" = ");
             match value {
@@ -1267,29 +1394,123 @@ impl Compiler<'_> {
                 }
             }
         }
-        let base = self.scope.len();
-        self.scope.push(Source::Table(q.table.clone()));
-        let r = q.where_.as_ref().map_or(Ok(()), |w| {
+        if !extra.is_empty() && !mysql_multi {
+            self.push(" FROM ");
+            for (i, t) in extra.iter().enumerate() {
+                if i > 0 {
+                    self.push(", ");
+                }
+                self.source(t)?;
+            }
+        }
+        q.where_.as_ref().map_or(Ok(()), |w| {
             self.push(" WHERE ");
             self.node(w)
-        });
-        self.scope.truncate(base);
-        r?;
-        self.returning(&q.returning, Feature::ReturningUpdate)
+        })
+    }
+
+    /// The sources other than `target` that the given expressions use outside their
+    /// subqueries, in order of first use.
+    fn dml_extra_tables<'n>(
+        &self,
+        target: &Table,
+        sets: impl Iterator<Item = &'n Node>,
+        where_: Option<&'n Node>,
+    ) -> Vec<Source> {
+        let me = Source::Table(target.clone());
+        let mut out: Vec<Source> = Vec::new();
+        let mut add = |s: &Source| {
+            if !s.same_as(&me) && !out.iter().any(|o| o.same_as(s)) {
+                out.push(s.clone());
+            }
+        };
+        for n in sets.chain(where_) {
+            collect_sources(n, &mut add);
+        }
+        out
     }
 
     pub(crate) fn delete(&mut self, q: &Delete) -> Result<()> {
-        self.push("DELETE FROM ");
-        self.table_ref(&q.table);
+        let extra = self.dml_extra_tables(&q.table, std::iter::empty(), q.where_.as_ref());
+        if extra.is_empty() {
+            self.push("DELETE FROM ");
+            self.table_ref(&q.table);
+            let base = self.scope.len();
+            self.scope.push(Source::Table(q.table.clone()));
+            let r = q.where_.as_ref().map_or(Ok(()), |w| {
+                self.push(" WHERE ");
+                self.node(w)
+            });
+            self.scope.truncate(base);
+            r?;
+            return self.returning(&q.returning, Feature::ReturningDelete);
+        }
+        // The WHERE joins other tables.
+        let using = self.dialect.supports(Feature::DeleteUsing);
+        let multi = self.dialect.upsert_style() != UpsertStyle::OnConflict;
         let base = self.scope.len();
         self.scope.push(Source::Table(q.table.clone()));
-        let r = q.where_.as_ref().map_or(Ok(()), |w| {
-            self.push(" WHERE ");
-            self.node(w)
+        self.scope.extend(extra.iter().cloned());
+        let r = if using {
+            // DELETE FROM t USING a, b WHERE ..
+            self.push("DELETE FROM ");
+            self.table_ref(&q.table);
+            self.push(" USING ");
+            self.source_list(&extra)
+        } else if multi {
+            // MySQL: DELETE t FROM t, a, b WHERE ..
+            if !q.returning.is_empty() {
+                self.scope.truncate(base);
+                return Err(Error::invalid(
+                    "DELETE",
+                    "a multi-table DELETE has no RETURNING on MySQL / MariaDB",
+                ));
+            }
+            self.push("DELETE ");
+            match q.table.alias_name() {
+                Some(a) => self.push_ident(a),
+                None => self.table_name(&q.table),
+            }
+            self.push(" FROM ");
+            self.table_ref(&q.table);
+            self.push(", ");
+            self.source_list(&extra)
+        } else {
+            // SQLite: DELETE FROM t WHERE rowid IN (SELECT t.rowid FROM t, a WHERE ..)
+            self.push("DELETE FROM ");
+            self.table_ref(&q.table);
+            self.push(" WHERE rowid IN (SELECT ");
+            match q.table.alias_name() {
+                Some(a) => self.push_ident(a),
+                None => self.table_name(&q.table),
+            }
+            self.push(".rowid FROM ");
+            self.table_ref(&q.table);
+            self.push(", ");
+            self.source_list(&extra)
+        };
+        let r = r.and_then(|()| {
+            q.where_.as_ref().map_or(Ok(()), |w| {
+                self.push(" WHERE ");
+                self.node(w)
+            })
         });
         self.scope.truncate(base);
         r?;
+        if !using && !multi {
+            self.push(")");
+        }
         self.returning(&q.returning, Feature::ReturningDelete)
+    }
+
+    fn source_list(&mut self, sources: &[Source]) -> Result<()> {
+        for (i, t) in sources.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.source(t)?;
+        }
+        Ok(())
     }
 
     fn names(&mut self, cols: &[crate::name::Name]) {

@@ -128,6 +128,9 @@ pub enum Feature {
     /// A `VALUES` list as a table with column names (`(VALUES ..) AS v (a, b)`);
     /// elsewhere the same rows as a derived table of `SELECT .. UNION ALL SELECT ..`.
     ValuesTable,
+    /// A condition on an upsert's update (`DO UPDATE SET .. WHERE ..`); refused where
+    /// missing (MySQL, MariaDB), never dropped.
+    UpsertWhere,
 }
 
 /// The longest name a server keeps, counted as it counts.
@@ -206,6 +209,7 @@ impl fmt::Display for Feature {
             Feature::DeleteUsing => "DELETE .. USING",
             Feature::LimitInInSubquery => "LIMIT in an IN subquery",
             Feature::ValuesTable => "VALUES as a table",
+            Feature::UpsertWhere => "a condition on an upsert's update (do_update_where)",
         })
     }
 }

@@ -110,6 +110,7 @@ impl Dialect for Mysql {
                 }
             }
             Feature::FullOuterJoin
+            | Feature::UpsertWhere
             | Feature::ValuesTable
             | Feature::LimitInInSubquery
             | Feature::DistinctOn

@@ -68,7 +68,8 @@ impl Dialect for Postgres {
             | Feature::UpdateFrom
             | Feature::DeleteUsing
             | Feature::LimitInInSubquery
-            | Feature::ValuesTable => true,
+            | Feature::ValuesTable
+            | Feature::UpsertWhere => true,
             Feature::WindowFunctions => self.version.at_least(8, 4, 0),
             Feature::Lateral => self.version.at_least(9, 3, 0),
             Feature::SkipLocked => self.version.at_least(9, 5, 0),

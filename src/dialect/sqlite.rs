@@ -53,7 +53,7 @@ impl Dialect for Sqlite {
                 self.version.at_least(3, 35, 0)
             }
             Feature::NullsOrdering => self.version.at_least(3, 30, 0),
-            Feature::Upsert => self.version.at_least(3, 24, 0),
+            Feature::Upsert | Feature::UpsertWhere => self.version.at_least(3, 24, 0),
             Feature::ConcatOperator
             | Feature::CreateIndexIfNotExists
             | Feature::DefaultValues

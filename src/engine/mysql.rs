@@ -28,7 +28,9 @@ const STATEMENT_CACHE: usize = 256;
 /// SQL sqlkit writes means). Strings from the client (literals and bound values) take
 /// the database's collation, so `'X' < 'x'` means what a comparison of its columns
 /// means (the driver's handshake would otherwise give them `utf8mb4_general_ci`).
-const SESSION_SETUP: &str = "SET time_zone = '+00:00', sql_mode = 'NO_AUTO_VALUE_ON_ZERO,STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION', NAMES utf8mb4, collation_connection = IF(@@character_set_database = 'utf8mb4', @@collation_database, 'utf8mb4_bin')";
+// MariaDB also gets SIMULTANEOUS_ASSIGNMENT: `SET a = a + 1, b = a` reads the old `a`,
+// as PostgreSQL and SQLite do (MySQL has no such mode and evaluates left to right).
+const SESSION_SETUP: &str = "SET time_zone = '+00:00', sql_mode = CONCAT('NO_AUTO_VALUE_ON_ZERO,STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION', IF(VERSION() LIKE '%MariaDB%', ',SIMULTANEOUS_ASSIGNMENT', '')), NAMES utf8mb4, collation_connection = IF(@@character_set_database = 'utf8mb4', @@collation_database, 'utf8mb4_bin')";
 
 /// The character set number of binary strings (BLOB, BINARY).
 const BINARY_CHARSET: u16 = 63;

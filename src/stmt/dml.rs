@@ -33,6 +33,8 @@ pub struct Insert {
     pub(crate) returning: Vec<SelectItem>,
     pub(crate) conflict: Option<Box<Conflict>>,
     pub(crate) error: Option<std::sync::Arc<Error>>,
+    // INSERT .. SELECT: the rows come from this query, for `columns`.
+    pub(crate) select: Option<Box<crate::stmt::Select>>,
 }
 
 /// An upsert's conflict target and what to do on a conflict.
@@ -42,6 +44,8 @@ pub(crate) struct Conflict {
     pub(crate) target: Vec<u32>,
     /// `DO UPDATE SET column = value`; empty means `DO NOTHING`.
     pub(crate) sets: Vec<(u32, Node)>,
+    /// `DO UPDATE SET .. WHERE condition` (not on MySQL/MariaDB).
+    pub(crate) where_: Option<Node>,
 }
 
 /// `INSERT INTO table ..`
@@ -55,6 +59,7 @@ pub fn insert(table: impl AsTable) -> Insert {
         returning: Vec::new(),
         conflict: None,
         error: None,
+        select: None,
     }
 }
 
@@ -321,6 +326,7 @@ impl Insert {
             returning: Vec::new(),
             conflict: self.conflict.clone(),
             error: None,
+            select: None,
         })
     }
 
@@ -348,6 +354,7 @@ impl Insert {
                 self.conflict = Some(Box::new(Conflict {
                     target,
                     sets: Vec::new(),
+                    where_: None,
                 }))
             }
             Err(e) => keep_first(&mut self.error, Err(e)),
@@ -385,6 +392,48 @@ impl Insert {
             }
             (None, _) => keep_first(&mut self.error, Err(no_conflict())),
             (_, Err(e)) => keep_first(&mut self.error, Err(e)),
+        }
+        self
+    }
+}
+
+impl Insert {
+    /// With [`do_update`](Self::do_update): update the existing row only where
+    /// `condition` holds (`ON CONFLICT .. DO UPDATE SET .. WHERE ..`). MySQL and
+    /// MariaDB cannot express it, and the statement is refused there rather than run
+    /// without the condition.
+    pub fn do_update_where(mut self, condition: impl IntoOperand<kinds::Bool>) -> Self {
+        match &mut self.conflict {
+            Some(c) => crate::stmt::select::and_into(&mut c.where_, condition.into_node()),
+            None => keep_first(&mut self.error, Err(no_conflict())),
+        }
+        self
+    }
+
+    /// `INSERT INTO table (columns) SELECT ..`: the rows the query returns, one value
+    /// per named column (SQLAlchemy's `from_select`). Columns with a client-side
+    /// default that are not named get it as an extra selected value; a query whose
+    /// width differs from the columns is refused when compiled.
+    ///
+    /// ```
+    /// use sqlkit::prelude::*;
+    /// # let t = Table::builder("archive").column(ColumnDef::new("id", SqlType::BigInt)).build()?;
+    /// # let s = Table::builder("posts").column(ColumnDef::new("id", SqlType::BigInt))
+    /// #   .column(ColumnDef::new("views", SqlType::BigInt)).build()?;
+    /// let q = insert(t.clone()).from_select(["id"], select(s.c("id")?).where_(s.c("views")?.lt(5)));
+    /// assert_eq!(q.compile(&Postgres::default())?.sql,
+    ///     "INSERT INTO archive (id) SELECT posts.id FROM posts WHERE posts.views < $1");
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
+    pub fn from_select(mut self, columns: impl ColumnList, query: crate::stmt::Select) -> Self {
+        match columns.columns_in(&self.table) {
+            Ok(cols) => {
+                self.columns = cols;
+                self.values.clear();
+                self.nrows = 0;
+                self.select = Some(Box::new(query));
+            }
+            Err(e) => keep_first(&mut self.error, Err(e)),
         }
         self
     }
