@@ -128,6 +128,19 @@ pub enum Error {
         /// The limit.
         limit: u32,
     },
+    /// A statement with more bound parameters than the dialect's protocol allows
+    /// (SQLite 32,766; PostgreSQL and MySQL 65,535), refused before the server. A
+    /// connection splits a multi-row INSERT that is too large into several statements
+    /// in one transaction; an IN list this long needs a temporary table or a join.
+    #[error("the statement has {count} bound parameters; {dialect} takes at most {limit}")]
+    TooManyParameters {
+        /// The dialect.
+        dialect: &'static str,
+        /// The parameters the statement has.
+        count: usize,
+        /// The dialect's limit.
+        limit: usize,
+    },
     /// An engine option out of its range.
     #[error("invalid engine option `{option}`: {reason}")]
     InvalidOption {

@@ -563,3 +563,47 @@ fn sqlite_memory_engines_take_concurrent_writers_without_errors_or_lost_updates(
     assert_eq!(errors, 0);
     assert_eq!(total, 8 * sqlite_load() as i64);
 }
+
+#[test]
+fn an_insert_past_the_parameter_limit_is_split_and_stays_atomic() {
+    on_each_db(|name, conn| {
+        let t = Tag::table();
+        // 70,000 one-value rows: past SQLite's 32,766 and PostgreSQL's and MySQL's
+        // 65,535 parameters.
+        let names: Vec<String> = (0..70_000).map(|i| format!("t{i:05}")).collect();
+        let big = insert(t)
+            .columns([t.name])
+            .rows(names.iter().map(|n| [n.as_str()]));
+        let r = conn.execute(&big)?;
+        assert_eq!(r.rows_affected, 70_000, "{name}");
+        let n: i64 = conn.query_scalar(&select(func::count_star()).select_from(t))?;
+        assert_eq!(n, 70_000, "{name}");
+        // The same again with a duplicate in the last part: nothing of it stays.
+        conn.execute(&delete(t))?;
+        let mut dup = names.clone();
+        dup[69_999] = dup[0].clone();
+        let bad = insert(t)
+            .columns([t.name])
+            .rows(dup.iter().map(|n| [n.as_str()]));
+        let e = conn.execute(&bad).expect_err("a duplicate name");
+        assert_eq!(
+            e.db_kind(),
+            Some(DbErrorKind::UniqueViolation),
+            "{name}: {e}"
+        );
+        let n: i64 = conn.query_scalar(&select(func::count_star()).select_from(t))?;
+        assert_eq!(n, 0, "{name}: a failed split insert keeps none of its rows");
+        // An IN list past the limit is refused before the server, typed, and the
+        // connection goes on.
+        let ids: Vec<i64> = (0..70_000).collect();
+        let q = select(t.id).where_(t.id.in_(ids));
+        let e = conn.query(&q).expect_err("too many parameters");
+        assert!(
+            matches!(e, Error::TooManyParameters { count: 70_000, .. }),
+            "{name}: {e}"
+        );
+        add_tag(conn, "after")?;
+        assert_eq!(tag_names(conn)?, ["after"], "{name}");
+        Ok(())
+    });
+}

@@ -347,6 +347,14 @@ impl<'d> Compiler<'d> {
         if let Some(e) = self.ident_error.take() {
             return Err(e);
         }
+        let limit = self.dialect.max_parameters();
+        if self.params.len() > limit {
+            return Err(Error::TooManyParameters {
+                dialect: self.dialect.name(),
+                count: self.params.len(),
+                limit,
+            });
+        }
         Ok(Compiled {
             sql: std::mem::take(&mut self.sql),
             params: std::mem::take(&mut self.params),

@@ -249,6 +249,13 @@ pub trait Dialect: Send + Sync + fmt::Debug {
         false
     }
 
+    /// The most bound parameters one statement may have: longer statements are
+    /// refused with [`Error::TooManyParameters`] (65,535, the limit of PostgreSQL's and
+    /// MySQL's protocols, by default).
+    fn max_parameters(&self) -> usize {
+        65_535
+    }
+
     /// Whether placeholders are numbered (`$1`), so that one parameter can be written
     /// at several places. The compiler then writes a repeated select-list expression
     /// (in GROUP BY, HAVING, ORDER BY) with the same placeholders, as PostgreSQL needs

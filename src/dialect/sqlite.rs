@@ -153,6 +153,10 @@ impl Dialect for Sqlite {
             n => n,
         }
     }
+    /// SQLite's `SQLITE_MAX_VARIABLE_NUMBER` (the bundled library's default).
+    fn max_parameters(&self) -> usize {
+        32_766
+    }
     fn write_cast(&self, c: &mut Compiler<'_>, x: &Node, ty: SqlType) -> Result<()> {
         // CAST(.. AS DATE) has NUMERIC affinity here ('2023-05-01' becomes 2023):
         // the date functions give sqlkit's text formats instead.

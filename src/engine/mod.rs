@@ -39,7 +39,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// What executing a statement did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ExecResult {
     /// Rows matched by an UPDATE or DELETE (also where a row already held the new
     /// values: MySQL's "found rows"), inserted by an INSERT, or returned by RETURNING.
@@ -718,9 +718,37 @@ impl Connection {
 
     /// Executes a statement, returning rows affected and the last inserted id (see
     /// [`ExecResult::last_insert_id`]).
+    ///
+    /// A multi-row INSERT with more values than the dialect takes parameters is run
+    /// as several INSERTs in one transaction (a savepoint inside yours): all of its
+    /// rows are added or none. The result then counts every row, and the id is the
+    /// last statement's.
     pub fn execute(&mut self, stmt: &dyn Statement) -> Result<ExecResult> {
-        let c = self.compile_to_run(stmt)?;
-        self.run_sql(&c.sql, &c.params, c.key)
+        match self.compile_to_run(stmt) {
+            Ok(c) => self.run_sql(&c.sql, &c.params, c.key),
+            Err(e @ Error::TooManyParameters { count, limit, .. }) => {
+                let Some(ins) = stmt.as_insert().filter(|i| i.row_count() > 1) else {
+                    return Err(e);
+                };
+                let per_row = count.div_ceil(ins.row_count()).max(1);
+                let chunk = (limit / per_row).max(1);
+                let mut tx = self.begin()?;
+                let mut total = ExecResult::default();
+                let mut start = 0;
+                while start < ins.row_count() {
+                    let part = ins
+                        .rows_slice(start, start + chunk)
+                        .ok_or_else(|| Error::invalid("INSERT", "rows cannot be split"))?;
+                    let r = tx.execute(&part)?;
+                    total.rows_affected += r.rows_affected;
+                    total.last_insert_id = r.last_insert_id;
+                    start += chunk;
+                }
+                tx.commit()?;
+                Ok(total)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Executes SQL text with positional parameters (written in the dialect's

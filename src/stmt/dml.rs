@@ -304,6 +304,43 @@ impl Insert {
         self.nrows == 1 && !self.default_values && self.returning.is_empty() && self.error.is_none()
     }
 
+    /// The rows `start..end` of a multi-row INSERT of values, as an INSERT of their
+    /// own (the connection splits one too large for the dialect's parameter limit).
+    #[cfg_attr(
+        not(any(feature = "sqlite", feature = "postgres", feature = "mysql")),
+        allow(dead_code)
+    )]
+    pub(crate) fn rows_slice(&self, start: usize, end: usize) -> Option<Insert> {
+        let w = self.columns.len();
+        if self.select.is_some() || self.default_values || self.error.is_some() || w == 0 {
+            return None;
+        }
+        let values = self
+            .values
+            .get(start * w..end.min(self.nrows) * w)?
+            .to_vec();
+        Some(Insert {
+            table: self.table.clone(),
+            columns: self.columns.clone(),
+            nrows: values.len() / w,
+            values,
+            default_values: false,
+            returning: self.returning.clone(),
+            conflict: self.conflict.clone(),
+            error: None,
+            select: None,
+        })
+    }
+
+    /// The number of rows of values.
+    #[cfg_attr(
+        not(any(feature = "sqlite", feature = "postgres", feature = "mysql")),
+        allow(dead_code)
+    )]
+    pub(crate) fn row_count(&self) -> usize {
+        self.nrows
+    }
+
     // Used by the connection layer only.
     #[cfg_attr(
         not(any(feature = "sqlite", feature = "postgres", feature = "mysql")),
