@@ -1012,6 +1012,21 @@ fn documented_differences_show() {
         let g = rows_of(&mut conn, &select(func::greatest(three, Value::Null))).expect("greatest");
         let want = if db.name == "postgresql" { "3" } else { "NULL" };
         assert_eq!(g, [[want]], "{}", db.name);
+        // Trailing spaces: equal under MariaDB's PAD SPACE collations only.
+        if db.name == "mariadb" {
+            let pad = conn
+                .query_sql(
+                    "SELECT 'a' = 'a ' COLLATE utf8mb4_general_ci, 'a' = 'a '",
+                    &[],
+                )
+                .expect("collations");
+            let v: Vec<String> = pad[0].values().iter().map(canonical).collect();
+            assert_eq!(
+                v,
+                ["1", "0"],
+                "PAD SPACE vs the connection's NO PAD collation"
+            );
+        }
     }
 }
 

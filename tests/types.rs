@@ -667,3 +667,86 @@ fn invalid_utf8_text_on_sqlite_is_an_error_as_string_and_bytes_as_bytes() {
         vec![0x61, 0xff, 0x62]
     );
 }
+
+/// SQLite keeps decimals as numbers (so they compare and sort as numbers) and refuses
+/// one it could not keep exactly; the servers keep every digit.
+#[test]
+fn decimals_compare_as_numbers_and_are_exact_or_refused() {
+    let t = Table::builder("amounts")
+        .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+        .column(ColumnDef::new(
+            "r",
+            SqlType::Numeric {
+                precision: 30,
+                scale: 10,
+            },
+        ))
+        .build()
+        .expect("table");
+    for db in engines() {
+        let mut conn = db.engine.connect().expect("connect");
+        conn.execute(&CreateTable::new(&t)).expect("create");
+        let r = t.column::<Decimal>("r").expect("r");
+        for (i, v) in ["10.0", "4.5", "9.5", "-1.0", "0.1", "123456789012.345"]
+            .iter()
+            .enumerate()
+        {
+            conn.execute(
+                &insert(&t)
+                    .value(t.c("id").unwrap(), i as i64 + 1)
+                    .value(r.clone(), v.parse::<Decimal>().unwrap()),
+            )
+            .unwrap_or_else(|e| panic!("{} {v}: {e}", db.name));
+        }
+        let got: Vec<Decimal> = conn
+            .query(
+                &select(r.clone())
+                    .where_(r.clone().gt("4.5".parse::<Decimal>().unwrap()))
+                    .order_by(r.clone()),
+            )
+            .expect("query")
+            .iter()
+            .map(|row| row.get(0).expect("decimal"))
+            .collect();
+        let want: Vec<Decimal> = ["9.5", "10.0", "123456789012.345"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        assert_eq!(got, want, "{}: numeric comparison and order", db.name);
+        // 0.1 reads back as 0.1 (at the column's scale), not 0.1000000000000000055..
+        let tenth: Decimal = conn
+            .query_scalar(&select(r.clone()).where_(t.c("id").unwrap().eq(5)))
+            .expect("0.1");
+        assert_eq!(
+            tenth.normalize(),
+            "0.1".parse::<Decimal>().unwrap(),
+            "{}",
+            db.name
+        );
+        // Twenty significant digits: exact on the servers, refused on SQLite, where no
+        // double reads back as this decimal.
+        let wide: Decimal = "1234567890.1234567891".parse().unwrap();
+        let res = conn.execute(
+            &insert(&t)
+                .value(t.c("id").unwrap(), 99i64)
+                .value(r.clone(), wide),
+        );
+        let n: i64 = conn
+            .query_scalar(
+                &select(sqlkit::expr::func::count_star())
+                    .select_from(&t)
+                    .where_(t.c("id").unwrap().eq(99)),
+            )
+            .expect("count");
+        if db.name == "sqlite" {
+            assert!(matches!(res, Err(Error::Encode { .. })), "sqlite: {res:?}");
+            assert_eq!(n, 0, "nothing stored");
+        } else {
+            res.unwrap_or_else(|e| panic!("{}: {e}", db.name));
+            let back: Decimal = conn
+                .query_scalar(&select(r.clone()).where_(t.c("id").unwrap().eq(99)))
+                .expect("read");
+            assert_eq!(back, wide, "{}", db.name);
+        }
+    }
+}

@@ -27,16 +27,18 @@ impl Default for Sqlite {
 
 /// SQLite's declared type for decimals: NUMERIC affinity, so that decimals compare,
 /// sort and aggregate as numbers. sqlkit stores a decimal as an integer or a double
-/// only when it reads back exactly (up to 15 significant digits); any other is refused
-/// with a typed error rather than rounded. The declared scale is restored on reading.
+/// only when it reads back exactly (always so up to 15 significant digits); any other
+/// is refused with a typed error rather than rounded. The declared scale is restored on reading.
 pub const DECIMAL_TYPE: &str = "NUMERIC";
 
 /// The error for a decimal SQLite cannot keep exactly.
 pub(crate) fn inexact_decimal(d: &rust_decimal::Decimal) -> crate::Error {
+    // The message gives the size of the value, never the value.
+    let digits = d.mantissa().unsigned_abs().to_string().len();
     crate::Error::Encode {
         field: "decimal".into(),
         reason: format!(
-            "{d} has more significant digits than SQLite stores exactly (15); it would be rounded"
+            "a decimal of {digits} significant digits is more than a SQLite number keeps; it would be rounded"
         )
         .into(),
     }
