@@ -1186,3 +1186,100 @@ fn dml_changes_the_same_rows_everywhere() {
     assert!(!flat.iter().any(|r| r.contains("'draft'")), "{flat:?}");
     assert!(!flat.iter().any(|r| r.contains("'nice'")), "{flat:?}");
 }
+
+/// Constructs some databases lack: they run where the dialect has them (with the rows
+/// SQL defines) and are refused, typed, before reaching the others.
+#[test]
+fn constructs_some_dialects_lack_run_or_are_refused() {
+    let (u, p) = (User::table(), Post::table());
+    let last = select(p.slug)
+        .where_(p.author_id.eq(u.id))
+        .order_by(p.views.desc())
+        .limit(1)
+        .subquery("top");
+    let cases: Vec<(&str, Select, &[&str], Vec<&str>)> = vec![
+        (
+            "LATERAL: each user's most viewed post",
+            select((u.username, last.c("slug").unwrap()))
+                .select_from(u)
+                .join_lateral(last.clone(), literal::<bool>(true), false)
+                .order_by(u.username),
+            &["postgresql"],
+            vec![
+                "'Alice' 'py-internals'",
+                "'Zoë' 'draft'",
+                "'alice' 'unicode'",
+                "'bob' 'sqlalchemy'",
+                "'o'neil' 'quoted'",
+                "'山田' 'cjk'",
+            ],
+        ),
+        (
+            "DISTINCT ON: each author's most viewed post",
+            select((p.author_id, p.slug))
+                .distinct_on(p.author_id)
+                .order_by((p.author_id, p.views.desc())),
+            &["postgresql"],
+            vec![
+                "1 'sqlalchemy'",
+                "2 'py-internals'",
+                "3 'unicode'",
+                "4 'draft'",
+                "6 'quoted'",
+                "8 'cjk'",
+            ],
+        ),
+        (
+            "INTERSECT ALL keeps duplicates",
+            select(p.author_id)
+                .intersect_all(select(p.author_id).where_(p.views.lt(30)))
+                .order_by(p.author_id),
+            &["postgresql", "mariadb"],
+            vec!["1", "1", "2", "2", "3", "4"],
+        ),
+        (
+            "x > ALL (subquery)",
+            select(p.slug)
+                .where_(
+                    p.views
+                        .gt(all_(select(p.views).where_(p.published.eq(false)))),
+                )
+                .order_by(p.slug),
+            &["postgresql", "mariadb"],
+            vec![
+                "'cjk'",
+                "'python-tips'",
+                "'quoted'",
+                "'sqlalchemy'",
+                "'unicode'",
+            ],
+        ),
+    ];
+    for db in common::engines() {
+        let mut conn = db.engine.connect().expect("connect");
+        conn.create_all(&metadata()).expect("schema");
+        seed(&mut conn).unwrap_or_else(|e| panic!("seed on {}: {e}", db.name));
+        for (what, q, runs_on, want) in &cases {
+            let r = rows_of(&mut conn, q);
+            if runs_on.contains(&db.name) {
+                let got: Vec<String> = r
+                    .unwrap_or_else(|e| panic!("{what} on {}: {e}", db.name))
+                    .iter()
+                    .map(|r| r.join(" "))
+                    .collect();
+                assert_eq!(got, *want, "{what} on {}", db.name);
+            } else {
+                assert!(
+                    matches!(r, Err(Error::Unsupported { .. })),
+                    "{what} on {}: {r:?}",
+                    db.name
+                );
+            }
+        }
+        // Refused before the server: the connection is fine.
+        assert_eq!(
+            rows_of(&mut conn, &select(func::count_star()).select_from(u)).unwrap(),
+            [["9"]]
+        );
+    }
+}

@@ -198,3 +198,64 @@ fn file_database_from_relative_and_absolute_urls() {
     assert_eq!(count_tags(&mut again).expect("count"), 0);
     assert!(path.exists());
 }
+
+/// FOR UPDATE holds a row against another transaction: SKIP LOCKED reads past it,
+/// NOWAIT fails at once, and the locked row is untouched. On SQLite the clause is left
+/// out: the first transaction holds the database's write lock, so the second cannot
+/// begin at all while it is open.
+#[test]
+fn row_locks_skip_or_refuse_a_row_another_transaction_holds() {
+    for db in common::engines() {
+        let mut a = db.engine.connect().expect("connect");
+        a.create_all(&metadata()).expect("schema");
+        for name in ["one", "two", "three"] {
+            add_tag(&mut a, name).expect("tag");
+        }
+        let t = Tag::table();
+        let mut tx = a.begin().expect("begin");
+        let held = tx
+            .query(&select(t.name).where_(t.name.eq("one")).for_update())
+            .expect("lock one");
+        assert_eq!(held.len(), 1, "{}", db.name);
+        if db.name == "sqlite" {
+            tx.rollback().expect("rollback");
+            continue;
+        }
+        let mut b = db.engine.connect().expect("second connection");
+        let mut tb = b.begin().expect("begin b");
+        let free: Vec<String> = tb
+            .query(&select(t.name).order_by(t.name).for_update().skip_locked())
+            .expect("skip locked")
+            .iter()
+            .map(|r| r.get(0).expect("name"))
+            .collect();
+        assert_eq!(
+            free,
+            ["three", "two"],
+            "{}: the held row is skipped",
+            db.name
+        );
+        tb.rollback().expect("rollback b");
+        let mut tb = b.begin().expect("begin b");
+        let e = tb
+            .query(
+                &select(t.name)
+                    .where_(t.name.eq("one"))
+                    .for_update()
+                    .nowait(),
+            )
+            .expect_err("NOWAIT on a held row");
+        assert!(matches!(e, Error::Database { .. }), "{}: {e}", db.name);
+        let _ = tb.rollback();
+        tx.execute(&update(t).set(t.name, "uno").where_(t.name.eq("one")))
+            .expect("the holder writes");
+        tx.commit().expect("commit");
+        let names: Vec<String> = b
+            .query(&select(t.name).order_by(t.name))
+            .expect("names")
+            .iter()
+            .map(|r| r.get(0).expect("name"))
+            .collect();
+        assert_eq!(names, ["three", "two", "uno"], "{}", db.name);
+    }
+}
