@@ -773,6 +773,79 @@ fn queries() -> Vec<(&'static str, Select)> {
             .having(p.views.floordiv(1000).ge(0))
             .order_by(p.views.floordiv(1000)),
         ),
+        {
+            let pt = PostTag::table();
+            (
+                "many-to-many: posts per tag, unused tags kept",
+                select((t.name, func::count(pt.post_id).label("n")))
+                    .outerjoin(pt, pt.tag_id.eq(t.id))
+                    .group_by(t.name)
+                    .order_by((func::count(pt.post_id).desc(), t.name)),
+            )
+        },
+        (
+            "CASE in ORDER BY",
+            select(p.slug).order_by((case::<i64>().when(p.published.eq(true), 0).else_(1), p.slug)),
+        ),
+        (
+            "a running total per author with the default frame",
+            select((
+                p.slug,
+                func::sum(p.views)
+                    .over(Window::new().partition_by(p.author_id).order_by(p.views))
+                    .label("running"),
+            ))
+            .order_by(p.slug),
+        ),
+        (
+            "a correlated scalar subquery per row",
+            select((
+                p.slug,
+                select(func::count_star())
+                    .select_from(c)
+                    .where_(c.post_id.eq(p.id))
+                    .scalar_subquery()
+                    .label("comments"),
+            ))
+            .order_by(p.slug),
+        ),
+        (
+            "NOT EXISTS: users who never commented",
+            select(u.username)
+                .where_(not_exists(select(c.id).where_(c.user_id.eq(u.id))))
+                .order_by(u.username),
+        ),
+        (
+            "BETWEEN on decimals",
+            select(p.slug)
+                .where_(p.rating.between(dec("0.5"), dec("9.5")))
+                .order_by(p.slug),
+        ),
+        (
+            "contains escapes % and _",
+            select(p.slug)
+                .where_(p.content.contains("%_"))
+                .order_by(p.slug),
+        ),
+        (
+            "decimals: NULLS FIRST and COALESCE",
+            select((p.slug, func::coalesce(p.rating, dec("0.0")).label("r")))
+                .order_by((p.rating.asc().nulls_first(), p.slug)),
+        ),
+        (
+            "row values IN a list",
+            select(p.slug)
+                .where_(tuple_((p.author_id, p.published)).in_([(1i64, true), (2, false)]))
+                .order_by(p.slug),
+        ),
+        (
+            "HAVING over a join",
+            select((u.username, func::count(c.id).label("n")))
+                .join(c, c.user_id.eq(u.id))
+                .group_by(u.username)
+                .having(func::count(c.id).gt(1))
+                .order_by(u.username),
+        ),
     ]
 }
 
@@ -797,6 +870,7 @@ fn the_same_statements_return_the_same_rows_on_every_database() {
         }
         results.push((db.name, per_query));
     }
+    assert!(queries().len() >= 60, "{} statements", queries().len());
     let configured = common::servers().iter().filter(|s| s.2.is_some()).count();
     assert_eq!(
         results.len(),

@@ -393,6 +393,7 @@ golden! {
     expr_cast_date_and_numeric => select((p().created_at.cast::<chrono::NaiveDate>(SqlType::Date), p().views.cast::<rust_decimal::Decimal>(SqlType::Numeric { precision: 10, scale: 2 })));
     expr_regexp => select(p().id).where_(p().title.regexp_match("^Py") & p().slug.not_regexp_match("[0-9]"));
     expr_char_length => select(func::char_length(u().username));
+    expr_decimal_binds_typed => select(func::coalesce(p().rating, rust_decimal::Decimal::new(45, 1))).where_(p().rating.gt(rust_decimal::Decimal::new(-1005, 2)));
     expr_string_functions => select((func::substr(p().title, 1, 3), func::replace(p().slug, "-", "_"), func::trim(p().title), func::abs(p().views), func::round(p().views / 7, 2)));
     expr_call_mixed_arguments => select(func::call::<String>("substr", (p().title, 2, bind::<i64>(3i64))));
     expr_any_all => select(p().id).where_(p().views.gt(all_(select(p().views).where_(p().published.eq(false)))) & p().author_id.eq(any_(select(u().id))));

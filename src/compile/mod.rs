@@ -457,9 +457,32 @@ impl<'d> Compiler<'d> {
             self.dialect.write_placeholder(&mut self.sql, slot + 1);
             return Ok(());
         }
+        if let Value::Decimal(d) = &value {
+            if self.dialect.cast_decimal_params() {
+                return self.push_decimal_cast(*d);
+            }
+        }
         self.params.push(value);
         self.dialect
             .write_placeholder(&mut self.sql, self.params.len());
+        Ok(())
+    }
+
+    /// `CAST(? AS DECIMAL(p, s))` with the decimal's own precision and scale.
+    #[cold]
+    fn push_decimal_cast(&mut self, d: rust_decimal::Decimal) -> Result<()> {
+        let scale = d.scale() as usize;
+        let digits = d.mantissa().unsigned_abs().to_string().len();
+        let precision = digits.max(scale).max(1);
+        self.params.push(Value::Decimal(d));
+        self.sql.push_str("CAST(");
+        self.dialect
+            .write_placeholder(&mut self.sql, self.params.len());
+        self.sql.push_str(" AS DECIMAL(");
+        crate::dialect::push_uint(&mut self.sql, precision);
+        self.sql.push_str(", ");
+        crate::dialect::push_uint(&mut self.sql, scale);
+        self.sql.push_str("))");
         Ok(())
     }
 

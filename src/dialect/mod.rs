@@ -249,6 +249,13 @@ pub trait Dialect: Send + Sync + fmt::Debug {
         false
     }
 
+    /// Whether a bound decimal is written `CAST(? AS DECIMAL(p, s))`: MySQL's protocol
+    /// sends decimals as text, and text beside a DECIMAL makes `COALESCE`, `CASE` and
+    /// `GREATEST` give text (sorted as text) and comparisons run in floating point.
+    fn cast_decimal_params(&self) -> bool {
+        false
+    }
+
     /// The most bound parameters one statement may have: longer statements are
     /// refused with [`Error::TooManyParameters`] (65,535, the limit of PostgreSQL's and
     /// MySQL's protocols, by default).

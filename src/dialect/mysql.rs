@@ -126,6 +126,9 @@ impl Dialect for Mysql {
     fn quote_char(&self) -> char {
         '`'
     }
+    fn cast_decimal_params(&self) -> bool {
+        true
+    }
     fn backslash_escapes(&self) -> bool {
         self.backslash_escapes
     }
