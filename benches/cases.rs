@@ -176,16 +176,21 @@ impl Default for Inputs {
 
 // ---------------------------------------------------------------- sqlkit, from scratch
 
-pub fn sqlkit_q1(d: &dyn Dialect, i: &Inputs) -> sqlkit::Result<Compiled> {
+/// Statement 1, built from the inputs.
+pub fn build_q1(i: &Inputs) -> sqlkit::stmt::Select {
     let u = User::table();
     select((u.id, u.email))
         .where_(u.is_active.eq(i.q1.0) & u.email.like(i.q1.1.as_str()))
         .order_by(u.id)
         .limit(i.q1.2 as i64)
-        .compile(d)
 }
 
-pub fn sqlkit_q2(d: &dyn Dialect, i: &Inputs) -> sqlkit::Result<Compiled> {
+pub fn sqlkit_q1(d: &dyn Dialect, i: &Inputs) -> sqlkit::Result<Compiled> {
+    build_q1(i).compile(d)
+}
+
+/// Statement 2, built from the inputs.
+pub fn build_q2(i: &Inputs) -> sqlkit::stmt::Select {
     let (u, p, c) = (
         User::table().alias("u"),
         Post::table().alias("p"),
@@ -207,10 +212,14 @@ pub fn sqlkit_q2(d: &dyn Dialect, i: &Inputs) -> sqlkit::Result<Compiled> {
         .order_by(func::count(p.id).desc())
         .limit(q.limit as i64)
         .offset(q.offset as i64)
-        .compile(d)
 }
 
-pub fn sqlkit_q3(d: &dyn Dialect, i: &Inputs) -> sqlkit::Result<Compiled> {
+pub fn sqlkit_q2(d: &dyn Dialect, i: &Inputs) -> sqlkit::Result<Compiled> {
+    build_q2(i).compile(d)
+}
+
+/// Statement 3, built from the inputs.
+pub fn build_q3(i: &Inputs) -> sqlkit::stmt::Insert {
     let p = Post::table();
     insert(p)
         .columns((p.title, p.slug, p.content, p.published, p.author_id))
@@ -223,16 +232,23 @@ pub fn sqlkit_q3(d: &dyn Dialect, i: &Inputs) -> sqlkit::Result<Compiled> {
                 r.author_id,
             )
         }))
-        .compile(d)
 }
 
-pub fn sqlkit_q4(d: &dyn Dialect, i: &Inputs) -> sqlkit::Result<Compiled> {
+pub fn sqlkit_q3(d: &dyn Dialect, i: &Inputs) -> sqlkit::Result<Compiled> {
+    build_q3(i).compile(d)
+}
+
+/// Statement 4, built from the inputs.
+pub fn build_q4(i: &Inputs) -> sqlkit::stmt::Update {
     let p = Post::table();
     update(p)
         .set(p.views, p.views + literal::<i64>(1i64))
         .set(p.title, i.q4.0.as_str())
         .where_(p.id.eq(i.q4.1))
-        .compile(d)
+}
+
+pub fn sqlkit_q4(d: &dyn Dialect, i: &Inputs) -> sqlkit::Result<Compiled> {
+    build_q4(i).compile(d)
 }
 
 // ------------------------------------------------------- sqlkit, compiled once, re-bound

@@ -864,10 +864,30 @@ fn the_same_statements_return_the_same_rows_on_every_database() {
                 .unwrap_or_else(|e| panic!("{what} on {}: {e}", db.name));
             per_query.push(
                 rows.iter()
-                    .map(|r| r.values().iter().map(canonical).collect())
-                    .collect(),
+                    .map(|r| r.values().iter().map(canonical).collect::<Vec<_>>())
+                    .collect::<Vec<_>>(),
             );
         }
+        // Built again, every statement comes from the engine's statement cache and
+        // returns the same rows.
+        let (hits, _) = conn.statement_cache_stats();
+        for ((what, q), first) in queries().into_iter().zip(&per_query) {
+            let again: Vec<Vec<String>> = conn
+                .query(&q)
+                .unwrap_or_else(|e| panic!("{what} again on {}: {e}", db.name))
+                .iter()
+                .map(|r| r.values().iter().map(canonical).collect())
+                .collect();
+            assert_eq!(&again, first, "{what} from the cache on {}", db.name);
+        }
+        let (hits_after, _) = conn.statement_cache_stats();
+        assert!(
+            hits_after - hits >= queries().len() as u64 - 4,
+            "{}: {} of {} from the cache",
+            db.name,
+            hits_after - hits,
+            queries().len()
+        );
         results.push((db.name, per_query));
     }
     assert!(queries().len() >= 60, "{} statements", queries().len());

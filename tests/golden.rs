@@ -45,6 +45,33 @@ fn check(case: &str, stmt: &dyn Statement) {
     for name in DIALECTS {
         let d = dialect(name);
         let text = render(stmt, &*d);
+        // The statement cache gives the same, on a miss and on the hit after it, for
+        // compile and compile_to_run alike.
+        let mut cache = sqlkit::compile::StatementCache::new(8);
+        for to_run in [false, true] {
+            let plain = if to_run {
+                stmt.compile_to_run(&*d)
+            } else {
+                stmt.compile(&*d)
+            };
+            for pass in ["miss", "hit"] {
+                let cached = cache.compile(stmt, &*d, to_run);
+                let same = match (&plain, &cached) {
+                    (Ok(a), Ok(b)) => {
+                        a.sql == b.sql
+                            && show_params(&a.params) == show_params(&b.params)
+                            && a.named == b.named
+                            && a.key == b.key
+                    }
+                    (Err(a), Err(b)) => a.to_string() == b.to_string(),
+                    _ => false,
+                };
+                assert!(
+                    same,
+                    "{case} on {name}, cache {pass} (to_run {to_run}): {plain:?} vs {cached:?}"
+                );
+            }
+        }
         insta::with_settings!({
             snapshot_path => format!("../dialects/{name}"),
             prepend_module_to_snapshot => false,
@@ -470,4 +497,138 @@ golden! {
     dml_update_correlated_subquery => update(p()).set(p().views, select(func::count_star()).select_from(c()).where_(c().post_id.eq(p().id)).scalar_subquery());
     dml_delete_using => delete(c()).where_(c().post_id.eq(p().id)).where_(p().slug.eq("x"));
     dml_delete_subquery_same_table => delete(p()).where_(p().id.in_select(select(p().id).where_(p().views.eq(0))));
+}
+
+/// The statement cache: a statement rebuilt with other values is a hit, and gives
+/// exactly what compiling it gives (client defaults computed again, LIMIT values,
+/// decimals of another scale a miss where the SQL differs).
+#[test]
+fn statement_cache_hits_give_what_compiling_gives() {
+    use rust_decimal::Decimal;
+    type Build = Box<dyn Fn(i64, &str) -> Box<dyn Statement>>;
+    let templates: Vec<(&str, Build)> = vec![
+        (
+            "select with limit and offset",
+            Box::new(|n, s| {
+                Box::new(
+                    select((u().id, u().email))
+                        .where_(u().username.eq(s) & u().id.gt(n))
+                        .order_by(u().id)
+                        .limit(n + 1)
+                        .offset(n),
+                )
+            }),
+        ),
+        (
+            "in list and like",
+            Box::new(|n, s| {
+                Box::new(
+                    select(p().id).where_(p().id.in_([n, n + 1, n + 2]) & p().title.contains(s)),
+                )
+            }),
+        ),
+        (
+            "decimal of the same scale",
+            Box::new(|n, _| {
+                Box::new(select(p().id).where_(p().rating.gt(Decimal::new(n * 10 + 5, 1))))
+            }),
+        ),
+        (
+            "insert with client defaults",
+            Box::new(|n, s| {
+                Box::new(
+                    insert(u())
+                        .value(u().email, format!("{s}{n}@x"))
+                        .value(u().username, s)
+                        .value(u().password, "h"),
+                )
+            }),
+        ),
+        (
+            "update with on_update",
+            Box::new(|n, s| Box::new(update(u()).set(u().username, s).where_(u().id.eq(n)))),
+        ),
+        (
+            "cte, union and window",
+            Box::new(|n, s| {
+                let t = select((
+                    p().author_id,
+                    func::row_number()
+                        .over(Window::new().order_by(p().views))
+                        .label("rn"),
+                ))
+                .where_(p().views.gt(n))
+                .cte("w");
+                Box::new(
+                    select(t.c("author_id").unwrap())
+                        .select_from(t.clone())
+                        .where_(t.c("rn").unwrap().lt(n))
+                        .union(select(u().id).where_(u().username.eq(s))),
+                )
+            }),
+        ),
+        (
+            "case, values and repeated expressions",
+            Box::new(|n, s| {
+                let v = sqlkit::stmt::values("v", &["k"], [(n,), (n + 1,)]).unwrap();
+                Box::new(
+                    select((
+                        p().views.floordiv(n + 1),
+                        case::<String>().when(p().views.gt(n), s).else_("x"),
+                    ))
+                    .join(v.clone(), p().id.eq(v.c("k").unwrap()))
+                    .group_by(p().views.floordiv(n + 1))
+                    .having(p().views.floordiv(n + 1).gt(0)),
+                )
+            }),
+        ),
+        (
+            "upsert",
+            Box::new(|n, s| {
+                Box::new(
+                    insert(Tag::table())
+                        .value(Tag::table().name, s)
+                        .on_conflict([Tag::table().name])
+                        .do_update(Tag::table().name, format!("{s}{n}")),
+                )
+            }),
+        ),
+    ];
+    for name in DIALECTS {
+        let d = dialect(name);
+        for (what, build) in &templates {
+            let mut cache = sqlkit::compile::StatementCache::new(16);
+            for (k, s) in ["ann", "bob", "o'neil", "zoë", "🦀"].iter().enumerate() {
+                let stmt = build(k as i64 + 1, s);
+                for to_run in [false, true] {
+                    let plain = if to_run {
+                        stmt.compile_to_run(&*d)
+                    } else {
+                        stmt.compile(&*d)
+                    };
+                    let cached = cache.compile(&*stmt, &*d, to_run);
+                    match (plain, cached) {
+                        (Ok(a), Ok(b)) => {
+                            assert_eq!(a.sql, b.sql, "{what} on {name}");
+                            assert_eq!(
+                                show_params(&a.params),
+                                show_params(&b.params),
+                                "{what} on {name}"
+                            );
+                            assert_eq!(
+                                (a.named, a.key, a.returns_rows),
+                                (b.named, b.key, b.returns_rows),
+                                "{what} on {name}"
+                            );
+                        }
+                        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                        (a, b) => panic!("{what} on {name}: {a:?} vs {b:?}"),
+                    }
+                }
+            }
+            // Everything after the first build of each form came from the cache.
+            assert_eq!(cache.misses(), 2, "{what} on {name}: {cache:?}");
+            assert_eq!(cache.hits(), 8, "{what} on {name}: {cache:?}");
+        }
+    }
 }

@@ -4,8 +4,8 @@
 //!     cargo build --release -p sqlkit-benches --example profile
 //!     valgrind --tool=callgrind target/release/examples/profile q1 10000
 //!
-//! Cases: `q1`..`q4` (sqlkit from scratch, PostgreSQL), `c2`, `c3` (compiled once,
-//! re-bound), `h3` (hand-written); `none` measures the fixed start-up cost.
+//! Cases: `q1`..`q4` (sqlkit from scratch, PostgreSQL), `k1`..`k4` (built every time,
+//! compiled through the statement cache), `c2`, `c3` (compiled once, re-bound), `h3` (hand-written); `none` measures the fixed start-up cost.
 use sqlkit_benches::*;
 use std::hint::black_box;
 fn main() {
@@ -25,8 +25,21 @@ fn main() {
     } else {
         None
     };
+    let mut cache = sqlkit::compile::StatementCache::new(16);
     for _ in 0..n {
         match case {
+            "k1" => {
+                black_box(cache.compile(&build_q1(black_box(&i)), d, false).unwrap());
+            }
+            "k2" => {
+                black_box(cache.compile(&build_q2(black_box(&i)), d, false).unwrap());
+            }
+            "k3" => {
+                black_box(cache.compile(&build_q3(black_box(&i)), d, false).unwrap());
+            }
+            "k4" => {
+                black_box(cache.compile(&build_q4(black_box(&i)), d, false).unwrap());
+            }
             "q1" => {
                 black_box(sqlkit_q1(d, black_box(&i)).unwrap());
             }

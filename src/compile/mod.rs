@@ -4,9 +4,11 @@
 //! `push_bind` is the only place a placeholder is written and a value kept;
 //! `push_ident` the only place an identifier is written.
 
+mod cache;
 mod ops;
 mod walk;
 
+pub use cache::{CacheKey, StatementCache};
 pub use ops::date_part_name;
 
 use crate::dialect::{plain_byte, unsupported, Dialect, Feature, IdentifierLimit, ReservedWords};
@@ -287,6 +289,8 @@ pub struct Compiler<'d> {
     // Writing HAVING, where a repeated item is written as its label on dialects
     // whose placeholders cannot be repeated (MySQL sees two `?` as two expressions).
     pub(crate) in_having: bool,
+    // Compiling for the statement cache: where each parameter's value comes from.
+    pub(crate) record: Option<Box<cache::Recorder>>,
 }
 
 /// A select item holding bound values, for writing it again as the same expression.
@@ -332,6 +336,7 @@ impl<'d> Compiler<'d> {
             repeats: Vec::new(),
             replay: None,
             in_having: false,
+            record: None,
         }
     }
 
@@ -454,6 +459,9 @@ impl<'d> Compiler<'d> {
             return self.dialect.write_literal(&mut self.sql, &value);
         }
         if let Some(slot) = self.replay.as_mut().and_then(Iterator::next) {
+            if let Some(r) = &mut self.record {
+                r.pending = None;
+            }
             self.dialect.write_placeholder(&mut self.sql, slot + 1);
             return Ok(());
         }
@@ -462,6 +470,7 @@ impl<'d> Compiler<'d> {
                 return self.push_decimal_cast(*d);
             }
         }
+        self.recorded(None);
         self.params.push(value);
         self.dialect
             .write_placeholder(&mut self.sql, self.params.len());
@@ -474,6 +483,7 @@ impl<'d> Compiler<'d> {
         let scale = d.scale() as usize;
         let digits = d.mantissa().unsigned_abs().to_string().len();
         let precision = digits.max(scale).max(1);
+        self.recorded(None);
         self.params.push(Value::Decimal(d));
         self.sql.push_str("CAST(");
         self.dialect
@@ -496,11 +506,56 @@ impl<'d> Compiler<'d> {
             self.dialect.write_placeholder(&mut self.sql, slot + 1);
             return Ok(());
         }
+        self.recorded(Some(cache::Origin::Named));
         self.params.push(Value::Null);
         self.named.push((self.params.len() - 1, name.clone()));
         self.dialect
             .write_placeholder(&mut self.sql, self.params.len());
         Ok(())
+    }
+
+    /// For the statement cache: notes that the next parameter is `v` of the tree.
+    #[inline]
+    pub(crate) fn note(&mut self, v: &Value) {
+        if let Some(r) = &mut self.record {
+            if r.pending.is_none() {
+                r.note_value(v);
+            }
+        }
+    }
+
+    /// For the statement cache: the next parameter comes from `origin`.
+    #[inline]
+    pub(crate) fn note_origin(&mut self, origin: cache::Origin) {
+        if let Some(r) = &mut self.record {
+            r.pending = Some(origin);
+        }
+    }
+
+    /// For the statement cache: `temp` (a node built while writing) stands for the
+    /// value at address `tree` in the statement.
+    pub(crate) fn note_alias(&mut self, temp: &Node, tree: usize) {
+        if let (Some(r), Node::Bind(v)) = (&mut self.record, temp) {
+            r.alias(v, tree);
+        }
+    }
+
+    #[inline]
+    fn recorded(&mut self, origin: Option<cache::Origin>) {
+        if let Some(r) = &mut self.record {
+            let o = origin
+                .or_else(|| r.pending.take())
+                .unwrap_or(cache::Origin::Unknown);
+            r.origins.push(o);
+        }
+    }
+
+    /// Drops the parameters from `n` on (a part written again).
+    pub(crate) fn truncate_params(&mut self, n: usize) {
+        self.params.truncate(n);
+        if let Some(r) = &mut self.record {
+            r.origins.truncate(n);
+        }
     }
 
     /// Appends a literal.

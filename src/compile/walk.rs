@@ -170,7 +170,10 @@ impl Compiler<'_> {
     fn node_at(&mut self, n: &Node) -> Result<()> {
         match n {
             Node::Column(c) => self.column(c),
-            Node::Bind(v) => self.push_bind(v.clone())?,
+            Node::Bind(v) => {
+                self.note(v);
+                self.push_bind(v.clone())?
+            }
             Node::Param(name) => self.push_param(name)?,
             Node::Literal(v) => self.push_literal(v)?,
             Node::Raw(s) => self.push(s),
@@ -192,6 +195,7 @@ impl Compiler<'_> {
                     // A bound value's placeholder; its type where the server cannot
                     // resolve `-` on an untyped parameter (PostgreSQL).
                     Node::Bind(v) if !self.inline => {
+                        self.note(v);
                         self.push_bind(v.clone())?;
                         self.dialect.write_param_type(&mut self.sql, v);
                     }
@@ -481,7 +485,7 @@ impl Compiler<'_> {
         let r = self.select(sq.select(), true, false);
         self.ctes_open.pop();
         self.sql.truncate(sql);
-        self.params.truncate(params);
+        self.truncate_params(params);
         self.named.truncate(named);
         r?;
         self.ctes.push(sq.clone());
@@ -504,7 +508,7 @@ impl Compiler<'_> {
         let mut r = write(self);
         if r.is_ok() && !self.ctes.is_empty() {
             self.sql.truncate(sql);
-            self.params.truncate(params);
+            self.truncate_params(params);
             self.named.truncate(named);
             self.key = key;
             self.with_written = true;
@@ -769,6 +773,13 @@ impl Compiler<'_> {
             let d = self.dialect;
             let limit = q.limit.as_ref().map(|c| c.node());
             let offset = q.offset.as_ref().map(|c| c.node());
+            if self.record.is_some() {
+                for (temp, count) in [(&limit, &q.limit), (&offset, &q.offset)] {
+                    if let (Some(t), Some(crate::stmt::Count::Int(n))) = (temp, count) {
+                        self.note_alias(t, n as *const i64 as usize);
+                    }
+                }
+            }
             d.write_limit_offset(self, limit.as_deref(), offset.as_deref())?;
         }
         if let Some(lock) = &q.lock {
@@ -825,6 +836,7 @@ impl Compiler<'_> {
                 }
                 match &it.node {
                     Node::Bind(v) if k == 0 && !self.inline => {
+                        self.note(v);
                         self.push_bind(v.clone())?;
                         self.dialect.write_param_type(&mut self.sql, v);
                     }
@@ -900,6 +912,13 @@ impl Compiler<'_> {
             let d = self.dialect;
             let limit = q.limit.as_ref().map(|c| c.node());
             let offset = q.offset.as_ref().map(|c| c.node());
+            if self.record.is_some() {
+                for (temp, count) in [(&limit, &q.limit), (&offset, &q.offset)] {
+                    if let (Some(t), Some(crate::stmt::Count::Int(n))) = (temp, count) {
+                        self.note_alias(t, n as *const i64 as usize);
+                    }
+                }
+            }
             d.write_limit_offset(self, limit.as_deref(), offset.as_deref())?;
         }
         Ok(())
@@ -1145,15 +1164,21 @@ impl Compiler<'_> {
                     }
                     // Rows are mostly plain values: bind them without the general walk.
                     match n {
-                        Node::Bind(v) => self.push_bind(v.clone())?,
+                        Node::Bind(v) => {
+                            self.note(v);
+                            self.push_bind(v.clone())?
+                        }
                         n => self.node(n)?,
                     }
                 }
-                for (i, (_, c)) in defaults().enumerate() {
+                for (i, (col, c)) in defaults().enumerate() {
                     if i > 0 || !row.is_empty() {
                         self.push(", ");
                     }
                     if let Some(d) = c.client_default() {
+                        if !matches!(d, crate::schema::Default::Expr(_)) {
+                            self.note_origin(super::cache::Origin::Default(col));
+                        }
                         self.node(&d.node())?;
                     }
                 }
@@ -1194,6 +1219,7 @@ impl Compiler<'_> {
             let items = &mut query.to_mut().items;
             for (_, c) in &defaults {
                 if let Some(d) = c.client_default() {
+                    // Values computed here are not cached (the query is a copy).
                     items.push(SelectItem {
                         node: d.node(),
                         label: None,
@@ -1389,6 +1415,12 @@ impl Compiler<'_> {
                 Some(n) => self.node(n)?,
                 None => {
                     if let Some(d) = col.on_update_value() {
+                        if !matches!(d, crate::schema::Default::Expr(_)) {
+                            if let Some(i) = def.columns().iter().position(|c| std::ptr::eq(c, col))
+                            {
+                                self.note_origin(super::cache::Origin::OnUpdate(i));
+                            }
+                        }
                         self.node(&d.node())?;
                     }
                 }
@@ -1838,6 +1870,10 @@ impl Statement for Select {
     fn write_to(&self, c: &mut Compiler<'_>) -> Result<()> {
         c.statement(|c| c.select(self, false, false))
     }
+    fn cache_key<'a>(&'a self, key: &mut crate::compile::CacheKey<'a>) -> bool {
+        key.select_stmt(self);
+        true
+    }
     fn returns_rows(&self) -> bool {
         true
     }
@@ -1845,6 +1881,10 @@ impl Statement for Select {
 impl Statement for Insert {
     fn write_to(&self, c: &mut Compiler<'_>) -> Result<()> {
         c.statement(|c| c.insert(self))
+    }
+    fn cache_key<'a>(&'a self, key: &mut crate::compile::CacheKey<'a>) -> bool {
+        key.insert(self);
+        true
     }
     fn as_insert(&self) -> Option<&Insert> {
         Some(self)
@@ -1857,6 +1897,13 @@ impl Statement for Update {
     fn write_to(&self, c: &mut Compiler<'_>) -> Result<()> {
         c.dml_statement(|c| c.update(self))
     }
+    fn cache_key<'a>(&'a self, key: &mut crate::compile::CacheKey<'a>) -> bool {
+        key.update(self);
+        true
+    }
+    fn dml_table(&self) -> Option<Table> {
+        Some(self.table.clone())
+    }
     fn returns_rows(&self) -> bool {
         !self.returning.is_empty()
     }
@@ -1864,6 +1911,10 @@ impl Statement for Update {
 impl Statement for Delete {
     fn write_to(&self, c: &mut Compiler<'_>) -> Result<()> {
         c.dml_statement(|c| c.delete(self))
+    }
+    fn cache_key<'a>(&'a self, key: &mut crate::compile::CacheKey<'a>) -> bool {
+        key.delete(self);
+        true
     }
     fn returns_rows(&self) -> bool {
         !self.returning.is_empty()

@@ -324,6 +324,8 @@ struct Inner {
     alt_dialect: Option<Arc<dyn Dialect>>,
     echo: Echo,
     checkout_timeout: Duration,
+    // Compiled statements by structure, shared by the engine's connections.
+    cache: Arc<std::sync::Mutex<crate::compile::StatementCache>>,
     // Keeps a shared in-memory SQLite database alive while the engine lives.
     #[cfg(feature = "sqlite")]
     _keeper: Option<std::sync::Mutex<rusqlite::Connection>>,
@@ -382,6 +384,7 @@ pub struct EngineBuilder {
     max_connections: u32,
     checkout_timeout: Duration,
     echo: Echo,
+    statement_cache: usize,
 }
 
 impl fmt::Debug for EngineBuilder {
@@ -415,6 +418,19 @@ impl EngineBuilder {
     pub fn echo(mut self, on: bool) -> Self {
         self.echo.on = on;
         self
+    }
+    /// How many compiled statements the engine keeps, keyed by their structure
+    /// (default 256; 0 turns the cache off). A statement rebuilt with new values, as
+    /// in a loop or a request handler, is then compiled once; see
+    /// [`StatementCache`](crate::compile::StatementCache).
+    pub fn statement_cache(mut self, capacity: usize) -> Self {
+        self.statement_cache = capacity;
+        self
+    }
+    fn new_cache(&self) -> Arc<std::sync::Mutex<crate::compile::StatementCache>> {
+        Arc::new(std::sync::Mutex::new(crate::compile::StatementCache::new(
+            self.statement_cache,
+        )))
     }
     /// With [`echo`](Self::echo), logs `[parameters hidden]` instead of the values
     /// (SQLAlchemy's `hide_parameters=True`).
@@ -492,6 +508,7 @@ impl EngineBuilder {
                     alt_dialect: None,
                     echo: self.echo,
                     checkout_timeout: self.checkout_timeout,
+                    cache: self.new_cache(),
                     _keeper: keeper,
                 }
             }
@@ -507,6 +524,7 @@ impl EngineBuilder {
                     alt_dialect: None,
                     echo: self.echo,
                     checkout_timeout: self.checkout_timeout,
+                    cache: self.new_cache(),
                     #[cfg(feature = "sqlite")]
                     _keeper: None,
                 }
@@ -523,6 +541,7 @@ impl EngineBuilder {
                     alt_dialect: Some(alt_dialect),
                     echo: self.echo,
                     checkout_timeout: self.checkout_timeout,
+                    cache: self.new_cache(),
                     #[cfg(feature = "sqlite")]
                     _keeper: None,
                 }
@@ -581,6 +600,7 @@ impl Engine {
             url: url.to_string(),
             max_connections: 10,
             checkout_timeout: Duration::from_secs(30),
+            statement_cache: 256,
             echo: Echo::default(),
         }
     }
@@ -615,6 +635,8 @@ impl Engine {
             depth: 0,
             echo: self.inner.echo,
             aborted: None,
+            cache: self.inner.cache.clone(),
+            on_alt: false,
         };
         conn.follow_session();
         Ok(conn)
@@ -655,6 +677,9 @@ pub struct Connection {
     depth: u32,
     echo: Echo,
     aborted: Option<Aborted>,
+    cache: Arc<std::sync::Mutex<crate::compile::StatementCache>>,
+    // The session runs on the alternative dialect (the cache holds the other's SQL).
+    on_alt: bool,
 }
 
 /// Why the open transaction can only be rolled back.
@@ -713,7 +738,30 @@ impl Connection {
     }
 
     fn compile_to_run(&self, stmt: &dyn Statement) -> Result<Compiled> {
-        stmt.compile_to_run(&*self.dialect)
+        self.cached(stmt, true)
+    }
+
+    /// Compiles through the engine's statement cache (not for a session on the
+    /// alternative dialect, whose SQL the cache does not hold).
+    fn cached(&self, stmt: &dyn Statement, to_run: bool) -> Result<Compiled> {
+        if !self.on_alt {
+            if let Ok(mut cache) = self.cache.lock() {
+                return cache.compile(stmt, &*self.dialect, to_run);
+            }
+        }
+        if to_run {
+            stmt.compile_to_run(&*self.dialect)
+        } else {
+            stmt.compile(&*self.dialect)
+        }
+    }
+
+    /// The engine's statement cache: `(hits, misses)` so far.
+    pub fn statement_cache_stats(&self) -> (u64, u64) {
+        self.cache
+            .lock()
+            .map(|c| (c.hits(), c.misses()))
+            .unwrap_or((0, 0))
     }
 
     /// Executes a statement, returning rows affected and the last inserted id (see
@@ -810,6 +858,7 @@ impl Connection {
         if let (Driver::Mysql(c), Some(alt)) = (&self.driver, &mut self.alt_dialect) {
             if c.backslash_escapes() != self.dialect.backslash_escapes() {
                 std::mem::swap(&mut self.dialect, alt);
+                self.on_alt = !self.on_alt;
             }
         }
     }
@@ -1051,7 +1100,7 @@ impl Connection {
         stmt: &dyn Statement,
         each: impl FnMut(Row) -> Result<bool>,
     ) -> Result<()> {
-        let c = self.compile(stmt)?;
+        let c = self.cached(stmt, false)?;
         self.query_with(&c.sql, &c.params, &mut EachRow(each))
     }
 
@@ -1071,7 +1120,7 @@ impl Connection {
 
     /// Runs a query and returns all its rows.
     pub fn query(&mut self, stmt: &dyn Statement) -> Result<Vec<Row>> {
-        let c = self.compile(stmt)?;
+        let c = self.cached(stmt, false)?;
         self.query_sql(&c.sql, &c.params)
     }
 
@@ -1108,7 +1157,7 @@ impl Connection {
     /// Rows are decoded in place from the driver's row (names and decoding hints are
     /// worked out once per result set); no intermediate row of values is built.
     pub fn query_as<T: DeserializeOwned>(&mut self, stmt: &dyn Statement) -> Result<Vec<T>> {
-        let c = self.compile(stmt)?;
+        let c = self.cached(stmt, false)?;
         let mut out = CollectAs(Vec::new(), de::Layout::new(None));
         self.query_with(&c.sql, &c.params, &mut out)?;
         Ok(out.0)

@@ -14,10 +14,10 @@ pub use dml::{delete, insert, update, Delete, Insert, Update};
 pub use lists::{
     AsColumn, AsTable, ColumnList, ExprList, FromSource, IntoRow, OrderList, RowItem, SelectList,
 };
-pub(crate) use select::Compound;
 pub use select::{
     select, values, Cte, Join, JoinKind, Lock, LockWait, Select, SelectItem, SetOp, Subquery,
 };
+pub(crate) use select::{Compound, Count};
 
 use crate::compile::{Compiled, Compiler};
 use crate::dialect::{Dialect, Generic};
@@ -37,6 +37,20 @@ pub trait Statement: std::fmt::Debug + Send + Sync {
         let mut c = Compiler::new(dialect, false);
         self.write_to(&mut c)?;
         c.finish(self.returns_rows())
+    }
+
+    /// Adds the statement's structure and bound values to a statement-cache key;
+    /// `false` when the statement is never cached (DDL, statements holding an error).
+    #[doc(hidden)]
+    fn cache_key<'a>(&'a self, key: &mut crate::compile::CacheKey<'a>) -> bool {
+        let _ = key;
+        false
+    }
+
+    /// The table an UPDATE writes (for the statement cache's on-update values).
+    #[doc(hidden)]
+    fn dml_table(&self) -> Option<crate::schema::Table> {
+        None
     }
 
     /// The statement as an [`Insert`], if it is one (used by
