@@ -695,7 +695,10 @@ impl Compiler<'_> {
             // label, which HAVING then names.
             let label = match (&q.having, q.items.get(i)) {
                 (Some(h), Some(it))
-                    if !numbered && !self.inline && contains_tree(h, &it.node, 0) =>
+                    if !numbered
+                        && !self.inline
+                        && has_bind(&it.node, 0)
+                        && contains_tree(h, &it.node, 0) =>
                 {
                     q.render_label(i, in_subquery)
                         .or_else(|| Some(Name::from(format!("anon_{}", i + 1))))
@@ -1723,6 +1726,26 @@ fn same_tree(a: &Node, b: &Node, depth: u32) -> bool {
         ) => name == n2 && distinct == d2 && all(args, a2),
         (Node::Op(o, x), Node::Op(p, y)) => o == p && all(x, y),
         (Node::Tuple(x), Node::Tuple(y)) => all(x, y),
+        _ => false,
+    }
+}
+
+/// Whether `n` holds a bound value or named parameter (subqueries not searched).
+fn has_bind(n: &Node, depth: u32) -> bool {
+    if depth > super::MAX_DEPTH {
+        return false;
+    }
+    let d = depth + 1;
+    let any = |v: &[Node]| v.iter().any(|n| has_bind(n, d));
+    match n {
+        Node::Bind(_) | Node::Param(_) => true,
+        Node::Not(x) | Node::Neg(x) | Node::IsNull(x, _) | Node::Cast(x, _) => has_bind(x, d),
+        Node::InSelect(x, _, _) => has_bind(x, d),
+        Node::Binary(_, lr) | Node::Like { operands: lr, .. } => any(&lr[..]),
+        Node::Between(parts, _) => any(&parts[..]),
+        Node::InList(x, list, _) => has_bind(x, d) || any(list),
+        Node::And(v) | Node::Or(v) | Node::Tuple(v) => any(v),
+        Node::Func { args, .. } | Node::Op(_, args) => any(args),
         _ => false,
     }
 }
