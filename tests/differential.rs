@@ -1077,6 +1077,16 @@ fn constructs_return_the_rows_sql_defines() {
             )),
             vec![vec!["6"]],
         ),
+        (
+            "the current date is today's date of now(), and the time of day a time",
+            select((
+                func::current_date()
+                    .eq(func::now().cast::<chrono::NaiveDate>(SqlType::Date))
+                    .label("today"),
+                func::current_time().is_not_null(),
+            )),
+            vec![vec!["1", "1"]],
+        ),
     ];
     for db in common::engines() {
         let mut conn = db.engine.connect().expect("connect");
@@ -1154,6 +1164,19 @@ fn dml_changes_the_same_rows_everywhere() {
                 [t.name],
                 select(u.username.concat("-tag")).where_(u.is_active.eq(false)),
             )),
+            1,
+        ),
+        (
+            "INSERT .. SELECT from a CTE",
+            Box::new({
+                let idle = select(u.username.concat("-cte"))
+                    .where_(u.username.eq("bob"))
+                    .cte("idle");
+                insert(t).from_select(
+                    [t.name],
+                    select(idle.c("anon_1").unwrap()).select_from(idle.clone()),
+                )
+            }),
             1,
         ),
         (
@@ -1268,6 +1291,7 @@ fn dml_changes_the_same_rows_everywhere() {
     }
     let flat: Vec<String> = expected.iter().map(|r| r.join(" ")).collect();
     assert!(flat.contains(&"5 'carl -tag'".to_string()), "{flat:?}");
+    assert!(flat.contains(&"6 'bob-cte'".to_string()), "{flat:?}");
     assert!(
         flat.iter().any(|r| r.starts_with("1 'python-tips' 6 ")),
         "{flat:?}"

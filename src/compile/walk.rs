@@ -801,16 +801,22 @@ impl Compiler<'_> {
         if !self.dialect.supports(Feature::RowLocks) {
             return Err(crate::dialect::unsupported(self.dialect, Feature::RowLocks));
         }
-        if self.dialect.name() == "sqlite" {
-            // The transaction holds the database's write lock (see `for_update`).
-            return Ok(());
-        }
-        let maria = self.dialect.name() == "mariadb";
-        self.push(match (lock.share, maria) {
-            (false, _) => " FOR UPDATE",
-            (true, false) => " FOR SHARE",
-            (true, true) => " LOCK IN SHARE MODE",
+        let d = self.dialect;
+        d.write_lock(self, lock)
+    }
+
+    /// Standard ` FOR UPDATE` / ` FOR SHARE`, then the waiting mode.
+    pub fn default_lock(&mut self, lock: &Lock) -> Result<()> {
+        self.push(if lock.share {
+            " FOR SHARE"
+        } else {
+            " FOR UPDATE"
         });
+        self.default_lock_wait(lock)
+    }
+
+    /// ` NOWAIT` / ` SKIP LOCKED` (refused where missing), or nothing.
+    pub fn default_lock_wait(&mut self, lock: &Lock) -> Result<()> {
         match lock.wait {
             LockWait::Wait => {}
             LockWait::NoWait => self.push(" NOWAIT"),
@@ -1349,23 +1355,15 @@ impl Compiler<'_> {
             self.dml_extra_tables(&q.table, q.sets.iter().map(|(_, n)| n), q.where_.as_ref());
         let multi = !extra.is_empty();
         let mysql_multi = multi && !self.dialect.supports(Feature::UpdateFrom);
-        if multi && !mysql_multi && !self.dialect.supports(Feature::UpdateFrom) {
-            return Err(crate::dialect::unsupported(
-                self.dialect,
-                Feature::UpdateFrom,
-            ));
-        }
-        if mysql_multi && !q.returning.is_empty() {
-            return Err(Error::invalid(
-                "UPDATE",
-                "a multi-table UPDATE has no RETURNING on MySQL / MariaDB",
-            ));
-        }
-        if mysql_multi && self.dialect.upsert_style() == UpsertStyle::OnConflict {
-            return Err(crate::dialect::unsupported(
-                self.dialect,
-                Feature::UpdateFrom,
-            ));
+        if mysql_multi {
+            self.require(Feature::MultiTableDml)
+                .map_err(|_| crate::dialect::unsupported(self.dialect, Feature::UpdateFrom))?;
+            if !q.returning.is_empty() {
+                return Err(Error::invalid(
+                    "UPDATE",
+                    "a multi-table UPDATE has no RETURNING on MySQL / MariaDB",
+                ));
+            }
         }
         self.push("UPDATE ");
         self.table_ref(&q.table);
@@ -1482,7 +1480,7 @@ impl Compiler<'_> {
         }
         // The WHERE joins other tables.
         let using = self.dialect.supports(Feature::DeleteUsing);
-        let multi = self.dialect.upsert_style() != UpsertStyle::OnConflict;
+        let multi = self.dialect.supports(Feature::MultiTableDml);
         let base = self.scope.len();
         self.scope.push(Source::Table(q.table.clone()));
         self.scope.extend(extra.iter().cloned());

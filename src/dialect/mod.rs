@@ -131,6 +131,9 @@ pub enum Feature {
     /// A condition on an upsert's update (`DO UPDATE SET .. WHERE ..`); refused where
     /// missing (MySQL, MariaDB), never dropped.
     UpsertWhere,
+    /// MySQL's multi-table UPDATE and DELETE (`UPDATE a, b SET ..`, `DELETE a FROM a,
+    /// b`), used where `UPDATE .. FROM` / `DELETE .. USING` are missing.
+    MultiTableDml,
 }
 
 /// The longest name a server keeps, counted as it counts.
@@ -210,6 +213,7 @@ impl fmt::Display for Feature {
             Feature::LimitInInSubquery => "LIMIT in an IN subquery",
             Feature::ValuesTable => "VALUES as a table",
             Feature::UpsertWhere => "a condition on an upsert's update (do_update_where)",
+            Feature::MultiTableDml => "multi-table UPDATE / DELETE",
         })
     }
 }
@@ -290,6 +294,11 @@ pub trait Dialect: Send + Sync + fmt::Debug {
     /// Writes a column type in DDL.
     fn write_type(&self, out: &mut String, ty: SqlType) {
         default_type(out, ty)
+    }
+
+    /// Writes a SELECT's row lock (` FOR UPDATE NOWAIT`, ..), after its LIMIT.
+    fn write_lock(&self, c: &mut Compiler<'_>, lock: &crate::stmt::Lock) -> Result<()> {
+        c.default_lock(lock)
     }
 
     /// Writes `CAST(x AS ty)`, or what the dialect needs to give a value of `ty`.

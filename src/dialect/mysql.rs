@@ -77,7 +77,8 @@ impl Dialect for Mysql {
             | Feature::QuantifiedComparison
             | Feature::ParenthesizedSetMembers
             | Feature::RightJoin
-            | Feature::RowLocks => true,
+            | Feature::RowLocks
+            | Feature::MultiTableDml => true,
             Feature::WindowFunctions => {
                 self.version
                     .at_least(if maria { 10 } else { 8 }, if maria { 2 } else { 0 }, 0)
@@ -128,6 +129,14 @@ impl Dialect for Mysql {
     }
     fn cast_decimal_params(&self) -> bool {
         true
+    }
+    fn write_lock(&self, c: &mut Compiler<'_>, lock: &crate::stmt::Lock) -> Result<()> {
+        if lock.share && self.is_mariadb() {
+            // MariaDB has no FOR SHARE.
+            c.push(" LOCK IN SHARE MODE");
+            return c.default_lock_wait(lock);
+        }
+        c.default_lock(lock)
     }
     fn backslash_escapes(&self) -> bool {
         self.backslash_escapes

@@ -70,6 +70,7 @@ impl Dialect for Postgres {
             | Feature::LimitInInSubquery
             | Feature::ValuesTable
             | Feature::UpsertWhere => true,
+            Feature::MultiTableDml => false,
             Feature::WindowFunctions => self.version.at_least(8, 4, 0),
             Feature::Lateral => self.version.at_least(9, 3, 0),
             Feature::SkipLocked => self.version.at_least(9, 5, 0),

@@ -77,7 +77,8 @@ impl Dialect for Sqlite {
             | Feature::Lateral
             | Feature::DistinctOn
             | Feature::DeleteUsing
-            | Feature::ValuesTable => false,
+            | Feature::ValuesTable
+            | Feature::MultiTableDml => false,
         }
     }
     fn write_limit_offset(
@@ -158,6 +159,11 @@ impl Dialect for Sqlite {
     /// SQLite's `SQLITE_MAX_VARIABLE_NUMBER` (the bundled library's default).
     fn max_parameters(&self) -> usize {
         32_766
+    }
+    /// Left out: sqlkit's transactions hold the database's write lock from `BEGIN
+    /// IMMEDIATE`, so no other writer can change the rows read.
+    fn write_lock(&self, _: &mut Compiler<'_>, _: &crate::stmt::Lock) -> Result<()> {
+        Ok(())
     }
     fn write_cast(&self, c: &mut Compiler<'_>, x: &Node, ty: SqlType) -> Result<()> {
         // CAST(.. AS DATE) has NUMERIC affinity here ('2023-05-01' becomes 2023):
