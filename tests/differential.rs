@@ -1401,3 +1401,30 @@ fn constructs_some_dialects_lack_run_or_are_refused() {
         );
     }
 }
+
+/// An INSERT of only defaults: `DEFAULT VALUES` (MySQL `() VALUES ()`), the key and
+/// the server default filled in, on every database.
+#[test]
+fn an_insert_of_only_defaults_fills_the_key_and_server_defaults() {
+    use sqlkit::schema::ColumnDef;
+    let t = Table::builder("counters")
+        .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+        .column(ColumnDef::new("n", SqlType::BigInt).server_default(7i64))
+        .build()
+        .expect("table");
+    for db in common::engines() {
+        let mut conn = db.engine.connect().expect("connect");
+        conn.execute(&CreateTable::new(&t)).expect("create");
+        let a = conn.execute(&insert(&t).default_values()).expect("insert");
+        let b = conn.execute(&insert(&t).default_values()).expect("insert");
+        assert_eq!(
+            (a.last_insert_id, b.last_insert_id),
+            (Some(1), Some(2)),
+            "{}",
+            db.name
+        );
+        let rows =
+            rows_of(&mut conn, &select(t.clone()).order_by(t.c("id").unwrap())).expect("rows");
+        assert_eq!(rows, [["1", "7"], ["2", "7"]], "{}", db.name);
+    }
+}
