@@ -70,7 +70,31 @@ fn expr() -> impl Strategy<Value = Expr<Any>> {
             inner
                 .clone()
                 .prop_map(|e| select(e.label("x")).limit(1).scalar_subquery()),
-            inner.prop_map(|e| exists(select(e.label("y"))).untyped()),
+            inner
+                .clone()
+                .prop_map(|e| exists(select(e.label("y"))).untyped()),
+            // The rest of SQL: each spelled per dialect.
+            (inner.clone(), inner.clone(), inner.clone(), any::<bool>()).prop_map(
+                |(c, a, b, simple)| if simple {
+                    case_of::<Any, _>(c).when(a, b).end().untyped()
+                } else {
+                    case::<Any>().when(c, a).else_(b)
+                }
+            ),
+            (inner.clone(), inner.clone(), any::<bool>()).prop_map(|(l, r, neg)| if neg {
+                l.is_not_distinct_from(r)
+            } else {
+                l.is_distinct_from(r)
+            }
+            .untyped()),
+            (inner.clone(), inner.clone(), 0..4u8).prop_map(|(l, r, k)| match k {
+                0 => func::greatest(l, r),
+                1 => func::least(l, r),
+                2 => func::nullif(l, r).untyped(),
+                _ => l.floordiv(r),
+            }),
+            inner.clone().prop_map(|e| e.is_true().untyped()),
+            inner.prop_map(|e| func::round(e, 1)),
         ]
     })
 }
