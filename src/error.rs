@@ -168,7 +168,9 @@ impl Error {
         }
     }
 
-    pub(crate) fn decode(column: &str, reason: impl Into<String>) -> Self {
+    /// A [`Error::Decode`] for `column` (for [`FromCell`](crate::engine::FromCell) and
+    /// [`FromValue`](crate::FromValue) implementations of custom types).
+    pub fn decode(column: &str, reason: impl Into<String>) -> Self {
         Error::Decode {
             column: column.into(),
             reason: reason.into().into_boxed_str(),

@@ -53,7 +53,22 @@ pub mod value;
 pub use compile::{Binder, Compiled, KeySource};
 pub use error::{DbErrorKind, Error, JoinFailure, Result};
 pub use name::Name;
-pub use sqlkit_macros::Table;
+pub use sqlkit_macros::{FromRow, Table};
+
+/// Used by the derives: the `FromRow` impl, kept where the connection layer (which
+/// defines the trait) is built, dropped where it is not.
+#[doc(hidden)]
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+#[macro_export]
+macro_rules! __from_row {
+    ($($t:tt)*) => { $($t)* };
+}
+#[doc(hidden)]
+#[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+#[macro_export]
+macro_rules! __from_row {
+    ($($t:tt)*) => {};
+}
 pub use value::{FromValue, Text, ToValue, Value};
 
 #[doc(hidden)]

@@ -111,3 +111,184 @@ fn decode_errors_through_serde_name_the_column() {
         Ok(())
     });
 }
+
+// ------------------------------------------------------------------ FromRow, no serde
+
+#[derive(Debug, PartialEq, sqlkit::FromRow)]
+struct NameAndCount {
+    username: String,
+    #[sqlkit(rename = "n")]
+    posts: i64,
+    #[sqlkit(skip)]
+    note: String,
+}
+
+fn add_posts(conn: &mut Connection) -> Result<()> {
+    add_users(conn)?;
+    let p = Post::table();
+    for (title, slug, author) in [
+        ("First", "first", 1i64),
+        ("Second", "second", 1),
+        ("Third", "third", 2),
+    ] {
+        conn.execute(
+            &insert(p)
+                .value(p.title, title)
+                .value(p.slug, slug)
+                .value(p.author_id, author),
+        )?;
+    }
+    Ok(())
+}
+
+#[test]
+fn fetch_reads_table_structs_tuples_of_them_and_single_values() {
+    on_each_db(|name, conn| {
+        add_posts(conn)?;
+        let (u, p) = (User::table(), Post::table());
+        // The table's own struct, by its derive.
+        let users: Vec<User> = conn.fetch_all(&select(u).order_by(u.id))?;
+        assert_eq!(users.len(), 2, "{name}");
+        assert_eq!(
+            (users[0].id, users[0].username.as_str()),
+            (Some(1), "ann"),
+            "{name}"
+        );
+        assert!(users[0].created_at.is_some(), "{name}: instants read");
+        // Two tables whose columns clash (`id`, `created_at`): each struct reads its own.
+        let pairs: Vec<(Post, User)> =
+            conn.fetch_all(&select((p, u)).join(u, p.author_id.eq(u.id)).order_by(p.id))?;
+        let got: Vec<(i64, &str, i64, &str)> = pairs
+            .iter()
+            .map(|(p, u)| {
+                (
+                    p.id.unwrap(),
+                    p.title.as_str(),
+                    u.id.unwrap(),
+                    u.username.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, "First", 1, "ann"),
+                (2, "Second", 1, "ann"),
+                (3, "Third", 2, "bob")
+            ],
+            "{name}"
+        );
+        // An outer join's missing side is None.
+        conn.execute(&insert(u).record(&User::new("cat")))?;
+        let rows: Vec<(User, Option<Post>)> = conn.fetch_all(
+            &select((u, p))
+                .outerjoin(p, p.author_id.eq(u.id))
+                .order_by((u.id, p.id)),
+        )?;
+        let shape: Vec<(&str, Option<&str>)> = rows
+            .iter()
+            .map(|(u, p)| (u.username.as_str(), p.as_ref().map(|p| p.slug.as_str())))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                ("ann", Some("first")),
+                ("ann", Some("second")),
+                ("bob", Some("third")),
+                ("cat", None)
+            ],
+            "{name}"
+        );
+        // A table and a column; single values; a derive on a query's own shape.
+        let with_email: Vec<(Post, String)> = conn.fetch_all(
+            &select((p, u.email))
+                .join(u, p.author_id.eq(u.id))
+                .order_by(p.id),
+        )?;
+        assert_eq!(with_email[2].1, "bob@example.com", "{name}");
+        let n: i64 = conn.fetch_one(&select(sqlkit::expr::func::count_star()).select_from(p))?;
+        assert_eq!(n, 3, "{name}");
+        let titles: Vec<String> = conn.fetch_all(&select(p.title).order_by(p.title))?;
+        assert_eq!(titles, ["First", "Second", "Third"], "{name}");
+        let none: Option<i64> = conn.fetch_optional(&select(p.id).where_(p.id.eq(99)))?;
+        assert_eq!(none, None, "{name}");
+        let counted: Vec<NameAndCount> = conn.fetch_all(
+            &select((u.username, sqlkit::expr::func::count(p.id).label("n")))
+                .outerjoin(p, p.author_id.eq(u.id))
+                .group_by(u.username)
+                .order_by(u.username),
+        )?;
+        assert_eq!(
+            counted,
+            [
+                NameAndCount {
+                    username: "ann".into(),
+                    posts: 2,
+                    note: String::new()
+                },
+                NameAndCount {
+                    username: "bob".into(),
+                    posts: 1,
+                    note: String::new()
+                },
+                NameAndCount {
+                    username: "cat".into(),
+                    posts: 0,
+                    note: String::new()
+                },
+            ],
+            "{name}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn fetch_each_streams_typed_rows_and_stops_when_asked() {
+    on_each_db(|name, conn| {
+        let t = Tag::table();
+        conn.execute(
+            &insert(t)
+                .columns([t.name])
+                .rows((0..500).map(|i| [format!("t{i:03}")])),
+        )?;
+        let mut seen = 0usize;
+        let mut last = String::new();
+        conn.fetch_each(&select(t.name).order_by(t.name), |n: String| {
+            seen += 1;
+            last = n;
+            Ok(seen < 300)
+        })?;
+        assert_eq!((seen, last.as_str()), (300, "t299"), "{name}");
+        // The connection is usable after stopping early.
+        let n: i64 = conn.fetch_one(&select(sqlkit::expr::func::count_star()).select_from(t))?;
+        assert_eq!(n, 500, "{name}");
+        Ok(())
+    });
+}
+
+#[test]
+fn a_missing_column_names_the_field_and_the_columns_there_are() {
+    on_each_db(|name, conn| {
+        add_users(conn)?;
+        let u = User::table();
+        let e = conn
+            .fetch_all::<NameAndCount>(&select((u.username, u.email)))
+            .expect_err("no column n");
+        let msg = e.to_string();
+        assert!(
+            msg.contains("`n`") && msg.contains("username, email"),
+            "{name}: {msg}"
+        );
+        // A tuple that does not cover the result is refused, not half-read.
+        let e = conn
+            .fetch_all::<(String,)>(&select((u.username, u.email)))
+            .expect_err("two columns");
+        assert!(
+            e.to_string()
+                .contains("reads 1 columns but the result has 2"),
+            "{name}: {e}"
+        );
+        Ok(())
+    });
+}

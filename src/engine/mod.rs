@@ -12,6 +12,7 @@
 //! ```
 
 mod de;
+mod from_row;
 #[cfg(feature = "mysql")]
 mod mysql;
 #[cfg(feature = "postgres")]
@@ -22,6 +23,7 @@ mod sqlite;
 #[cfg(feature = "postgres-tls")]
 mod tls;
 
+pub use from_row::{CellRef, Columns, FromCell, FromRow, RowCells};
 pub use row::{Row, RowIndex};
 
 use crate::compile::{Compiled, KeySource};
@@ -1171,6 +1173,66 @@ impl Connection {
     /// Runs a query that returns at most one row and maps it into `T`.
     pub fn query_opt_as<T: DeserializeOwned>(&mut self, stmt: &dyn Statement) -> Result<Option<T>> {
         self.query_opt(stmt)?.map(|r| r.deserialize()).transpose()
+    }
+
+    /// Runs a query and reads every row into `T` by [`FromRow`]: a struct with
+    /// `#[derive(sqlkit::Table)]` or `#[derive(sqlkit::FromRow)]`, a tuple of them
+    /// (`(Post, User)` for `select((posts, users))`, `Option<User>` for an outer
+    /// join's missing side), or a plain type for one column (`i64`, `String`). Column
+    /// positions are resolved once per result set; no serde, no owned row.
+    ///
+    /// ```
+    /// use sqlkit::prelude::*;
+    /// # let t = Table::builder("t").column(ColumnDef::new("x", SqlType::BigInt)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// conn.execute(&insert(&t).columns(["x"]).row((1i64,)).row((2i64,)))?;
+    /// let xs: Vec<i64> = conn.fetch_all(&select(t.c("x")?).order_by(t.c("x")?))?;
+    /// assert_eq!(xs, [1, 2]);
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
+    pub fn fetch_all<T: FromRow>(&mut self, stmt: &dyn Statement) -> Result<Vec<T>> {
+        let c = self.cached(stmt, false)?;
+        let mut out = from_row::CollectRows::<T>::new();
+        self.query_with(&c.sql, &c.params, &mut out)?;
+        Ok(out.out)
+    }
+
+    /// The one row a query returns, read into `T` ([`Error::NoRows`] for none,
+    /// [`Error::TooManyRows`] for more).
+    pub fn fetch_one<T: FromRow>(&mut self, stmt: &dyn Statement) -> Result<T> {
+        self.fetch_optional(stmt)?.ok_or(Error::NoRows)
+    }
+
+    /// The row a query returns, if any, read into `T` ([`Error::TooManyRows`] for
+    /// more than one).
+    pub fn fetch_optional<T: FromRow>(&mut self, stmt: &dyn Statement) -> Result<Option<T>> {
+        let mut found = None;
+        let mut extra = false;
+        self.fetch_each(stmt, |r: T| {
+            if found.is_some() {
+                extra = true;
+                return Ok(false);
+            }
+            found = Some(r);
+            Ok(true)
+        })?;
+        if extra {
+            return Err(Error::TooManyRows);
+        }
+        Ok(found)
+    }
+
+    /// Streams a query's rows, each read into `T`, to `each` until it returns
+    /// `false`: memory is bounded by one row on SQLite and by the driver's buffer on
+    /// the servers, however large the result.
+    pub fn fetch_each<T: FromRow>(
+        &mut self,
+        stmt: &dyn Statement,
+        each: impl FnMut(T) -> Result<bool>,
+    ) -> Result<()> {
+        let c = self.cached(stmt, false)?;
+        self.query_with(&c.sql, &c.params, &mut from_row::EachAs::new(each))
     }
 
     /// Sends transaction control (BEGIN, COMMIT, SAVEPOINT, ...), which the aborted
