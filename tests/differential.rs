@@ -1428,3 +1428,46 @@ fn an_insert_of_only_defaults_fills_the_key_and_server_defaults() {
         assert_eq!(rows, [["1", "7"], ["2", "7"]], "{}", db.name);
     }
 }
+
+/// Untyped rows of typed expressions hold the same kind of `Value` on every database
+/// (SQLite would give text instants, MariaDB naive ones, PostgreSQL NUMERIC sums).
+#[test]
+fn typed_expressions_give_the_same_value_kinds_everywhere() {
+    let (u, p) = (User::table(), Post::table());
+    let q = select((
+        func::min(u.created_at),
+        func::max(p.created_at),
+        func::avg(p.views),
+        func::sum(p.views),
+        func::sum(p.rating),
+        func::count(p.id),
+        func::max(p.views).gt(10),
+        func::extract(DatePart::Year, func::min(p.created_at)),
+        func::current_date(),
+    ))
+    .join(p, p.author_id.eq(u.id));
+    let mut kinds: Vec<(&str, Vec<&'static str>)> = Vec::new();
+    for db in common::engines() {
+        let mut conn = db.engine.connect().expect("connect");
+        conn.create_all(&metadata()).expect("schema");
+        seed(&mut conn).unwrap_or_else(|e| panic!("seed on {}: {e}", db.name));
+        let row = conn
+            .query_one(&q)
+            .unwrap_or_else(|e| panic!("{}: {e}", db.name));
+        kinds.push((db.name, row.values().iter().map(Value::type_name).collect()));
+    }
+    let want = [
+        "timestamp with time zone",
+        "timestamp with time zone",
+        "float",
+        "integer",
+        "decimal",
+        "integer",
+        "boolean",
+        "integer",
+        "date",
+    ];
+    for (name, got) in &kinds {
+        assert_eq!(got, &want, "{name}");
+    }
+}

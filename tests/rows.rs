@@ -292,3 +292,59 @@ fn a_missing_column_names_the_field_and_the_columns_there_are() {
         Ok(())
     });
 }
+
+#[derive(Debug, Deserialize)]
+struct WithInstants {
+    #[allow(dead_code)]
+    username: String,
+    #[serde(flatten)]
+    rest: std::collections::HashMap<String, serde_json::Value>,
+}
+
+#[test]
+fn serde_reads_single_values_names_missing_fields_and_instants_in_maps() {
+    on_each_db(|name, conn| {
+        add_users(conn)?;
+        let u = User::table();
+        // A single value: the one column.
+        let ids: Vec<i64> = conn.query_as(&select(u.id).order_by(u.id))?;
+        assert_eq!(ids, [1, 2], "{name}");
+        let row = conn.query_one(&select(u.username).where_(u.id.eq(2)))?;
+        assert_eq!(row.deserialize::<String>()?, "bob", "{name}");
+        let e = conn
+            .query_as::<i64>(&select((u.id, u.username)))
+            .expect_err("two columns");
+        assert!(e.to_string().contains("one column"), "{name}: {e}");
+        // A missing field names itself and the columns there are.
+        let e = conn
+            .query_as::<NeedsMissing>(&select((u.username, u.email)))
+            .expect_err("no nickname");
+        let msg = e.to_string();
+        assert!(
+            msg.contains("`nickname`") && msg.contains("username, email"),
+            "{name}: {msg}"
+        );
+        // Instants read into a map, a flattened map and a JSON value on every database.
+        let q = select((u.username, u.created_at)).where_(u.id.eq(1));
+        let flat: Vec<WithInstants> = conn.query_as(&q)?;
+        let at = flat[0]
+            .rest
+            .get("created_at")
+            .and_then(|v| v.as_str())
+            .unwrap_or("");
+        assert!(at.ends_with('Z') && at.len() >= 20, "{name}: {at:?}");
+        let map: Vec<std::collections::HashMap<String, serde_json::Value>> = conn.query_as(&q)?;
+        assert_eq!(map[0]["created_at"], flat[0].rest["created_at"], "{name}");
+        let json: Vec<serde_json::Value> = conn.query_as(&q)?;
+        assert_eq!(json[0]["created_at"], flat[0].rest["created_at"], "{name}");
+        let typed: Vec<(String, chrono::DateTime<chrono::Utc>)> = conn.query_as(&q)?;
+        assert_eq!(
+            typed[0]
+                .1
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            at,
+            "{name}: the text form is the instant"
+        );
+        Ok(())
+    });
+}

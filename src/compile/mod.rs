@@ -6,6 +6,7 @@
 
 mod cache;
 mod ops;
+pub(crate) mod types;
 mod walk;
 
 pub use cache::{CacheKey, StatementCache};

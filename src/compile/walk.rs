@@ -1895,6 +1895,9 @@ impl Statement for Select {
         key.select_stmt(self);
         true
     }
+    fn output_types(&self) -> Vec<Option<crate::schema::SqlType>> {
+        super::types::select_types(self)
+    }
     fn returns_rows(&self) -> bool {
         true
     }
@@ -1906,6 +1909,9 @@ impl Statement for Insert {
     fn cache_key<'a>(&'a self, key: &mut crate::compile::CacheKey<'a>) -> bool {
         key.insert(self);
         true
+    }
+    fn output_types(&self) -> Vec<Option<crate::schema::SqlType>> {
+        super::types::item_types(&self.returning)
     }
     fn as_insert(&self) -> Option<&Insert> {
         Some(self)
@@ -1922,6 +1928,9 @@ impl Statement for Update {
         key.update(self);
         true
     }
+    fn output_types(&self) -> Vec<Option<crate::schema::SqlType>> {
+        super::types::item_types(&self.returning)
+    }
     fn dml_table(&self) -> Option<Table> {
         Some(self.table.clone())
     }
@@ -1936,6 +1945,9 @@ impl Statement for Delete {
     fn cache_key<'a>(&'a self, key: &mut crate::compile::CacheKey<'a>) -> bool {
         key.delete(self);
         true
+    }
+    fn output_types(&self) -> Vec<Option<crate::schema::SqlType>> {
+        super::types::item_types(&self.returning)
     }
     fn returns_rows(&self) -> bool {
         !self.returning.is_empty()

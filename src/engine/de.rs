@@ -37,6 +37,20 @@ impl de::Error for Error {
     }
 }
 
+/// serde's "missing field `x`": named after the field, with the columns the result has.
+#[cold]
+fn missing_with_columns<C: Cells>(e: DeError, cells: &C) -> DeError {
+    let Some(rest) = e.0.strip_prefix("missing field `") else {
+        return e;
+    };
+    let field = rest.split('`').next().unwrap_or("?");
+    let names: Vec<&str> = (0..cells.len()).map(|i| cells.name(i)).collect();
+    DeError(format!(
+        "{field}\u{1}missing field `{field}`: no column of that name; the result's columns are: {}",
+        names.join(", ")
+    ))
+}
+
 #[cold]
 fn in_column(column: &str, e: DeError) -> DeError {
     if e.0.contains('\u{1}') {
@@ -106,6 +120,7 @@ impl<'de, C: Cells> de::Deserializer<'de> for RowDe<'_, C> {
                 cells: self.cells,
                 pos: 0,
             })
+            .map_err(|e| missing_with_columns(e, self.cells))
             .map_err(Error::from)
     }
     fn deserialize_struct<V: Visitor<'de>>(
@@ -158,9 +173,65 @@ impl<'de, C: Cells> de::Deserializer<'de> for RowDe<'_, C> {
     ) -> Result<V::Value, Error> {
         self.deserialize_tuple(len, visitor)
     }
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        if self.cells.len() == 1 {
+            return self.one_cell(|c| c.deserialize_option(visitor));
+        }
+        visitor.visit_some(self)
+    }
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        visitor.visit_newtype_struct(self)
+    }
+    one_column! {
+        deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
+        deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
+        deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char deserialize_str
+        deserialize_string deserialize_bytes deserialize_byte_buf
+    }
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct enum identifier ignored_any
+        unit unit_struct enum identifier ignored_any
+    }
+}
+
+/// A row read as one plain value (`query_as::<i64>`): the row's only column.
+macro_rules! one_column {
+    ($($m:ident)*) => {$(
+        one_column!(@one $m);
+    )*};
+    (@one $m:ident) => {
+        fn $m<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            self.one_cell(|c| c.$m(visitor))
+        }
+    };
+}
+use one_column;
+
+impl<C: Cells> RowDe<'_, C> {
+    /// The row's single column deserialized by `f`; a row of several columns is an
+    /// error that says how many there are.
+    fn one_cell<T>(self, f: impl FnOnce(CellDe<'_>) -> Result<T, DeError>) -> Result<T, Error> {
+        if self.cells.len() != 1 {
+            let names: Vec<&str> = (0..self.cells.len()).map(|i| self.cells.name(i)).collect();
+            return Err(Error::decode(
+                "?",
+                format!(
+                    "a single value needs a result of one column, this one has {}: {}",
+                    names.len(),
+                    names.join(", ")
+                ),
+            ));
+        }
+        let cell = self
+            .cells
+            .cell(0)
+            .map_err(|e| in_column(self.cells.name(0), e))?;
+        f(CellDe(cell))
+            .map_err(|e| in_column(self.cells.name(0), e))
+            .map_err(Error::from)
     }
 }
 

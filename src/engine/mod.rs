@@ -22,6 +22,7 @@ mod row;
 mod sqlite;
 #[cfg(feature = "postgres-tls")]
 mod tls;
+mod typed;
 
 pub use from_row::{CellRef, Columns, FromCell, FromRow, RowCells};
 pub use row::{Row, RowIndex};
@@ -1102,8 +1103,7 @@ impl Connection {
         stmt: &dyn Statement,
         each: impl FnMut(Row) -> Result<bool>,
     ) -> Result<()> {
-        let c = self.cached(stmt, false)?;
-        self.query_with(&c.sql, &c.params, &mut EachRow(each))
+        self.query_stmt(stmt, &mut EachRow(each))
     }
 
     fn query_with<S: RowSink>(&mut self, sql: &str, params: &[Value], sink: &mut S) -> Result<()> {
@@ -1111,6 +1111,23 @@ impl Connection {
         self.echo.log(sql, params);
         let r = with_driver!(&mut self.driver, c => c.run_query(sql, params, sink));
         self.noted(r)
+    }
+
+    /// Runs a compiled statement, its result columns read as `stmt` types them.
+    fn query_stmt<S: RowSink>(&mut self, stmt: &dyn Statement, sink: &mut S) -> Result<()> {
+        let c = self.cached(stmt, false)?;
+        let types = stmt.output_types();
+        if types.iter().all(Option::is_none) {
+            return self.query_with(&c.sql, &c.params, sink);
+        }
+        self.query_with(
+            &c.sql,
+            &c.params,
+            &mut typed::TypedSink {
+                inner: sink,
+                types: &types,
+            },
+        )
     }
 
     /// Runs SQL text with positional parameters and returns its rows.
@@ -1122,8 +1139,9 @@ impl Connection {
 
     /// Runs a query and returns all its rows.
     pub fn query(&mut self, stmt: &dyn Statement) -> Result<Vec<Row>> {
-        let c = self.cached(stmt, false)?;
-        self.query_sql(&c.sql, &c.params)
+        let mut out = CollectRows(Vec::new());
+        self.query_stmt(stmt, &mut out)?;
+        Ok(out.0)
     }
 
     /// Runs a query that must return exactly one row.
@@ -1159,9 +1177,8 @@ impl Connection {
     /// Rows are decoded in place from the driver's row (names and decoding hints are
     /// worked out once per result set); no intermediate row of values is built.
     pub fn query_as<T: DeserializeOwned>(&mut self, stmt: &dyn Statement) -> Result<Vec<T>> {
-        let c = self.cached(stmt, false)?;
         let mut out = CollectAs(Vec::new(), de::Layout::new(None));
-        self.query_with(&c.sql, &c.params, &mut out)?;
+        self.query_stmt(stmt, &mut out)?;
         Ok(out.0)
     }
 
@@ -1192,9 +1209,8 @@ impl Connection {
     /// # Ok::<(), sqlkit::Error>(())
     /// ```
     pub fn fetch_all<T: FromRow>(&mut self, stmt: &dyn Statement) -> Result<Vec<T>> {
-        let c = self.cached(stmt, false)?;
         let mut out = from_row::CollectRows::<T>::new();
-        self.query_with(&c.sql, &c.params, &mut out)?;
+        self.query_stmt(stmt, &mut out)?;
         Ok(out.out)
     }
 
@@ -1231,8 +1247,7 @@ impl Connection {
         stmt: &dyn Statement,
         each: impl FnMut(T) -> Result<bool>,
     ) -> Result<()> {
-        let c = self.cached(stmt, false)?;
-        self.query_with(&c.sql, &c.params, &mut from_row::EachAs::new(each))
+        self.query_stmt(stmt, &mut from_row::EachAs::new(each))
     }
 
     /// Sends transaction control (BEGIN, COMMIT, SAVEPOINT, ...), which the aborted

@@ -47,6 +47,13 @@ pub trait Statement: std::fmt::Debug + Send + Sync {
         false
     }
 
+    /// The SQL type of each column the statement returns, where it is known; the
+    /// connection reads the column as that type (see `compile/types.rs`).
+    #[doc(hidden)]
+    fn output_types(&self) -> Vec<Option<crate::schema::SqlType>> {
+        Vec::new()
+    }
+
     /// The table an UPDATE writes (for the statement cache's on-update values).
     #[doc(hidden)]
     fn dml_table(&self) -> Option<crate::schema::Table> {
