@@ -596,8 +596,8 @@ pub mod items {
     use sqlkit::prelude::*;
     use sqlkit::schema::{ColumnDef, SqlType};
 
-    /// One row, as both rusqlite (by index) and sqlkit (by serde) read it.
-    #[derive(Debug, Deserialize, PartialEq)]
+    /// One row, as rusqlite (by index) and sqlkit (by serde, or by `FromRow`) read it.
+    #[derive(Debug, Deserialize, PartialEq, sqlkit::FromRow)]
     pub struct Item {
         pub id: i64,
         pub name: String,

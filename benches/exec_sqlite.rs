@@ -1,7 +1,7 @@
 //! SQLite execution against raw rusqlite: 100,000 rows inserted in one transaction into
 //! a file database with SQLite's default settings, and read back into structs.
 //! `exec_sqlite/insert_100k/{rusqlite, rusqlite-batch, sqlkit-row, sqlkit-many,
-//! sqlkit-batch}`, `exec_sqlite/select_100k/{rusqlite, sqlkit}`. Every run's rows are
+//! sqlkit-batch}`, `exec_sqlite/select_100k/{rusqlite, sqlkit, sqlkit-fromrow}`. Every run's rows are
 //! checked outside the timed part.
 //!
 //!     cargo bench -p sqlkit-benches --bench exec_sqlite
@@ -203,6 +203,14 @@ fn select_100k(c: &mut Criterion) {
         b.iter(|| black_box(conn.query_as::<Item>(&q).expect("rows")))
     });
     let rows = conn.query_as::<Item>(&q).expect("rows");
+    assert_eq!(
+        (rows.len() as i64, rows.last()),
+        (ROWS, Some(&expected_last))
+    );
+    g.bench_function("sqlkit-fromrow", |b| {
+        b.iter(|| black_box(conn.fetch_all::<Item>(&q).expect("rows")))
+    });
+    let rows = conn.fetch_all::<Item>(&q).expect("rows");
     assert_eq!(
         (rows.len() as i64, rows.last()),
         (ROWS, Some(&expected_last))

@@ -13,6 +13,9 @@ step() { printf '\n== %s\n' "$*"; }
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
+step "rust-version in Cargo.toml covers what the dependencies need"
+python3 scripts/msrv-check.py
+
 step "clippy (all targets, all features, warnings are errors)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 

@@ -1,6 +1,7 @@
 //! The SQLite execution benchmark's work once, for callgrind: 100,000 rows inserted with
-//! `execute_many`, then (`sel`) read back three times through `query_as`, or (`rsel`)
-//! through raw rusqlite.
+//! `execute_many`, then (`sel`) read back three times through `query_as`, (`fsel`)
+//! `fetch_all`, or (`rsel`) raw rusqlite; `one` / `rone`: 10,000 one-row lookups by
+//! key through sqlkit / raw rusqlite.
 //!
 //!     cargo build --release -p sqlkit-benches --example exec_profile
 //!     valgrind --tool=callgrind target/release/examples/exec_profile sel
@@ -54,6 +55,44 @@ fn main() {
                 .collect::<Result<_, _>>()
                 .unwrap();
             assert_eq!(rows.len(), 100_000);
+        }
+    }
+    if mode == "fsel" {
+        let s = select(t.clone()).order_by(t.c("id").unwrap());
+        for _ in 0..3 {
+            let rows: Vec<Item> = conn.fetch_all(&s).unwrap();
+            assert_eq!(rows.len(), 100_000);
+        }
+    }
+    if mode == "one" {
+        // 10,000 one-row lookups by key, each built anew.
+        for i in 0..10_000i64 {
+            let s = select(t.clone()).where_(t.c("id").unwrap().eq(i % n + 1));
+            let row: Item = conn.fetch_one(&s).unwrap();
+            assert_eq!(row.id, i % n + 1);
+        }
+    }
+    if mode == "rone" {
+        let raw = rusqlite::Connection::open(dir.path().join("p.db")).unwrap();
+        for i in 0..10_000i64 {
+            let mut st = raw
+                .prepare_cached(
+                    "SELECT id, name, email, score, active, created_at FROM items WHERE id = ?",
+                )
+                .unwrap();
+            let row = st
+                .query_row([i % n + 1], |r| {
+                    Ok(Item {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        email: r.get(2)?,
+                        score: r.get(3)?,
+                        active: r.get(4)?,
+                        created_at: r.get(5)?,
+                    })
+                })
+                .unwrap();
+            assert_eq!(row.id, i % n + 1);
         }
     }
     if mode == "sel" {

@@ -6,7 +6,8 @@
 
 mod cache;
 mod ops;
-pub(crate) mod types;
+#[doc(hidden)]
+pub mod types;
 mod walk;
 
 pub use cache::{CacheKey, StatementCache};

@@ -8,13 +8,26 @@ use crate::expr::{BinOp, Node, Op, Source};
 use crate::schema::SqlType;
 use crate::stmt::{Select, SelectItem};
 
-/// The types of a select list's columns (`None`: not known, read as the server sends).
-pub(crate) fn item_types(items: &[SelectItem]) -> Vec<Option<SqlType>> {
-    items.iter().map(|it| type_of(&it.node, 0)).collect()
+/// The type of one result column (`None`: not known, read as the server sends it), and
+/// whether it is a table's column, which drivers decode by its declared type
+/// themselves (except MySQL, whose result metadata cannot tell a UTC instant, a boolean,
+/// JSON or a UUID from a naive date-time, an integer or text).
+pub type OutputType = (Option<SqlType>, bool);
+
+/// The types of a select list's columns.
+pub(crate) fn item_types(items: &[SelectItem]) -> Vec<OutputType> {
+    items
+        .iter()
+        .map(|it| {
+            let table_column =
+                matches!(&it.node, Node::Column(c) if matches!(c.source, Source::Table(_)));
+            (type_of(&it.node, 0), table_column)
+        })
+        .collect()
 }
 
 /// The types of a query's result columns.
-pub(crate) fn select_types(q: &Select) -> Vec<Option<SqlType>> {
+pub(crate) fn select_types(q: &Select) -> Vec<OutputType> {
     item_types(&q.leader().items)
 }
 
@@ -75,7 +88,7 @@ fn type_of(n: &Node, depth: u32) -> Option<SqlType> {
             | "lag" | "lead" => first(args),
             _ => None,
         },
-        Node::Subquery(q) => select_types(q).first().copied().flatten(),
+        Node::Subquery(q) => select_types(q).first().and_then(|t| t.0),
         Node::Op(op, args) => match &**op {
             Op::Case { operand, .. } => args
                 .get(if *operand { 2 } else { 1 })

@@ -1895,7 +1895,7 @@ impl Statement for Select {
         key.select_stmt(self);
         true
     }
-    fn output_types(&self) -> Vec<Option<crate::schema::SqlType>> {
+    fn output_types(&self) -> Vec<crate::compile::types::OutputType> {
         super::types::select_types(self)
     }
     fn returns_rows(&self) -> bool {
@@ -1910,7 +1910,7 @@ impl Statement for Insert {
         key.insert(self);
         true
     }
-    fn output_types(&self) -> Vec<Option<crate::schema::SqlType>> {
+    fn output_types(&self) -> Vec<crate::compile::types::OutputType> {
         super::types::item_types(&self.returning)
     }
     fn as_insert(&self) -> Option<&Insert> {
@@ -1928,7 +1928,7 @@ impl Statement for Update {
         key.update(self);
         true
     }
-    fn output_types(&self) -> Vec<Option<crate::schema::SqlType>> {
+    fn output_types(&self) -> Vec<crate::compile::types::OutputType> {
         super::types::item_types(&self.returning)
     }
     fn dml_table(&self) -> Option<Table> {
@@ -1946,7 +1946,7 @@ impl Statement for Delete {
         key.delete(self);
         true
     }
-    fn output_types(&self) -> Vec<Option<crate::schema::SqlType>> {
+    fn output_types(&self) -> Vec<crate::compile::types::OutputType> {
         super::types::item_types(&self.returning)
     }
     fn returns_rows(&self) -> bool {

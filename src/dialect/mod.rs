@@ -253,6 +253,13 @@ pub trait Dialect: Send + Sync + fmt::Debug {
         false
     }
 
+    /// Whether the driver's result metadata loses a table column's type (MySQL: a UTC
+    /// instant comes back as a naive DATETIME, a boolean as an integer, JSON and UUIDs
+    /// as text), so the connection reads those columns as the statement types them.
+    fn result_metadata_loses_types(&self) -> bool {
+        false
+    }
+
     /// Whether a bound decimal is written `CAST(? AS DECIMAL(p, s))`: MySQL's protocol
     /// sends decimals as text, and text beside a DECIMAL makes `COALESCE`, `CASE` and
     /// `GREATEST` give text (sorted as text) and comparisons run in floating point.

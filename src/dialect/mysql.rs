@@ -130,6 +130,9 @@ impl Dialect for Mysql {
     fn cast_decimal_params(&self) -> bool {
         true
     }
+    fn result_metadata_loses_types(&self) -> bool {
+        true
+    }
     fn write_lock(&self, c: &mut Compiler<'_>, lock: &crate::stmt::Lock) -> Result<()> {
         if lock.share && self.is_mariadb() {
             // MariaDB has no FOR SHARE.

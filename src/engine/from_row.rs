@@ -117,10 +117,20 @@ impl<'a> RowCells<'a> {
     /// Column `i` read as `T`; the error names the column.
     #[inline]
     pub fn get<T: FromCell>(&self, i: usize) -> Result<T> {
-        let name = self.cells.name(i);
         match self.cells.cell(i) {
-            Ok(c) => T::from_cell(CellRef(c), name),
-            Err(e) => Err(Error::decode(name, e.0)),
+            // The column's name is looked up only for an error.
+            Ok(c) => T::from_cell(CellRef(c), "").map_err(|e| self.named(e, i)),
+            Err(e) => Err(Error::decode(self.cells.name(i), e.0)),
+        }
+    }
+    #[cold]
+    fn named(&self, e: Error, i: usize) -> Error {
+        match e {
+            Error::Decode { column, reason } if column.is_empty() => Error::Decode {
+                column: self.cells.name(i).into(),
+                reason,
+            },
+            e => e,
         }
     }
     /// Whether column `i` is NULL.
@@ -191,7 +201,6 @@ macro_rules! via_value {
     )*};
 }
 via_value!(
-    bool,
     i8,
     i16,
     i32,
@@ -218,6 +227,17 @@ impl FromCell for i64 {
             Cell::Int(i) => Ok(i),
             Cell::Owned(v) => i64::from_value(v, column),
             c => i64::from_value(CellRef(c).to_value(), column),
+        }
+    }
+}
+impl FromCell for bool {
+    #[inline]
+    fn from_cell(cell: CellRef<'_>, column: &str) -> Result<Self> {
+        match cell.0 {
+            Cell::Owned(Value::Bool(b)) => Ok(b),
+            Cell::Int(i) => Ok(i != 0),
+            Cell::Owned(v) => bool::from_value(v, column),
+            c => bool::from_value(CellRef(c).to_value(), column),
         }
     }
 }

@@ -1116,7 +1116,26 @@ impl Connection {
     /// Runs a compiled statement, its result columns read as `stmt` types them.
     fn query_stmt<S: RowSink>(&mut self, stmt: &dyn Statement, sink: &mut S) -> Result<()> {
         let c = self.cached(stmt, false)?;
-        let types = stmt.output_types();
+        // Table columns are decoded by their declared types already, except where
+        // MySQL's result metadata loses the type.
+        let mysql = self.dialect.result_metadata_loses_types();
+        let types: Vec<Option<crate::schema::SqlType>> = stmt
+            .output_types()
+            .into_iter()
+            .map(|(ty, table_column)| match (ty, table_column) {
+                (ty, false) => ty,
+                (
+                    Some(
+                        t @ (crate::schema::SqlType::Timestamp
+                        | crate::schema::SqlType::Boolean
+                        | crate::schema::SqlType::Json
+                        | crate::schema::SqlType::Uuid),
+                    ),
+                    true,
+                ) if mysql => Some(t),
+                (_, true) => None,
+            })
+            .collect();
         if types.iter().all(Option::is_none) {
             return self.query_with(&c.sql, &c.params, sink);
         }

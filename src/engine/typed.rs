@@ -20,10 +20,7 @@ fn convert(v: &Value, ty: SqlType) -> Option<Value> {
     use rust_decimal::prelude::ToPrimitive;
     Some(match (ty, v) {
         (SqlType::Timestamp, Value::DateTime(n)) => Value::Timestamp(n.and_utc()),
-        (SqlType::Timestamp, Value::Text(s)) => Value::Timestamp(text_format::parse_timestamp(s)?),
-        (SqlType::DateTime, Value::Text(s)) => Value::DateTime(text_format::parse_datetime(s)?),
-        (SqlType::Date, Value::Text(s)) => Value::Date(text_format::parse_date(s)?),
-        (SqlType::Time, Value::Text(s)) => Value::Time(text_format::parse_time(s)?),
+        (ty, Value::Text(s)) => return from_text(s, ty),
         (SqlType::Boolean, Value::Int(i)) => Value::Bool(*i != 0),
         (SqlType::Double | SqlType::Float, Value::Decimal(d)) => Value::Float(d.to_f64()?),
         (SqlType::Double | SqlType::Float, Value::Int(i)) => Value::Float(*i as f64),
@@ -36,48 +33,45 @@ fn convert(v: &Value, ty: SqlType) -> Option<Value> {
             Value::Decimal(text_format::decimal_from_f64(*f)?)
         }
         (SqlType::Numeric { .. }, Value::Int(i)) => Value::Decimal((*i).into()),
-        (SqlType::Numeric { .. }, Value::Text(s)) => Value::Decimal(text_format::parse_decimal(s)?),
-        (SqlType::Json, Value::Text(s)) => Value::Json(serde_json::from_str(s).ok()?),
-        (SqlType::Uuid, Value::Text(s)) => Value::Uuid(uuid::Uuid::parse_str(s).ok()?),
         _ => return None,
     })
 }
 
-/// Whether a cell of this shape may need converting for `ty` (the plain cases stay on
-/// the fast path).
-#[inline]
-fn may_convert(c: &Cell<'_>, ty: SqlType) -> bool {
-    match c {
-        Cell::Null => false,
-        Cell::Int(_) => matches!(
-            ty,
-            SqlType::Boolean | SqlType::Double | SqlType::Float | SqlType::Numeric { .. }
-        ),
-        Cell::Float(_) => matches!(ty, SqlType::Numeric { .. }),
-        Cell::Text(_) | Cell::LongText(_) => matches!(
-            ty,
-            SqlType::Timestamp
-                | SqlType::DateTime
-                | SqlType::Date
-                | SqlType::Time
-                | SqlType::Numeric { .. }
-                | SqlType::Json
-                | SqlType::Uuid
-        ),
-        Cell::Bytes(_) => false,
-        Cell::Value(_) | Cell::Owned(_) => true,
-    }
+/// Text as a value of type `ty`, where `ty` is read from text (SQLite's instants).
+fn from_text(t: &str, ty: SqlType) -> Option<Value> {
+    Some(match ty {
+        SqlType::Timestamp => Value::Timestamp(text_format::parse_timestamp(t)?),
+        SqlType::DateTime => Value::DateTime(text_format::parse_datetime(t)?),
+        SqlType::Date => Value::Date(text_format::parse_date(t)?),
+        SqlType::Time => Value::Time(text_format::parse_time(t)?),
+        SqlType::Numeric { .. } => Value::Decimal(text_format::parse_decimal(t)?),
+        SqlType::Json => Value::Json(serde_json::from_str(t).ok()?),
+        SqlType::Uuid => Value::Uuid(uuid::Uuid::parse_str(t).ok()?),
+        _ => return None,
+    })
 }
 
-fn cell_value(c: &Cell<'_>) -> Value {
-    match c {
-        Cell::Null => Value::Null,
-        Cell::Int(i) => Value::Int(*i),
-        Cell::Float(f) => Value::Float(*f),
-        Cell::Text(s) | Cell::LongText(s) => Value::Text((*s).into()),
-        Cell::Bytes(b) => Value::Bytes((*b).into()),
-        Cell::Value(v) => (*v).clone(),
-        Cell::Owned(v) => v.clone(),
+/// `c` read as type `ty`: the plain cells that already are `ty` pass through at once.
+#[inline]
+fn typed_cell(c: Cell<'_>, ty: SqlType) -> Cell<'_> {
+    let converted = match (&c, ty) {
+        (Cell::Null, _) => None,
+        (Cell::Int(i), SqlType::Boolean) => Some(Value::Bool(*i != 0)),
+        (Cell::Int(i), SqlType::Double | SqlType::Float) => Some(Value::Float(*i as f64)),
+        (Cell::Int(i), SqlType::Numeric { .. }) => Some(Value::Decimal((*i).into())),
+        (Cell::Int(_), _) => None,
+        (Cell::Float(f), SqlType::Numeric { .. }) => {
+            text_format::decimal_from_f64(*f).map(Value::Decimal)
+        }
+        (Cell::Float(_), _) => None,
+        (Cell::Text(t) | Cell::LongText(t), _) => from_text(t, ty),
+        (Cell::Bytes(_), _) => None,
+        (Cell::Value(v), _) => convert(v, ty),
+        (Cell::Owned(v), _) => convert(v, ty),
+    };
+    match converted {
+        Some(v) => Cell::Owned(v),
+        None => c,
     }
 }
 
@@ -91,12 +85,10 @@ impl<R: Cells> Cells for Typed<'_, R> {
     #[inline]
     fn cell(&self, i: usize) -> std::result::Result<Cell<'_>, DeError> {
         let c = self.row.cell(i)?;
-        match self.types.get(i).copied().flatten() {
-            Some(ty) if may_convert(&c, ty) => {
-                Ok(convert(&cell_value(&c), ty).map_or(c, Cell::Owned))
-            }
-            _ => Ok(c),
-        }
+        Ok(match self.types.get(i).copied().flatten() {
+            Some(ty) => typed_cell(c, ty),
+            None => c,
+        })
     }
 }
 

@@ -50,7 +50,7 @@ pub trait Statement: std::fmt::Debug + Send + Sync {
     /// The SQL type of each column the statement returns, where it is known; the
     /// connection reads the column as that type (see `compile/types.rs`).
     #[doc(hidden)]
-    fn output_types(&self) -> Vec<Option<crate::schema::SqlType>> {
+    fn output_types(&self) -> Vec<crate::compile::types::OutputType> {
         Vec::new()
     }
 
