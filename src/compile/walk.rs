@@ -158,7 +158,7 @@ impl Compiler<'_> {
             Err(Error::TooDeep {
                 limit: super::MAX_DEPTH,
             })
-        } else if self.depth % 8 == 0 {
+        } else if self.depth.is_multiple_of(8) {
             crate::expr::with_stack(|| self.node_at(n))
         } else {
             self.node_at(n)
@@ -639,7 +639,7 @@ impl Compiler<'_> {
             Err(Error::TooDeep {
                 limit: super::MAX_DEPTH,
             })
-        } else if self.depth % 4 == 0 {
+        } else if self.depth.is_multiple_of(4) {
             crate::expr::with_stack(|| self.select_at(q, in_subquery, correlate))
         } else {
             self.select_at(q, in_subquery, correlate)
