@@ -675,3 +675,76 @@ fn pool_timeouts_name_the_last_error_once() {
     assert!(!text.contains("timed out waiting for connection"), "{text}");
     drop(held);
 }
+
+#[test]
+fn pool_settings_are_validated_and_followed() {
+    use std::time::Duration;
+    for db in common::engines() {
+        let bad = Engine::builder(&db.url)
+            .max_connections(2)
+            .min_idle(3)
+            .build();
+        assert!(
+            matches!(
+                bad,
+                Err(Error::InvalidOption {
+                    option: "min_idle",
+                    ..
+                })
+            ),
+            "{}",
+            db.name
+        );
+        let bad = Engine::builder(&db.url)
+            .idle_timeout(Some(Duration::from_millis(10)))
+            .build();
+        assert!(
+            matches!(
+                bad,
+                Err(Error::InvalidOption {
+                    option: "idle_timeout",
+                    ..
+                })
+            ),
+            "{}",
+            db.name
+        );
+        let engine = Engine::builder(&db.url)
+            .max_connections(4)
+            .min_idle(2)
+            .idle_timeout(Some(Duration::from_secs(60)))
+            .max_lifetime(None)
+            .test_on_checkout(false)
+            .build()
+            .expect("engine");
+        // The pool fills to min_idle in the background.
+        let mut waited = 0;
+        while engine.pool_stats().idle < 2 && waited < 100 {
+            std::thread::sleep(Duration::from_millis(20));
+            waited += 1;
+        }
+        assert!(
+            engine.pool_stats().idle >= 2,
+            "{}: {:?}",
+            db.name,
+            engine.pool_stats()
+        );
+        let mut a = engine.connect().expect("a");
+        let _b = engine.connect().expect("b");
+        assert_eq!(engine.pool_stats().in_use, 2, "{}", db.name);
+        let t = Tag::table();
+        a.create_all(&{
+            let mut md = MetaData::new();
+            md.add(t).expect("tags");
+            md
+        })
+        .expect("schema");
+        for i in 0..3 {
+            let _: Vec<String> = a
+                .fetch_all(&select(t.name).where_(t.id.gt(i)))
+                .expect("query");
+        }
+        let s = engine.pool_stats();
+        assert!(s.cache_hits >= 2, "{}: {s:?}", db.name);
+    }
+}

@@ -41,6 +41,22 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// An engine's pool and cache counters ([`Engine::pool_stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PoolStats {
+    /// Connections open.
+    pub connections: u32,
+    /// Of them, idle in the pool.
+    pub idle: u32,
+    /// Of them, checked out.
+    pub in_use: u32,
+    /// Statements compiled from the statement cache.
+    pub cache_hits: u64,
+    /// Statements compiled afresh.
+    pub cache_misses: u64,
+}
+
 /// What executing a statement did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ExecResult {
@@ -305,15 +321,22 @@ impl Echo {
         if !self.on {
             return;
         }
-        if self.hide_parameters || params.is_empty() {
+        let line = if self.hide_parameters || params.is_empty() {
             let note = if params.is_empty() {
                 ""
             } else {
                 " [parameters hidden]"
             };
-            log::info!(target: "sqlkit::engine", "{sql}{note}");
+            format!("{sql}{note}")
         } else {
-            log::info!(target: "sqlkit::engine", "{sql} {params:?}");
+            format!("{sql} {params:?}")
+        };
+        // Through `log` when a logger takes it; otherwise on standard error, as
+        // SQLAlchemy's echo prints, so `echo(true)` shows the SQL in any program.
+        if log::log_enabled!(target: "sqlkit::engine", log::Level::Info) {
+            log::info!(target: "sqlkit::engine", "{line}");
+        } else {
+            eprintln!("[sqlkit] {line}");
         }
     }
 }
@@ -388,6 +411,10 @@ pub struct EngineBuilder {
     checkout_timeout: Duration,
     echo: Echo,
     statement_cache: usize,
+    min_idle: u32,
+    idle_timeout: Option<Duration>,
+    max_lifetime: Option<Duration>,
+    test_on_checkout: bool,
 }
 
 impl fmt::Debug for EngineBuilder {
@@ -397,6 +424,11 @@ impl fmt::Debug for EngineBuilder {
             .field("max_connections", &self.max_connections)
             .field("checkout_timeout", &self.checkout_timeout)
             .field("echo", &self.echo.on)
+            .field("min_idle", &self.min_idle)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_lifetime", &self.max_lifetime)
+            .field("test_on_checkout", &self.test_on_checkout)
+            .field("statement_cache", &self.statement_cache)
             .finish()
     }
 }
@@ -416,10 +448,37 @@ impl EngineBuilder {
         self.checkout_timeout = timeout;
         self
     }
-    /// Logs every statement's SQL and parameters through the `log` crate (target
-    /// `sqlkit::engine`, level `info`), like SQLAlchemy's `echo=True`.
+    /// Logs every statement's SQL and parameters, like SQLAlchemy's `echo=True`:
+    /// through the `log` crate (target `sqlkit::engine`, level `info`) when a logger
+    /// takes that level, otherwise on standard error (`[sqlkit] SELECT ..`).
     pub fn echo(mut self, on: bool) -> Self {
         self.echo.on = on;
+        self
+    }
+    /// How many idle connections the pool keeps open, opened in the background
+    /// (default 0: connections are opened on demand; at most `max_connections`).
+    pub fn min_idle(mut self, n: u32) -> Self {
+        self.min_idle = n;
+        self
+    }
+    /// Closes a connection idle for longer than this (default 10 minutes; `None`:
+    /// never; at least a second). Connections above `min_idle` are the ones closed.
+    pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+    /// Closes a connection older than this when it is returned (default 30 minutes;
+    /// `None`: never; at least a second): servers and proxies that drop long-lived
+    /// connections then never hand over a dead one.
+    pub fn max_lifetime(mut self, lifetime: Option<Duration>) -> Self {
+        self.max_lifetime = lifetime;
+        self
+    }
+    /// Whether a connection is checked with a round trip before it is handed out
+    /// (default on: a connection the server closed is replaced instead of failing
+    /// the first statement). Off saves the round trip per checkout.
+    pub fn test_on_checkout(mut self, on: bool) -> Self {
+        self.test_on_checkout = on;
         self
     }
     /// How many compiled statements the engine keeps, keyed by their structure
@@ -448,9 +507,11 @@ impl EngineBuilder {
     {
         r2d2::Pool::builder()
             .max_size(self.max_connections)
-            .min_idle(Some(0))
+            .min_idle(Some(self.min_idle))
+            .idle_timeout(self.idle_timeout)
+            .max_lifetime(self.max_lifetime)
             .connection_timeout(self.checkout_timeout)
-            .test_on_check_out(true)
+            .test_on_check_out(self.test_on_checkout)
             .build_unchecked(manager)
     }
 
@@ -467,6 +528,23 @@ impl EngineBuilder {
                     self.max_connections
                 ),
             ));
+        }
+        if self.min_idle > self.max_connections {
+            return Err(bad(
+                "min_idle",
+                format!(
+                    "{} is more than max_connections ({})",
+                    self.min_idle, self.max_connections
+                ),
+            ));
+        }
+        for (option, d) in [
+            ("idle_timeout", self.idle_timeout),
+            ("max_lifetime", self.max_lifetime),
+        ] {
+            if d.is_some_and(|d| d < Duration::from_secs(1)) {
+                return Err(bad(option, format!("{d:?} is shorter than a second")));
+            }
         }
         if self.checkout_timeout < Duration::from_millis(1)
             || self.checkout_timeout > MAX_CHECKOUT_TIMEOUT
@@ -605,6 +683,10 @@ impl Engine {
             checkout_timeout: Duration::from_secs(30),
             statement_cache: 256,
             echo: Echo::default(),
+            min_idle: 0,
+            idle_timeout: Some(Duration::from_secs(600)),
+            max_lifetime: Some(Duration::from_secs(1800)),
+            test_on_checkout: true,
         }
     }
 
@@ -646,6 +728,8 @@ impl Engine {
     }
 
     /// How many connections the pool holds, and how many of them are idle.
+    ///
+    /// See also [`pool_stats`](Self::pool_stats).
     pub fn pool_state(&self) -> (u32, u32) {
         let s = match &self.inner.pool {
             #[cfg(feature = "sqlite")]
@@ -656,6 +740,25 @@ impl Engine {
             Pool::Mysql(p) => p.state(),
         };
         (s.connections, s.idle_connections)
+    }
+
+    /// The pool's counters: connections open and idle, and the statement cache's hits
+    /// and misses.
+    pub fn pool_stats(&self) -> PoolStats {
+        let (connections, idle) = self.pool_state();
+        let (cache_hits, cache_misses) = self
+            .inner
+            .cache
+            .lock()
+            .map(|c| (c.hits(), c.misses()))
+            .unwrap_or((0, 0));
+        PoolStats {
+            connections,
+            idle,
+            in_use: connections.saturating_sub(idle),
+            cache_hits,
+            cache_misses,
+        }
     }
 
     /// Runs `f` in a transaction on a new connection: committed when `f` returns `Ok`,

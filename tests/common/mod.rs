@@ -72,6 +72,22 @@ pub fn unique_name() -> String {
     )
 }
 
+/// Says once per test binary, on the terminal (past the test harness's capture),
+/// which databases were left out, so a run on SQLite alone does not pass in silence.
+fn skipped(name: &str, var: &str) {
+    use std::io::Write;
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+    if said.iter().any(|n| n == name) {
+        return;
+    }
+    said.push(name.to_string());
+    let _ = writeln!(
+        std::io::stderr(),
+        "note: {name} skipped: {var} is unset (scripts/test.sh starts a private server)"
+    );
+}
+
 /// The databases tests run on: SQLite always (a fresh in-memory database per call);
 /// PostgreSQL and MariaDB when `SQLKIT_TEST_POSTGRES_URL` / `SQLKIT_TEST_MYSQL_URL`
 /// are set, each in a fresh schema / database of its own, so tests run in parallel
@@ -88,6 +104,7 @@ pub fn engines() -> Vec<TestDb> {
             if in_ci() {
                 panic!("{var} is unset, but CI=true requires every database");
             }
+            skipped(name, var);
             continue;
         };
         let Some(admin) = admin(name, &url) else {
