@@ -68,9 +68,12 @@ cargo bench -p sqlkit-benches --no-run
 step "the quickstart example on embedded SQLite"
 cargo run --quiet --example quickstart
 
-step "the quickstart example, unchanged, on PostgreSQL and MariaDB"
+step "the quickstart and blog examples, unchanged, on PostgreSQL and MariaDB (blog on SQLite too)"
 DATABASE_URL="$SQLKIT_TEST_POSTGRES_URL" cargo run --quiet --all-features --example quickstart >/dev/null
 DATABASE_URL="$SQLKIT_TEST_MYSQL_URL" cargo run --quiet --all-features --example quickstart >/dev/null
+cargo run --quiet --example blog >/dev/null
+DATABASE_URL="$SQLKIT_TEST_POSTGRES_URL" cargo run --quiet --all-features --example blog >/dev/null
+DATABASE_URL="$SQLKIT_TEST_MYSQL_URL" cargo run --quiet --all-features --example blog >/dev/null
 echo "ok"
 
 echo
