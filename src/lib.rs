@@ -2,24 +2,79 @@
 //!
 //! SQL as Rust values, in the spirit of SQLAlchemy 2.0 Core: tables and typed
 //! columns, a composable expression tree, statements, and one compiler that renders
-//! them for PostgreSQL, MySQL/MariaDB or SQLite, chosen at run time.
+//! them for PostgreSQL, MySQL/MariaDB or SQLite, chosen at run time; an engine that
+//! runs them and reads rows back into Rust types.
+//!
+//! ## Getting started
+//!
+//! ```toml
+//! [dependencies]
+//! sqlkit = "0.1"                                              # SQLite (bundled), the default
+//! # sqlkit = { version = "0.1", features = ["postgres", "mysql"] }  # and the servers
+//! ```
+//!
+//! Features: `sqlite` (default; rusqlite with a bundled SQLite), `postgres`, `mysql`
+//! (MySQL and MariaDB), `postgres-tls` / `mysql-tls` / `tls` (rustls). Without any,
+//! the Core (tables, expressions, statements, compiling) builds with no driver.
+//!
+//! A model is a struct with `#[derive(sqlkit::Table)]`: the derive declares the table
+//! and reads rows back into the struct. An [`Engine`](engine::Engine) is made from a
+//! URL, so the database is chosen by configuration:
 //!
 //! ```
 //! use sqlkit::prelude::*;
 //!
-//! let users = Table::builder("users")
-//!     .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
-//!     .column(ColumnDef::new("email", SqlType::String(255)).not_null())
-//!     .build()?;
-//! let email = users.column::<String>("email")?;
-//! let q = select(email.clone()).where_(email.like("%@example.com")).limit(10);
+//! #[derive(Debug, serde::Serialize, sqlkit::Table)]
+//! #[sqlkit(table = "users")]
+//! struct User {
+//!     #[sqlkit(primary_key)]
+//!     id: Option<i64>,
+//!     #[sqlkit(string = 255, unique)]
+//!     email: String,
+//!     #[sqlkit(default = true)]
+//!     is_active: bool,
+//! }
 //!
-//! let pg = q.compile(&Postgres::default())?;
-//! assert_eq!(pg.sql, "SELECT users.email FROM users WHERE users.email LIKE $1 LIMIT $2");
-//! let my = q.compile(&Mysql::default())?;
-//! assert_eq!(my.sql, "SELECT users.email FROM users WHERE users.email LIKE ? LIMIT ?");
+//! let engine = Engine::from_url("sqlite://")?; // or postgresql://.. or mysql://..
+//! let mut conn = engine.connect()?;
+//! let users = User::table();
+//! conn.execute(&CreateTable::new(users))?;
+//!
+//! // A transaction: committed when the closure returns Ok, rolled back otherwise.
+//! conn.transaction(|tx| -> sqlkit::Result<()> {
+//!     tx.execute(&insert(users).value(users.email, "ann@example.com"))?;
+//!     tx.execute(&insert(users).record(&User { id: None, email: "bob@example.com".into(), is_active: false }))?;
+//!     Ok(())
+//! })?;
+//!
+//! // A query, read into the model (by position, no serde on the way).
+//! let active: Vec<User> = conn.fetch_all(
+//!     &select(users).where_(users.is_active.eq(true)).order_by(users.email),
+//! )?;
+//! assert_eq!(active.len(), 1);
+//! assert_eq!(active[0].email, "ann@example.com");
+//!
+//! // The same statement, compiled for each dialect.
+//! let q = select(users.email).where_(users.email.like("%@example.com")).limit(10);
+//! assert_eq!(q.compile(&Postgres::default())?.sql,
+//!     "SELECT users.email FROM users WHERE users.email LIKE $1 LIMIT $2");
+//! assert_eq!(q.compile(&Mysql::default())?.sql,
+//!     "SELECT users.email FROM users WHERE users.email LIKE ? LIMIT ?");
 //! # Ok::<(), sqlkit::Error>(())
 //! ```
+//!
+//! Where to go next:
+//!
+//! - [`stmt::Select`] and its builder methods (joins, GROUP BY, set operations, CTEs,
+//!   window functions through [`expr::Window`], locks), [`stmt::Insert`] (rows,
+//!   records, `from_select`, upserts), [`stmt::Update`], [`stmt::Delete`];
+//! - [`expr::func`] for functions, [`expr::ExprOps`] for operators, [`expr::case`];
+//! - [`engine::Connection`]: `execute`, `fetch_all` / `fetch_one` / `fetch_each` into
+//!   [`engine::FromRow`] types (tables, tuples of them, plain values), `query_as` into
+//!   serde types, transactions and savepoints, `execute_many`;
+//! - [`guide`]: the SQLAlchemy → sqlkit map, what each construct becomes on each
+//!   dialect, how each type is stored, the errors, the tests and the performance
+//!   figures (the README, in full).
 //!
 //! Layers: the Core (`schema`, `expr`, `stmt`, `compile`, `dialect`) needs no
 //! database driver; the `engine` module (feature `sqlite`, on by default) runs
@@ -92,6 +147,12 @@ pub mod prelude {
     pub use crate::value::Value;
     pub use crate::{DbErrorKind, Error, Result};
 }
+
+/// The README in full: the SQLAlchemy → sqlkit map, the dialect table, type storage,
+/// errors, tests and performance.
+#[cfg(not(doctest))]
+#[doc = include_str!("../README.md")]
+pub mod guide {}
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(all(doctest, feature = "sqlite"))]

@@ -167,7 +167,7 @@ pub enum Node {
     Exists(Box<Select>),
     /// The value an upsert proposed for a column (`excluded.col` on PostgreSQL and
     /// SQLite, `new.col` or `VALUES(col)` on MySQL/MariaDB); see
-    /// [`excluded`](crate::expr::excluded).
+    /// [`excluded`].
     Excluded(ColumnRef),
     /// A construct whose spelling differs by dialect (CASE, IS DISTINCT FROM, EXTRACT,
     /// regexp, window functions, ...): what it is, and its operands in the order
