@@ -124,7 +124,7 @@ macro_rules! __from_row {
 macro_rules! __from_row {
     ($($t:tt)*) => {};
 }
-pub use value::{FromValue, Text, ToValue, Value};
+pub use value::{ColumnType, FromValue, Text, ToValue, Value};
 
 #[doc(hidden)]
 pub use chrono as __chrono;

@@ -4,6 +4,9 @@
 //! Crates used for the types: `chrono` (dates and times), `rust_decimal`
 //! (exact decimals), `uuid`, `serde_json` (JSON values).
 
+mod custom;
+pub use custom::{CellRepr, ColumnType};
+
 use crate::error::{Error, Result};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rust_decimal::Decimal;

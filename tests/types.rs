@@ -750,3 +750,111 @@ fn decimals_compare_as_numbers_and_are_exact_or_refused() {
         }
     }
 }
+
+/// A custom column type: an enum stored as text and a newtype around an integer,
+/// written and read on every database, and compared with their own kind.
+#[test]
+fn custom_column_types_round_trip_and_compare() {
+    use sqlkit::ColumnType;
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Status {
+        Draft,
+        Published,
+    }
+    impl ColumnType for Status {
+        type Repr = String;
+        fn to_repr(&self) -> String {
+            match self {
+                Status::Draft => "draft",
+                Status::Published => "published",
+            }
+            .into()
+        }
+        fn from_repr(s: String) -> std::result::Result<Self, String> {
+            match s.as_str() {
+                "draft" => Ok(Status::Draft),
+                "published" => Ok(Status::Published),
+                other => Err(format!("unknown status {other:?}")),
+            }
+        }
+    }
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    struct Views(i64);
+    impl ColumnType for Views {
+        type Repr = i64;
+        fn to_repr(&self) -> i64 {
+            self.0
+        }
+        fn from_repr(n: i64) -> std::result::Result<Self, String> {
+            if n < 0 {
+                return Err(format!("negative views {n}"));
+            }
+            Ok(Views(n))
+        }
+    }
+    #[derive(Debug, PartialEq, sqlkit::Table)]
+    #[sqlkit(table = "articles")]
+    struct Article {
+        #[sqlkit(primary_key)]
+        id: i64,
+        #[sqlkit(string = 20)]
+        status: Status,
+        views: Views,
+        previous: Option<Status>,
+    }
+    for db in engines() {
+        let mut conn = db.engine.connect().expect("connect");
+        let a = Article::table();
+        conn.execute(&CreateTable::new(a)).expect("create");
+        for (status, views, prev) in [
+            (Status::Draft, 0, None),
+            (Status::Published, 10, Some(Status::Draft)),
+        ] {
+            conn.execute(
+                &insert(a)
+                    .value(a.status, status)
+                    .value(a.views, Views(views))
+                    .value(a.previous, prev),
+            )
+            .expect("insert");
+        }
+        let published: Vec<Article> = conn
+            .fetch_all(&select(a).where_(a.status.eq(Status::Published)))
+            .expect("fetch");
+        assert_eq!(
+            published,
+            [Article {
+                id: 2,
+                status: Status::Published,
+                views: Views(10),
+                previous: Some(Status::Draft)
+            }],
+            "{}",
+            db.name
+        );
+        let row = conn
+            .query_one(&select((a.status, a.views)).where_(a.id.eq(1)))
+            .expect("row");
+        assert_eq!(
+            row.get::<Status, _>(0).expect("status"),
+            Status::Draft,
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            row.get::<Views, _>(1).expect("views"),
+            Views(0),
+            "{}",
+            db.name
+        );
+        // A stored value that is not one of the type's is a typed decode error.
+        conn.execute(&update(a).set(a.views, Views(0)).where_(a.id.eq(1)))
+            .expect("update");
+        conn.execute_sql("UPDATE articles SET status = 'archived' WHERE id = 1", &[])
+            .expect("raw update");
+        let e = conn
+            .fetch_all::<Article>(&select(a).order_by(a.id))
+            .expect_err("archived");
+        assert!(e.to_string().contains("unknown status"), "{}: {e}", db.name);
+    }
+}
