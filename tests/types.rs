@@ -792,6 +792,7 @@ fn custom_column_types_round_trip_and_compare() {
             Ok(Views(n))
         }
     }
+    sqlkit::column_type!(Status, Views);
     #[derive(Debug, PartialEq, sqlkit::Table)]
     #[sqlkit(table = "articles")]
     struct Article {

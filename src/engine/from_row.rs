@@ -261,13 +261,6 @@ impl FromCell for String {
         }
     }
 }
-/// A custom column type reads its stored form.
-impl<T: crate::value::ColumnType> FromCell for T {
-    fn from_cell(cell: CellRef<'_>, column: &str) -> Result<Self> {
-        T::from_value(cell.to_value(), column)
-    }
-}
-
 impl<T: FromCell> FromCell for Option<T> {
     #[inline]
     fn from_cell(cell: CellRef<'_>, column: &str) -> Result<Self> {

@@ -5,8 +5,9 @@ use crate::expr::SqlTy;
 use crate::value::{FromValue, Value};
 
 /// A Rust type stored as another, supported type `Repr` (text, an integer, ..).
-/// Implementing it is all a custom type needs: it can then be a model's field, be
-/// compared with columns of its kind (`posts.status.eq(Status::Draft)` compiles,
+/// Implementing it and calling [`column_type!`](crate::column_type) for the type is
+/// all a custom type needs: it can then be a model's field, be compared with columns
+/// of its kind (`posts.status.eq(Status::Draft)` compiles,
 /// `posts.status.eq(3)` does not when `Repr` is text), be bound in rows, and be read
 /// back by `Row::get` and [`FromRow`](crate::engine::FromRow).
 ///
@@ -39,6 +40,8 @@ use crate::value::{FromValue, Value};
 ///     fn to_repr(&self) -> i64 { self.0 }
 ///     fn from_repr(id: i64) -> Result<Self, String> { Ok(UserId(id)) }
 /// }
+///
+/// sqlkit::column_type!(Status, UserId);
 ///
 /// #[derive(Debug, PartialEq, sqlkit::Table)]
 /// #[sqlkit(table = "posts")]
@@ -75,30 +78,45 @@ impl<T: FromValue> CellRepr for T {
     }
 }
 
-impl<T: ColumnType> SqlTy for T {
-    type Kind = <T::Repr as SqlTy>::Kind;
-    const SQL_TYPE: Option<crate::schema::SqlType> = <T::Repr as SqlTy>::SQL_TYPE;
-    type Keep<U: SqlTy> = U;
-}
-
-impl<T: ColumnType> From<T> for Value {
-    fn from(v: T) -> Value {
-        v.to_repr().into()
-    }
-}
-
-impl<T: ColumnType> FromValue for T {
-    fn from_value(value: Value, column: &str) -> crate::Result<Self> {
-        let repr = <T::Repr as FromValue>::from_value(value, column)?;
-        T::from_repr(repr).map_err(|reason| crate::Error::decode(column, reason))
-    }
-}
-
-impl<T: ColumnType, K> crate::expr::IntoOperand<K> for T
-where
-    <T::Repr as SqlTy>::Kind: crate::expr::Compatible<K>,
-{
-    fn into_node(self) -> crate::expr::Node {
-        crate::expr::Node::Bind(self.into())
-    }
+/// Implements what a [`ColumnType`] needs to be used like a built-in type (its SQL
+/// kind, binding, reading): `sqlkit::column_type!(Status);` after `impl ColumnType for
+/// Status`. One line per type, no blanket impls, so type errors stay as short as for the
+/// built-in types.
+#[macro_export]
+macro_rules! column_type {
+    ($($t:ty),+ $(,)?) => {$(
+        impl $crate::expr::SqlTy for $t {
+            type Kind = <<$t as $crate::ColumnType>::Repr as $crate::expr::SqlTy>::Kind;
+            const SQL_TYPE: ::std::option::Option<$crate::schema::SqlType> =
+                <<$t as $crate::ColumnType>::Repr as $crate::expr::SqlTy>::SQL_TYPE;
+            type Keep<U: $crate::expr::SqlTy> = U;
+        }
+        impl ::std::convert::From<$t> for $crate::Value {
+            fn from(v: $t) -> $crate::Value {
+                $crate::ColumnType::to_repr(&v).into()
+            }
+        }
+        impl $crate::FromValue for $t {
+            fn from_value(value: $crate::Value, column: &str) -> $crate::Result<Self> {
+                let repr = <<$t as $crate::ColumnType>::Repr as $crate::FromValue>::from_value(value, column)?;
+                <$t as $crate::ColumnType>::from_repr(repr)
+                    .map_err(|reason| $crate::Error::decode(column, reason))
+            }
+        }
+        impl<K> $crate::expr::IntoOperand<K> for $t
+        where
+            <<$t as $crate::ColumnType>::Repr as $crate::expr::SqlTy>::Kind: $crate::expr::Compatible<K>,
+        {
+            fn into_node(self) -> $crate::expr::Node {
+                $crate::expr::Node::Bind(self.into())
+            }
+        }
+        $crate::__from_row! {
+            impl $crate::engine::FromCell for $t {
+                fn from_cell(cell: $crate::engine::CellRef<'_>, column: &str) -> $crate::Result<Self> {
+                    <$t as $crate::FromValue>::from_value(cell.to_value(), column)
+                }
+            }
+        }
+    )+};
 }

@@ -16,6 +16,8 @@ impl ColumnType for Status {
     }
 }
 
+sqlkit::column_type!(Status);
+
 #[derive(sqlkit::Table)]
 struct Article {
     #[sqlkit(primary_key)]
