@@ -234,24 +234,34 @@ enum Hint {
 
 fn hint(decl: Option<&str>) -> Hint {
     let Some(d) = decl else { return Hint::Plain };
-    let d = d.to_ascii_uppercase();
-    let (name, args) = d.split_once('(').unwrap_or((&d, ""));
-    match name.trim() {
-        "BOOLEAN" | "BOOL" => Hint::Bool,
+    // No allocation: this runs for every column of every query.
+    let (name, args) = d.split_once('(').unwrap_or((d, ""));
+    let name = name.trim();
+    let is = |t: &str| name.eq_ignore_ascii_case(t);
+    if is("BOOLEAN") || is("BOOL") {
+        Hint::Bool
+    } else if is("NUMERIC") || is("DECIMAL") || is("DECIMAL_TEXT") {
         // sqlkit's NUMERIC(p, s), also tables made by older sqlkit (DECIMAL_TEXT).
-        "NUMERIC" | "DECIMAL" | "DECIMAL_TEXT" => Hint::Decimal(
+        Hint::Decimal(
             args.trim_end_matches(')')
                 .split(',')
                 .nth(1)
                 .and_then(|s| s.trim().parse().ok()),
-        ),
-        "DATE" => Hint::Date,
-        "TIME" => Hint::Time,
-        "DATETIME" => Hint::DateTime,
-        "TIMESTAMP" => Hint::Timestamp,
-        "JSON" => Hint::Json,
-        "UUID" => Hint::Uuid,
-        _ => Hint::Plain,
+        )
+    } else if is("DATE") {
+        Hint::Date
+    } else if is("TIME") {
+        Hint::Time
+    } else if is("DATETIME") {
+        Hint::DateTime
+    } else if is("TIMESTAMP") {
+        Hint::Timestamp
+    } else if is("JSON") {
+        Hint::Json
+    } else if is("UUID") {
+        Hint::Uuid
+    } else {
+        Hint::Plain
     }
 }
 
@@ -495,6 +505,43 @@ fn rich_cell(v: ValueRef<'_>, h: Hint) -> Cell<'static> {
 
 /// Runs a query and calls `each` with every row, read in place, until it returns
 /// `false`. Names and decoding hints are worked out once per result set.
+/// The result's column names, shared by the queries of one SQL text on this thread
+/// (checked against the statement's own names on every use, so a table re-created
+/// with other columns is never read under old names).
+fn column_names(sql: &str, st: &rusqlite::Statement<'_>) -> Arc<[Name]> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static NAMES: RefCell<HashMap<Box<str>, Arc<[Name]>>> = RefCell::new(HashMap::new());
+    }
+    let fresh = || -> Arc<[Name]> {
+        st.column_names()
+            .map(|n| Name::from(n.to_string()))
+            .collect()
+    };
+    NAMES.with(|cache| {
+        let Ok(mut cache) = cache.try_borrow_mut() else {
+            return fresh();
+        };
+        if let Some(names) = cache.get(sql) {
+            let same = names.len() == st.column_count()
+                && names
+                    .iter()
+                    .zip(st.column_names())
+                    .all(|(a, b)| a.as_str() == b);
+            if same {
+                return names.clone();
+            }
+        }
+        let names = fresh();
+        if cache.len() >= 256 {
+            cache.clear();
+        }
+        cache.insert(Box::from(sql), names.clone());
+        names
+    })
+}
+
 fn query<S: RowSink>(
     conn: &rusqlite::Connection,
     sql: &str,
@@ -515,9 +562,7 @@ fn query<S: RowSink>(
         let (names, hints) = layout.get_or_insert_with(|| {
             let st = r.as_ref();
             (
-                st.column_names()
-                    .map(|n| Name::from(n.to_string()))
-                    .collect(),
+                column_names(sql, st),
                 st.columns().map(|c| hint(c.decl_type())).collect(),
             )
         });
