@@ -748,3 +748,128 @@ fn pool_settings_are_validated_and_followed() {
         assert!(s.cache_hits >= 2, "{}: {s:?}", db.name);
     }
 }
+
+/// Records every span's and event's fields as text, for the tracing test.
+#[derive(Default)]
+struct TraceCapture {
+    spans: Mutex<Vec<String>>,
+    events: Mutex<Vec<String>>,
+    next: std::sync::atomic::AtomicU64,
+}
+
+struct Fields(String);
+impl tracing::field::Visit for Fields {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!(" {}={:?}", field.name(), value));
+    }
+}
+
+impl tracing::Subscriber for TraceCapture {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let mut f = Fields(span.metadata().name().to_string());
+        span.record(&mut f);
+        let mut spans = self.spans.lock().unwrap();
+        spans.push(f.0);
+        tracing::span::Id::from_u64(spans.len() as u64)
+    }
+    fn record(&self, id: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        let mut f = Fields(String::new());
+        values.record(&mut f);
+        if let Some(s) = self
+            .spans
+            .lock()
+            .unwrap()
+            .get_mut(id.into_u64() as usize - 1)
+        {
+            s.push_str(&f.0);
+        }
+    }
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut f = Fields(event.metadata().target().to_string());
+        event.record(&mut f);
+        self.events.lock().unwrap().push(f.0);
+        self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[test]
+fn each_statement_has_a_tracing_span_and_slow_ones_warn() {
+    for db in engines() {
+        let capture = Arc::new(TraceCapture::default());
+        let engine = Engine::builder(&db.url)
+            .slow_statement(Duration::from_nanos(1))
+            .build()
+            .expect("engine");
+        let t = Tag::table();
+        tracing::subscriber::with_default(capture.clone(), || {
+            let mut conn = engine.connect().expect("connect");
+            conn.create_all(&{
+                let mut md = MetaData::new();
+                md.add(t).expect("tags");
+                md
+            })
+            .expect("schema");
+            conn.execute(&insert(t).value(t.name, "secret-value"))
+                .expect("insert");
+            let names: Vec<String> = conn.fetch_all(&select(t.name)).expect("select");
+            assert_eq!(names, ["secret-value"]);
+        });
+        let spans = capture.spans.lock().unwrap().clone();
+        let select_span = spans
+            .iter()
+            .find(|s| s.contains("sql=\"SELECT tags.name FROM tags\""))
+            .unwrap_or_else(|| panic!("{}: no span for the select in {spans:?}", db.name));
+        assert!(
+            select_span.contains("rows=1") && select_span.contains("elapsed_us="),
+            "{}: {select_span}",
+            db.name
+        );
+        let insert_span = spans
+            .iter()
+            .find(|s| s.contains("INSERT INTO tags"))
+            .expect("insert span");
+        assert!(
+            insert_span.contains("secret-value") && insert_span.contains("rows=1"),
+            "{}: {insert_span}",
+            db.name
+        );
+        let events = capture.events.lock().unwrap().clone();
+        assert!(
+            events
+                .iter()
+                .any(|e| e.starts_with("sqlkit::slow") && e.contains("slow statement")),
+            "{}: {events:?}",
+            db.name
+        );
+        // Hidden parameters stay out of the span.
+        let hidden = Arc::new(TraceCapture::default());
+        let engine = Engine::builder(&db.url)
+            .hide_parameters(true)
+            .build()
+            .expect("engine");
+        tracing::subscriber::with_default(hidden.clone(), || {
+            let mut conn = engine.connect().expect("connect");
+            conn.create_all(&{
+                let mut md = MetaData::new();
+                md.add(t).expect("tags");
+                md
+            })
+            .expect("schema");
+            let _: Vec<String> = conn
+                .fetch_all(&select(t.name).where_(t.name.eq("secret-value")))
+                .expect("select");
+        });
+        let spans = hidden.spans.lock().unwrap().clone();
+        assert!(
+            spans.iter().all(|s| !s.contains("secret-value")),
+            "{}: {spans:?}",
+            db.name
+        );
+    }
+}

@@ -341,6 +341,74 @@ impl Echo {
     }
 }
 
+/// Counts the rows handed to a sink (for the statement's span).
+struct Counted<'a, S> {
+    inner: &'a mut S,
+    rows: u64,
+}
+impl<S: RowSink> RowSink for Counted<'_, S> {
+    fn row<R: DriverRow>(&mut self, row: &R) -> Result<bool> {
+        self.rows += 1;
+        self.inner.row(row)
+    }
+}
+
+/// One statement's `tracing` span (`sqlkit.statement`: the SQL, the parameters unless
+/// hidden, the rows, the time taken) and, past the engine's threshold, a warning.
+/// Without a subscriber that wants the span and without a threshold it costs nothing
+/// but a check.
+struct Watch {
+    span: tracing::Span,
+    start: Option<std::time::Instant>,
+    slow: Option<Duration>,
+}
+
+impl Watch {
+    #[inline]
+    fn start(sql: &str, params: &[Value], echo: Echo, slow: Option<Duration>) -> Watch {
+        let span = tracing::debug_span!(
+            "sqlkit.statement",
+            sql = sql,
+            params = tracing::field::Empty,
+            rows = tracing::field::Empty,
+            elapsed_us = tracing::field::Empty,
+            error = tracing::field::Empty,
+        );
+        if !span.is_disabled() && !echo.hide_parameters && !params.is_empty() {
+            span.record("params", tracing::field::debug(params));
+        }
+        let timed = !span.is_disabled() || slow.is_some();
+        Watch {
+            span,
+            start: timed.then(std::time::Instant::now),
+            slow,
+        }
+    }
+    #[inline]
+    fn done(self, rows: Option<u64>, error: Option<&Error>) {
+        let Some(start) = self.start else { return };
+        let took = start.elapsed();
+        if !self.span.is_disabled() {
+            if let Some(n) = rows {
+                self.span.record("rows", n);
+            }
+            self.span.record("elapsed_us", took.as_micros() as u64);
+            if let Some(e) = error {
+                self.span.record("error", tracing::field::display(e));
+            }
+        }
+        if self.slow.is_some_and(|t| took >= t) {
+            let _in = self.span.enter();
+            tracing::warn!(
+                target: "sqlkit::slow",
+                elapsed_ms = took.as_millis() as u64,
+                rows,
+                "slow statement"
+            );
+        }
+    }
+}
+
 struct Inner {
     url: String,
     pool: Pool,
@@ -349,6 +417,7 @@ struct Inner {
     /// opposite of the first connection's.
     alt_dialect: Option<Arc<dyn Dialect>>,
     echo: Echo,
+    slow: Option<Duration>,
     checkout_timeout: Duration,
     // Compiled statements by structure, shared by the engine's connections.
     cache: Arc<std::sync::Mutex<crate::compile::StatementCache>>,
@@ -412,6 +481,7 @@ pub struct EngineBuilder {
     echo: Echo,
     statement_cache: usize,
     min_idle: u32,
+    slow_statement: Option<Duration>,
     idle_timeout: Option<Duration>,
     max_lifetime: Option<Duration>,
     test_on_checkout: bool,
@@ -453,6 +523,14 @@ impl EngineBuilder {
     /// takes that level, otherwise on standard error (`[sqlkit] SELECT ..`).
     pub fn echo(mut self, on: bool) -> Self {
         self.echo.on = on;
+        self
+    }
+    /// Statements that take at least this long are reported with a `tracing` warning
+    /// (target `sqlkit::slow`, inside the statement's span, with the time taken and the
+    /// rows). Off by default. Every statement also has a `sqlkit.statement` span at
+    /// debug level with its SQL, parameters (unless hidden), rows and time taken.
+    pub fn slow_statement(mut self, threshold: Duration) -> Self {
+        self.slow_statement = Some(threshold);
         self
     }
     /// How many idle connections the pool keeps open, opened in the background
@@ -588,6 +666,7 @@ impl EngineBuilder {
                     dialect: Arc::new(sqlite::dialect()),
                     alt_dialect: None,
                     echo: self.echo,
+                    slow: self.slow_statement,
                     checkout_timeout: self.checkout_timeout,
                     cache: self.new_cache(),
                     _keeper: keeper,
@@ -604,6 +683,7 @@ impl EngineBuilder {
                     dialect,
                     alt_dialect: None,
                     echo: self.echo,
+                    slow: self.slow_statement,
                     checkout_timeout: self.checkout_timeout,
                     cache: self.new_cache(),
                     #[cfg(feature = "sqlite")]
@@ -621,6 +701,7 @@ impl EngineBuilder {
                     dialect,
                     alt_dialect: Some(alt_dialect),
                     echo: self.echo,
+                    slow: self.slow_statement,
                     checkout_timeout: self.checkout_timeout,
                     cache: self.new_cache(),
                     #[cfg(feature = "sqlite")]
@@ -684,6 +765,7 @@ impl Engine {
             statement_cache: 256,
             echo: Echo::default(),
             min_idle: 0,
+            slow_statement: None,
             idle_timeout: Some(Duration::from_secs(600)),
             max_lifetime: Some(Duration::from_secs(1800)),
             test_on_checkout: true,
@@ -719,6 +801,7 @@ impl Engine {
             alt_dialect: self.inner.alt_dialect.clone(),
             depth: 0,
             echo: self.inner.echo,
+            slow: self.inner.slow,
             aborted: None,
             cache: self.inner.cache.clone(),
             on_alt: false,
@@ -782,6 +865,7 @@ pub struct Connection {
     alt_dialect: Option<Arc<dyn Dialect>>,
     depth: u32,
     echo: Echo,
+    slow: Option<Duration>,
     aborted: Option<Aborted>,
     cache: Arc<std::sync::Mutex<crate::compile::StatementCache>>,
     // The session runs on the alternative dialect (the cache holds the other's SQL).
@@ -922,7 +1006,9 @@ impl Connection {
     fn run_sql(&mut self, sql: &str, params: &[Value], key: KeySource) -> Result<ExecResult> {
         self.alive()?;
         self.echo.log(sql, params);
+        let watch = Watch::start(sql, params, self.echo, self.slow);
         let r = with_driver!(&mut self.driver, c => c.run_execute(sql, params, key));
+        watch.done(r.as_ref().ok().map(|e| e.rows_affected), r.as_ref().err());
         self.follow_session();
         self.noted(r)
     }
@@ -1212,7 +1298,13 @@ impl Connection {
     fn query_with<S: RowSink>(&mut self, sql: &str, params: &[Value], sink: &mut S) -> Result<()> {
         self.alive()?;
         self.echo.log(sql, params);
-        let r = with_driver!(&mut self.driver, c => c.run_query(sql, params, sink));
+        let watch = Watch::start(sql, params, self.echo, self.slow);
+        let mut counted = Counted {
+            inner: sink,
+            rows: 0,
+        };
+        let r = with_driver!(&mut self.driver, c => c.run_query(sql, params, &mut counted));
+        watch.done(Some(counted.rows), r.as_ref().err());
         self.noted(r)
     }
 
