@@ -1,6 +1,6 @@
 //! SQL functions with known result types, and [`call`] for any other function.
 
-use super::kind::{kinds, IntoOperand, NumericKind, SqlTy, TextKind};
+use super::kind::{kinds, IntoOperand, NumericKind, OrderKind, SqlTy, TextKind};
 use super::{DatePart, Expr, ExprOps, Node, Op};
 use crate::name::Name;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
@@ -36,12 +36,19 @@ pub fn sum<E: ExprOps>(e: E) -> Expr<Option<E::Ty>> {
 pub fn avg<E: ExprOps>(e: E) -> Expr<Option<f64>> {
     f("avg", vec![e.to_node()], false)
 }
-/// `min(expr)`: NULL over no rows.
-pub fn min<E: ExprOps>(e: E) -> Expr<Option<E::Ty>> {
+/// `min(expr)`: NULL over no rows. Numbers, text, dates and times (PostgreSQL has no
+/// `min` of booleans, bytes, JSON or UUIDs).
+pub fn min<E: ExprOps>(e: E) -> Expr<Option<E::Ty>>
+where
+    KindOf<E>: OrderKind,
+{
     f("min", vec![e.to_node()], false)
 }
-/// `max(expr)`: NULL over no rows.
-pub fn max<E: ExprOps>(e: E) -> Expr<Option<E::Ty>> {
+/// `max(expr)`: NULL over no rows; the kinds [`min`] takes.
+pub fn max<E: ExprOps>(e: E) -> Expr<Option<E::Ty>>
+where
+    KindOf<E>: OrderKind,
+{
     f("max", vec![e.to_node()], false)
 }
 /// `lower(text)`: Unicode-aware on all three databases (sqlkit registers a Unicode

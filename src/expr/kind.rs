@@ -137,6 +137,17 @@ impl BoolKind for kinds::Any {}
 pub trait TextKind {}
 impl TextKind for kinds::Text {}
 impl TextKind for kinds::Any {}
+/// Kinds `min` and `max` take on every database (PostgreSQL has no `min` of booleans,
+/// bytes, JSON or UUIDs).
+#[diagnostic::on_unimplemented(
+    message = "min/max need numbers, text or dates and times; this expression is of kind `{Self}`",
+    label = "PostgreSQL has no min/max of this kind"
+)]
+pub trait OrderKind {}
+macro_rules! order_kind {
+    ($($k:ident),*) => {$( impl OrderKind for kinds::$k {} )*};
+}
+order_kind!(Integer, Float, Numeric, Text, Date, Time, DateTime, Timestamp, Any);
 /// Integer kinds (floor division).
 #[diagnostic::on_unimplemented(
     message = "this needs an integer expression, but the expression is of kind `{Self}`",

@@ -16,7 +16,8 @@ pub mod func {
 pub use case::{case, case_of, Case};
 pub(crate) use deep::with_stack;
 pub use kind::{
-    kinds, Any, BoolKind, Compatible, IntegerKind, IntoOperand, NumericKind, SqlTy, TextKind,
+    kinds, Any, BoolKind, Compatible, IntegerKind, IntoOperand, NumericKind, OrderKind, SqlTy,
+    TextKind,
 };
 pub use ops::{
     all_, and_, any_, asc, bind, bindparam, desc, excluded, exists, literal, not_, not_exists, or_,
