@@ -752,6 +752,15 @@ where
 impl Engine {
     /// Creates an engine (and its pool) from a database URL with default options;
     /// see [`Engine::builder`] for the others.
+    ///
+    /// ```
+    /// use sqlkit::prelude::*;
+    /// let engine = Engine::from_url("sqlite://")?;           // in memory, shared by the pool
+    /// assert_eq!(engine.dialect().name(), "sqlite");
+    /// let bad = Engine::from_url("postgresql://u:p@127.0.0.1:1/db");
+    /// assert!(bad.is_err());                                   // refused at once, typed
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn from_url(url: &str) -> Result<Engine> {
         Engine::builder(url).build()
     }
@@ -961,6 +970,19 @@ impl Connection {
     /// as several INSERTs in one transaction (a savepoint inside yours): all of its
     /// rows are added or none. The result then counts every row, and the id is the
     /// last statement's.
+    ///
+    /// ```
+    /// use sqlkit::prelude::*;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// conn.execute(&CreateTable::new(&t))?;
+    /// let r = conn.execute(&insert(&t).value("name", "rust"))?;
+    /// assert_eq!((r.rows_affected, r.last_insert_id), (1, Some(1)));
+    /// let r = conn.execute(&update(&t).set("name", "sql").where_(t.c("id")?.eq(1)))?;
+    /// assert_eq!(r.rows_affected, 1);
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn execute(&mut self, stmt: &dyn Statement) -> Result<ExecResult> {
         match self.compile_to_run(stmt) {
             Ok(c) => self.run_sql(&c.sql, &c.params, c.key),
@@ -1352,6 +1374,23 @@ impl Connection {
     }
 
     /// Runs a query and returns all its rows.
+    ///
+    /// ```
+    /// use sqlkit::prelude::*;
+    /// use sqlkit::expr::func;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// conn.execute(&insert(&t).columns(["name"]).row(("a",)).row(("b",)))?;
+    /// let rows = conn.query(&select((t.c("id")?, t.c("name")?)).order_by(t.c("id")?))?;
+    /// assert_eq!(rows[1].get::<String, _>("name")?, "b");
+    /// let one = conn.query_one(&select(t.c("name")?).where_(t.c("id")?.eq(1)))?;
+    /// assert_eq!(one.get::<String, _>(0)?, "a");
+    /// let n: i64 = conn.query_scalar(&select(func::count_star()).select_from(&t))?;
+    /// assert_eq!(n, 2);
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn query(&mut self, stmt: &dyn Statement) -> Result<Vec<Row>> {
         let mut out = CollectRows(Vec::new());
         self.query_stmt(stmt, &mut out)?;
@@ -1390,6 +1429,22 @@ impl Connection {
     ///
     /// Rows are decoded in place from the driver's row (names and decoding hints are
     /// worked out once per result set); no intermediate row of values is built.
+    ///
+    /// ```
+    /// use sqlkit::prelude::*;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// # conn.execute(&insert(&t).value("name", "rust"))?;
+    /// #[derive(serde::Deserialize)]
+    /// struct Named { #[serde(rename = "name")] label: String }
+    /// let rows: Vec<Named> = conn.query_as(&select(t.c("name")?))?;
+    /// assert_eq!(rows[0].label, "rust");
+    /// let ids: Vec<i64> = conn.query_as(&select(t.c("id")?))?; // one column: a single value
+    /// assert_eq!(ids, [1]);
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn query_as<T: DeserializeOwned>(&mut self, stmt: &dyn Statement) -> Result<Vec<T>> {
         let mut out = CollectAs(Vec::new(), de::Layout::new(None));
         self.query_stmt(stmt, &mut out)?;
@@ -1456,6 +1511,22 @@ impl Connection {
     /// Streams a query's rows, each read into `T`, to `each` until it returns
     /// `false`: memory is bounded by one row on SQLite and by the driver's buffer on
     /// the servers, however large the result.
+    ///
+    /// ```
+    /// use sqlkit::prelude::*;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// conn.execute(&insert(&t).columns(["name"]).rows((0..1000).map(|i| [format!("t{i}")])))?;
+    /// let mut longest = 0;
+    /// conn.fetch_each(&select(t.c("name")?), |name: String| {
+    ///     longest = longest.max(name.len());
+    ///     Ok(true) // false stops reading
+    /// })?;
+    /// assert_eq!(longest, 4);
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn fetch_each<T: FromRow>(
         &mut self,
         stmt: &dyn Statement,
@@ -1521,6 +1592,28 @@ impl Connection {
 
     /// Runs `f` in a transaction (a savepoint when already in one): commits when `f`
     /// returns `Ok`, rolls back when it returns `Err` or panics.
+    ///
+    /// ```
+    /// use sqlkit::prelude::*;
+    /// use sqlkit::expr::func;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text).unique()).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// conn.transaction(|tx| -> sqlkit::Result<()> {
+    ///     tx.execute(&insert(&t).value("name", "kept"))?;
+    ///     // An expected failure, contained by a savepoint.
+    ///     let r: sqlkit::Result<()> = tx.transaction(|sp| {
+    ///         sp.execute(&insert(&t).value("name", "kept"))?; // a duplicate
+    ///         Ok(())
+    ///     });
+    ///     assert!(r.is_err());
+    ///     Ok(())
+    /// })?;
+    /// let n: i64 = conn.query_scalar(&select(func::count_star()).select_from(&t))?;
+    /// assert_eq!(n, 1);
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn transaction<T, E, F>(&mut self, f: F) -> std::result::Result<T, E>
     where
         F: FnOnce(&mut Transaction<'_>) -> std::result::Result<T, E>,

@@ -63,6 +63,47 @@ pub enum LockWait {
 ///
 /// FROM is inferred from the columns used, as SQLAlchemy does; [`select_from`](Select::select_from)
 /// adds explicit entries. Calling [`where_`](Select::where_) again ANDs the conditions.
+///
+/// The builder methods, by group: the list ([`add_columns`](Select::add_columns),
+/// [`distinct`](Select::distinct), [`distinct_on`](Select::distinct_on)); FROM and joins
+/// ([`select_from`](Select::select_from), [`join`](Select::join),
+/// [`outerjoin`](Select::outerjoin), [`right_join`](Select::right_join),
+/// [`full_outer_join`](Select::full_outer_join), [`cross_join`](Select::cross_join),
+/// [`join_lateral`](Select::join_lateral), [`join_fk`](Select::join_fk)); filtering and
+/// grouping ([`where_`](Select::where_), [`group_by`](Select::group_by),
+/// [`having`](Select::having)); ordering and paging ([`order_by`](Select::order_by),
+/// [`limit`](Select::limit), [`offset`](Select::offset)); locks
+/// ([`for_update`](Select::for_update), [`for_share`](Select::for_share),
+/// [`nowait`](Select::nowait), [`skip_locked`](Select::skip_locked)); set operations
+/// ([`union`](Select::union), [`intersect`](Select::intersect),
+/// [`except`](Select::except) and their `_all` forms); and as a part of another
+/// statement ([`subquery`](Select::subquery), [`cte`](Select::cte),
+/// [`scalar_subquery`](Select::scalar_subquery), [`exists`](Select::exists)).
+///
+/// ```
+/// use sqlkit::prelude::*;
+/// use sqlkit::expr::func;
+/// #[derive(sqlkit::Table)]
+/// #[sqlkit(table = "users")]
+/// struct User { #[sqlkit(primary_key)] id: i64, name: String }
+/// #[derive(sqlkit::Table)]
+/// #[sqlkit(table = "posts")]
+/// struct Post { #[sqlkit(primary_key)] id: i64, #[sqlkit(foreign_key = "users.id")] author_id: i64, views: i64 }
+/// let (u, p) = (User::table(), Post::table());
+/// let n = func::count(p.id);
+/// let q = select((u.name, n.clone().label("n_posts")))
+///     .outerjoin(p, p.author_id.eq(u.id))
+///     .where_(u.name.ne("bot"))
+///     .group_by(u.name)
+///     .having(n.gt(1))
+///     .order_by("n_posts")
+///     .limit(10);
+/// assert_eq!(q.compile(&Postgres::default())?.sql,
+///     "SELECT users.name, count(posts.id) AS n_posts FROM users LEFT OUTER JOIN posts \
+///      ON posts.author_id = users.id WHERE users.name <> $1 GROUP BY users.name \
+///      HAVING count(posts.id) > $2 ORDER BY n_posts LIMIT $3");
+/// # Ok::<(), sqlkit::Error>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Select {
     pub(crate) items: Vec<SelectItem>,
