@@ -72,25 +72,65 @@ impl Value {
 }
 
 /// An immutable string value: short text is stored inline, longer text is shared, so
-/// building, compiling and re-binding statements rarely allocates. Reads as a `&str`.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Text(smol_str::SmolStr);
+/// building, compiling and re-binding statements rarely allocates. An owned `String`
+/// handed over is kept as it is (shared, not copied). Reads as a `&str`.
+#[derive(Clone, Default)]
+pub struct Text(TextRepr);
+
+#[derive(Clone)]
+enum TextRepr {
+    /// Inline up to 23 bytes, else a shared copy.
+    Small(smol_str::SmolStr),
+    /// A `String` the user gave, shared without copying its bytes.
+    Owned(Arc<String>),
+}
+
+impl Default for TextRepr {
+    fn default() -> Self {
+        TextRepr::Small(smol_str::SmolStr::default())
+    }
+}
 
 impl Text {
     /// The text.
+    #[inline]
     pub fn as_str(&self) -> &str {
-        self.0.as_str()
+        match &self.0 {
+            TextRepr::Small(s) => s.as_str(),
+            TextRepr::Owned(s) => s.as_str(),
+        }
     }
 }
 impl std::ops::Deref for Text {
     type Target = str;
     fn deref(&self) -> &str {
-        self.0.as_str()
+        self.as_str()
     }
 }
 impl AsRef<str> for Text {
     fn as_ref(&self) -> &str {
-        self.0.as_str()
+        self.as_str()
+    }
+}
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+impl Eq for Text {}
+impl PartialOrd for Text {
+    fn partial_cmp(&self, other: &Text) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Text {
+    fn cmp(&self, other: &Text) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+impl std::hash::Hash for Text {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.as_str().hash(h)
     }
 }
 impl std::fmt::Debug for Text {
@@ -105,17 +145,25 @@ impl std::fmt::Display for Text {
 }
 impl From<&str> for Text {
     fn from(s: &str) -> Self {
-        Text(s.into())
+        Text(TextRepr::Small(s.into()))
     }
 }
 impl From<String> for Text {
     fn from(s: String) -> Self {
-        Text(s.into())
+        // Short text inline (no allocation); longer text kept, not copied.
+        if s.len() <= 23 {
+            Text(TextRepr::Small(smol_str::SmolStr::new(&s)))
+        } else {
+            Text(TextRepr::Owned(Arc::new(s)))
+        }
     }
 }
 impl From<Text> for String {
     fn from(t: Text) -> Self {
-        t.0.into()
+        match t.0 {
+            TextRepr::Small(s) => s.into(),
+            TextRepr::Owned(s) => Arc::try_unwrap(s).unwrap_or_else(|s| (*s).clone()),
+        }
     }
 }
 impl PartialEq<str> for Text {

@@ -336,3 +336,17 @@ fn reserved_words_are_found_and_ordinary_names_are_not() {
         assert!(!default_is_reserved(w), "{w}");
     }
 }
+
+#[test]
+fn an_owned_string_becomes_a_value_without_a_copy() {
+    let long = "a title longer than the inline text ".repeat(3);
+    let at = long.as_ptr();
+    let v = Value::from(long);
+    let Value::Text(t) = &v else { panic!("text") };
+    assert_eq!(t.as_str().as_ptr(), at, "the String's own bytes are kept");
+    // Cloning shares them; converting back gives them up again.
+    let copy = v.clone();
+    assert_eq!(copy, v);
+    let short = Value::from(String::from("short"));
+    assert_eq!(short, Value::from("short"));
+}
