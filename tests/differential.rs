@@ -56,6 +56,14 @@ fn at(n: i64) -> chrono::DateTime<chrono::Utc> {
         .expect("valid instant")
 }
 
+/// A connection to `db` holding the blog schema and the fixture.
+fn seeded(db: &common::TestDb) -> Connection {
+    let mut conn = db.engine.connect().expect("connect");
+    conn.create_all(&metadata()).expect("schema");
+    seed(&mut conn).unwrap_or_else(|e| panic!("seed on {}: {e}", db.name));
+    conn
+}
+
 fn seed(conn: &mut Connection) -> sqlkit::Result<()> {
     let (u, p, c, t, pt) = (
         User::table(),
@@ -854,9 +862,7 @@ fn the_same_statements_return_the_same_rows_on_every_database() {
     let dbs = engines();
     let mut results: Vec<(&str, Vec<Vec<Vec<String>>>)> = Vec::new();
     for db in &dbs {
-        let mut conn = db.engine.connect().expect("connect");
-        conn.create_all(&metadata()).expect("schema");
-        seed(&mut conn).unwrap_or_else(|e| panic!("seed on {}: {e}", db.name));
+        let mut conn = seeded(db);
         let mut per_query = Vec::new();
         for (what, q) in queries() {
             let rows = conn
@@ -1089,9 +1095,7 @@ fn constructs_return_the_rows_sql_defines() {
         ),
     ];
     for db in common::engines() {
-        let mut conn = db.engine.connect().expect("connect");
-        conn.create_all(&metadata()).expect("schema");
-        seed(&mut conn).unwrap_or_else(|e| panic!("seed on {}: {e}", db.name));
+        let mut conn = seeded(&db);
         for (what, q, want) in &expect {
             let got =
                 rows_of(&mut conn, q).unwrap_or_else(|e| panic!("{what} on {}: {e}", db.name));
@@ -1256,9 +1260,7 @@ fn dml_changes_the_same_rows_everywhere() {
     ];
     let mut results = Vec::new();
     for db in common::engines() {
-        let mut conn = db.engine.connect().expect("connect");
-        conn.create_all(&metadata()).expect("schema");
-        seed(&mut conn).unwrap_or_else(|e| panic!("seed on {}: {e}", db.name));
+        let mut conn = seeded(&db);
         for (what, stmt, rows) in &steps {
             let r = conn
                 .execute(&**stmt)
@@ -1374,9 +1376,7 @@ fn constructs_some_dialects_lack_run_or_are_refused() {
         ),
     ];
     for db in common::engines() {
-        let mut conn = db.engine.connect().expect("connect");
-        conn.create_all(&metadata()).expect("schema");
-        seed(&mut conn).unwrap_or_else(|e| panic!("seed on {}: {e}", db.name));
+        let mut conn = seeded(&db);
         for (what, q, runs_on, want) in &cases {
             let r = rows_of(&mut conn, q);
             if runs_on.contains(&db.name) {
@@ -1448,9 +1448,7 @@ fn typed_expressions_give_the_same_value_kinds_everywhere() {
     .join(p, p.author_id.eq(u.id));
     let mut kinds: Vec<(&str, Vec<&'static str>)> = Vec::new();
     for db in common::engines() {
-        let mut conn = db.engine.connect().expect("connect");
-        conn.create_all(&metadata()).expect("schema");
-        seed(&mut conn).unwrap_or_else(|e| panic!("seed on {}: {e}", db.name));
+        let mut conn = seeded(&db);
         let row = conn
             .query_one(&q)
             .unwrap_or_else(|e| panic!("{}: {e}", db.name));

@@ -772,23 +772,31 @@ impl Compiler<'_> {
                 self.order_term(&o.node, o.desc, o.nulls)?;
             }
         }
-        if q.limit.is_some() || q.offset.is_some() {
-            let d = self.dialect;
-            let limit = q.limit.as_ref().map(|c| c.node());
-            let offset = q.offset.as_ref().map(|c| c.node());
-            if self.record.is_some() {
-                for (temp, count) in [(&limit, &q.limit), (&offset, &q.offset)] {
-                    if let (Some(t), Some(crate::stmt::Count::Int(n))) = (temp, count) {
-                        self.note_alias(t, n as *const i64 as usize);
-                    }
-                }
-            }
-            d.write_limit_offset(self, limit.as_deref(), offset.as_deref())?;
-        }
+        self.limit_offset(q)?;
         if let Some(lock) = &q.lock {
             self.lock(q, lock)?;
         }
         Ok(())
+    }
+
+    /// A select's (or compound's) LIMIT / OFFSET, in the dialect's spelling.
+    fn limit_offset(&mut self, q: &Select) -> Result<()> {
+        if q.limit.is_none() && q.offset.is_none() {
+            return Ok(());
+        }
+        let d = self.dialect;
+        let limit = q.limit.as_ref().map(|c| c.node());
+        let offset = q.offset.as_ref().map(|c| c.node());
+        if self.record.is_some() {
+            // An inline count is written through a node built here: the statement
+            // cache learns which value of the statement it stands for.
+            for (temp, count) in [(&limit, &q.limit), (&offset, &q.offset)] {
+                if let (Some(t), Some(crate::stmt::Count::Int(n))) = (temp, count) {
+                    self.note_alias(t, n as *const i64 as usize);
+                }
+            }
+        }
+        d.write_limit_offset(self, limit.as_deref(), offset.as_deref())
     }
 
     fn lock(&mut self, q: &Select, lock: &Lock) -> Result<()> {
@@ -917,19 +925,7 @@ impl Compiler<'_> {
             self.qualify = was;
             r?;
         }
-        if q.limit.is_some() || q.offset.is_some() {
-            let d = self.dialect;
-            let limit = q.limit.as_ref().map(|c| c.node());
-            let offset = q.offset.as_ref().map(|c| c.node());
-            if self.record.is_some() {
-                for (temp, count) in [(&limit, &q.limit), (&offset, &q.offset)] {
-                    if let (Some(t), Some(crate::stmt::Count::Int(n))) = (temp, count) {
-                        self.note_alias(t, n as *const i64 as usize);
-                    }
-                }
-            }
-            d.write_limit_offset(self, limit.as_deref(), offset.as_deref())?;
-        }
+        self.limit_offset(q)?;
         Ok(())
     }
 
@@ -1730,46 +1726,17 @@ fn same_tree(a: &Node, b: &Node, depth: u32) -> bool {
 
 /// Whether `n` holds a bound value or named parameter (subqueries not searched).
 fn has_bind(n: &Node, depth: u32) -> bool {
-    if depth > super::MAX_DEPTH {
-        return false;
-    }
-    let d = depth + 1;
-    let any = |v: &[Node]| v.iter().any(|n| has_bind(n, d));
     match n {
         Node::Bind(_) | Node::Param(_) => true,
-        Node::Not(x) | Node::Neg(x) | Node::IsNull(x, _) | Node::Cast(x, _) => has_bind(x, d),
-        Node::InSelect(x, _, _) => has_bind(x, d),
-        Node::Binary(_, lr) | Node::Like { operands: lr, .. } => any(&lr[..]),
-        Node::Between(parts, _) => any(&parts[..]),
-        Node::InList(x, list, _) => has_bind(x, d) || any(list),
-        Node::And(v) | Node::Or(v) | Node::Tuple(v) => any(v),
-        Node::Func { args, .. } | Node::Op(_, args) => any(args),
-        _ => false,
+        n => depth <= super::MAX_DEPTH && n.any_operand(|x| has_bind(x, depth + 1)),
     }
 }
 
 /// Whether `needle` occurs in `hay` (subqueries not searched).
 fn contains_tree(hay: &Node, needle: &Node, depth: u32) -> bool {
-    if depth > super::MAX_DEPTH {
-        return false;
-    }
-    if same_tree(hay, needle, depth) {
-        return true;
-    }
-    let d = depth + 1;
-    let any = |v: &[Node]| v.iter().any(|n| contains_tree(n, needle, d));
-    match hay {
-        Node::Not(x) | Node::Neg(x) | Node::IsNull(x, _) | Node::Cast(x, _) => {
-            contains_tree(x, needle, d)
-        }
-        Node::InSelect(x, _, _) => contains_tree(x, needle, d),
-        Node::Binary(_, lr) | Node::Like { operands: lr, .. } => any(&lr[..]),
-        Node::Between(parts, _) => any(&parts[..]),
-        Node::InList(x, list, _) => contains_tree(x, needle, d) || any(list),
-        Node::And(v) | Node::Or(v) | Node::Tuple(v) => any(v),
-        Node::Func { args, .. } | Node::Op(_, args) => any(args),
-        _ => false,
-    }
+    depth <= super::MAX_DEPTH
+        && (same_tree(hay, needle, depth)
+            || hay.any_operand(|x| contains_tree(x, needle, depth + 1)))
 }
 
 /// Whether `a` and `b` are the same column of the same source.
@@ -1794,34 +1761,13 @@ fn collect_sources_at(n: &Node, add: &mut dyn FnMut(&Source), depth: u32) {
 }
 
 fn collect_children(n: &Node, add: &mut dyn FnMut(&Source), depth: u32) {
-    let d = depth + 1;
     match n {
         Node::Column(c) => add(&c.source),
-        Node::Bind(_)
-        | Node::Param(_)
-        | Node::Literal(_)
-        | Node::Raw(_)
-        | Node::Star
-        | Node::Now
-        | Node::Excluded(_)
-        | Node::Subquery(_)
-        | Node::Exists(_) => {}
-        Node::Not(x) | Node::Neg(x) | Node::IsNull(x, _) | Node::Cast(x, _) => {
-            collect_sources_at(x, add, d)
-        }
-        Node::InSelect(x, _, _) => collect_sources_at(x, add, d),
-        Node::Binary(_, lr) => lr.iter().for_each(|n| collect_sources_at(n, add, d)),
-        Node::Like { operands, .. } => operands.iter().for_each(|n| collect_sources_at(n, add, d)),
-        Node::InList(x, list, _) => {
-            collect_sources_at(x, add, d);
-            list.iter().for_each(|n| collect_sources_at(n, add, d));
-        }
-        Node::Between(parts, _) => parts.iter().for_each(|n| collect_sources_at(n, add, d)),
-        Node::And(v) | Node::Or(v) | Node::Tuple(v) => {
-            v.iter().for_each(|n| collect_sources_at(n, add, d))
-        }
-        Node::Func { args, .. } | Node::Op(_, args) => {
-            args.iter().for_each(|n| collect_sources_at(n, add, d))
+        n => {
+            n.any_operand(|x| {
+                collect_sources_at(x, add, depth + 1);
+                false
+            });
         }
     }
 }

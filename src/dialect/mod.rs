@@ -253,10 +253,12 @@ pub trait Dialect: Send + Sync + fmt::Debug {
         false
     }
 
-    /// Whether the driver's result metadata loses a table column's type (MySQL: a UTC
-    /// instant comes back as a naive DATETIME, a boolean as an integer, JSON and UUIDs
-    /// as text), so the connection reads those columns as the statement types them.
-    fn result_metadata_loses_types(&self) -> bool {
+    /// Whether a table column of type `ty` comes back from the server as another type,
+    /// so the connection reads it as `ty` itself (MySQL: a UTC instant as a naive
+    /// DATETIME, a boolean as an integer, JSON and UUIDs as text). Drivers decode every
+    /// other table column by its declared type already.
+    fn result_loses_type(&self, ty: SqlType) -> bool {
+        let _ = ty;
         false
     }
 

@@ -130,8 +130,11 @@ impl Dialect for Mysql {
     fn cast_decimal_params(&self) -> bool {
         true
     }
-    fn result_metadata_loses_types(&self) -> bool {
-        true
+    fn result_loses_type(&self, ty: SqlType) -> bool {
+        matches!(
+            ty,
+            SqlType::Timestamp | SqlType::Boolean | SqlType::Json | SqlType::Uuid
+        )
     }
     fn write_lock(&self, c: &mut Compiler<'_>, lock: &crate::stmt::Lock) -> Result<()> {
         if lock.share && self.is_mariadb() {

@@ -8,6 +8,9 @@ use crate::value::Value;
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
+/// What a decode error names when it is about the row rather than one column.
+pub(crate) const WHOLE_ROW: &str = "(the whole row)";
+
 /// A serde error; `column\u{1}reason` once the column is known.
 #[derive(Debug)]
 pub(crate) struct DeError(pub(crate) String);
@@ -27,7 +30,7 @@ impl From<DeError> for Error {
     fn from(e: DeError) -> Self {
         match e.0.split_once('\u{1}') {
             Some((col, reason)) => Error::decode(col, reason),
-            None => Error::decode("?", e.0),
+            None => Error::decode(WHOLE_ROW, e.0),
         }
     }
 }
@@ -73,6 +76,29 @@ pub(crate) enum Cell<'a> {
     Bytes(&'a [u8]),
     Value(&'a Value),
     Owned(Value),
+}
+
+impl Cell<'_> {
+    /// The cell as an owned value, leaving the cell as it is.
+    pub(crate) fn clone_value(&self) -> Value {
+        match self {
+            Cell::Value(v) => (*v).clone(),
+            Cell::Owned(v) => v.clone(),
+            Cell::Null => Value::Null,
+            Cell::Int(i) => Value::Int(*i),
+            Cell::Float(f) => Value::Float(*f),
+            Cell::Text(s) | Cell::LongText(s) => Value::Text((*s).into()),
+            Cell::Bytes(b) => Value::Bytes((*b).into()),
+        }
+    }
+
+    /// The cell as an owned value (an owned one moved, not cloned).
+    pub(crate) fn into_value(self) -> Value {
+        match self {
+            Cell::Owned(v) => v,
+            c => c.clone_value(),
+        }
+    }
 }
 
 /// A row that can be read cell by cell.
@@ -217,7 +243,7 @@ impl<C: Cells> RowDe<'_, C> {
         if self.cells.len() != 1 {
             let names: Vec<&str> = (0..self.cells.len()).map(|i| self.cells.name(i)).collect();
             return Err(Error::decode(
-                "?",
+                WHOLE_ROW,
                 format!(
                     "a single value needs a result of one column, this one has {}: {}",
                     names.len(),

@@ -145,15 +145,7 @@ pub struct CellRef<'a>(Cell<'a>);
 impl CellRef<'_> {
     /// The cell as an owned [`Value`].
     pub fn to_value(&self) -> Value {
-        match &self.0 {
-            Cell::Null => Value::Null,
-            Cell::Int(i) => Value::Int(*i),
-            Cell::Float(f) => Value::Float(*f),
-            Cell::Text(s) | Cell::LongText(s) => Value::Text((*s).into()),
-            Cell::Bytes(b) => Value::Bytes((*b).into()),
-            Cell::Value(v) => (*v).clone(),
-            Cell::Owned(v) => v.clone(),
-        }
+        self.0.clone_value()
     }
     /// Whether the cell is NULL.
     pub fn is_null(&self) -> bool {
@@ -187,15 +179,18 @@ pub trait FromCell: Sized {
     fn from_cell(cell: CellRef<'_>, column: &str) -> Result<Self>;
 }
 
+/// The general conversion, through an owned value.
+#[inline]
+fn via_value<T: FromValue>(cell: Cell<'_>, column: &str) -> Result<T> {
+    T::from_value(cell.into_value(), column)
+}
+
 macro_rules! via_value {
     ($($t:ty),*) => {$(
         impl FromCell for $t {
             #[inline]
             fn from_cell(cell: CellRef<'_>, column: &str) -> Result<Self> {
-                match cell.0 {
-                    Cell::Owned(v) => <$t>::from_value(v, column),
-                    c => <$t>::from_value(CellRef(c).to_value(), column),
-                }
+                via_value(cell.0, column)
             }
         }
     )*};
@@ -225,8 +220,7 @@ impl FromCell for i64 {
     fn from_cell(cell: CellRef<'_>, column: &str) -> Result<Self> {
         match cell.0 {
             Cell::Int(i) => Ok(i),
-            Cell::Owned(v) => i64::from_value(v, column),
-            c => i64::from_value(CellRef(c).to_value(), column),
+            c => via_value(c, column),
         }
     }
 }
@@ -236,8 +230,7 @@ impl FromCell for bool {
         match cell.0 {
             Cell::Owned(Value::Bool(b)) => Ok(b),
             Cell::Int(i) => Ok(i != 0),
-            Cell::Owned(v) => bool::from_value(v, column),
-            c => bool::from_value(CellRef(c).to_value(), column),
+            c => via_value(c, column),
         }
     }
 }
@@ -246,8 +239,7 @@ impl FromCell for f64 {
     fn from_cell(cell: CellRef<'_>, column: &str) -> Result<Self> {
         match cell.0 {
             Cell::Float(f) => Ok(f),
-            Cell::Owned(v) => f64::from_value(v, column),
-            c => f64::from_value(CellRef(c).to_value(), column),
+            c => via_value(c, column),
         }
     }
 }
@@ -256,8 +248,7 @@ impl FromCell for String {
     fn from_cell(cell: CellRef<'_>, column: &str) -> Result<Self> {
         match cell.0 {
             Cell::Text(s) | Cell::LongText(s) => Ok(s.to_owned()),
-            Cell::Owned(v) => String::from_value(v, column),
-            c => String::from_value(CellRef(c).to_value(), column),
+            c => via_value(c, column),
         }
     }
 }
@@ -311,7 +302,7 @@ macro_rules! scalar_row {
             type Layout = usize;
             fn layout(columns: &Columns<'_>, start: usize) -> Result<(usize, usize)> {
                 if start >= columns.len() {
-                    return Err(Error::decode("?", format!(
+                    return Err(Error::decode(super::de::WHOLE_ROW, format!(
                         "a {} needs a column, but the result has {} columns", stringify!($t), columns.len())));
                 }
                 Ok((start, 1))
@@ -422,30 +413,30 @@ pub(crate) fn read_row<T: FromRow, C: super::DriverRow>(
     layout: &mut Option<T::Layout>,
     row: &C,
 ) -> Result<T> {
-    if layout.is_none() {
-        let names = row.names();
-        let cols = Columns::new(names);
-        let (l, n) = T::layout(&cols, 0)?;
-        if n != cols.len() {
-            return Err(Error::decode(
-                "?",
-                format!(
-                    "the type reads {n} columns but the result has {}: {}",
-                    cols.len(),
-                    names
-                        .iter()
-                        .map(|n| n.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ));
-        }
-        *layout = Some(l);
-    }
-    let Some(l) = layout.as_ref() else {
-        return Err(Error::decode("?", "no layout"));
+    let l = match layout {
+        Some(l) => l,
+        None => layout.insert(first_layout::<T>(row.names())?),
     };
     T::decode(&RowCells::new(row), l)
+}
+
+/// `T`'s layout for a result set, which it must cover whole.
+#[cold]
+fn first_layout<T: FromRow>(names: &[crate::name::Name]) -> Result<T::Layout> {
+    let cols = Columns::new(names);
+    let (l, n) = T::layout(&cols, 0)?;
+    if n != cols.len() {
+        let all: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
+        return Err(Error::decode(
+            super::de::WHOLE_ROW,
+            format!(
+                "the type reads {n} columns but the result has {}: {}",
+                cols.len(),
+                all.join(", ")
+            ),
+        ));
+    }
+    Ok(l)
 }
 
 impl<T: FromRow> super::RowSink for CollectRows<T> {

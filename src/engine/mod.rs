@@ -341,6 +341,36 @@ impl Echo {
     }
 }
 
+/// The one row a query may return: a second stops reading and is an error.
+struct AtMostOne<T> {
+    found: Option<T>,
+    extra: bool,
+}
+impl<T> Default for AtMostOne<T> {
+    fn default() -> Self {
+        AtMostOne {
+            found: None,
+            extra: false,
+        }
+    }
+}
+impl<T> AtMostOne<T> {
+    fn take(&mut self, row: T) -> Result<bool> {
+        if self.found.is_some() {
+            self.extra = true;
+            return Ok(false);
+        }
+        self.found = Some(row);
+        Ok(true)
+    }
+    fn into_result(self) -> Result<Option<T>> {
+        if self.extra {
+            return Err(Error::TooManyRows);
+        }
+        Ok(self.found)
+    }
+}
+
 /// Counts the rows handed to a sink (for the statement's span).
 struct Counted<'a, S> {
     inner: &'a mut S,
@@ -1335,25 +1365,15 @@ impl Connection {
         let c = self.cached(stmt, false)?;
         // Table columns are decoded by their declared types already, except where
         // MySQL's result metadata loses the type.
-        let mysql = self.dialect.result_metadata_loses_types();
-        let types: Vec<Option<crate::schema::SqlType>> = stmt
-            .output_types()
-            .into_iter()
-            .map(|(ty, table_column)| match (ty, table_column) {
-                (ty, false) => ty,
-                (
-                    Some(
-                        t @ (crate::schema::SqlType::Timestamp
-                        | crate::schema::SqlType::Boolean
-                        | crate::schema::SqlType::Json
-                        | crate::schema::SqlType::Uuid),
-                    ),
-                    true,
-                ) if mysql => Some(t),
-                (_, true) => None,
-            })
-            .collect();
-        if types.iter().all(Option::is_none) {
+        // A table column's declared type the driver decodes by itself, unless the
+        // server's result metadata loses it (MySQL: a UTC instant, a boolean, ..).
+        let mut types = stmt.output_types();
+        for (ty, table_column) in &mut types {
+            if *table_column && !ty.is_some_and(|t| self.dialect.result_loses_type(t)) {
+                *ty = None;
+            }
+        }
+        if types.iter().all(|(ty, _)| ty.is_none()) {
             return self.query_with(&c.sql, &c.params, sink);
         }
         self.query_with(
@@ -1404,20 +1424,9 @@ impl Connection {
 
     /// Runs a query that returns at most one row.
     pub fn query_opt(&mut self, stmt: &dyn Statement) -> Result<Option<Row>> {
-        let mut found = None;
-        let mut extra = false;
-        self.for_each_row(stmt, |r| {
-            if found.is_some() {
-                extra = true;
-                return Ok(false);
-            }
-            found = Some(r);
-            Ok(true)
-        })?;
-        if extra {
-            return Err(Error::TooManyRows);
-        }
-        Ok(found)
+        let mut one = AtMostOne::default();
+        self.for_each_row(stmt, |r| one.take(r))?;
+        one.into_result()
     }
 
     /// The first column of the one row a query returns (`select(func::count_star())`).
@@ -1492,20 +1501,9 @@ impl Connection {
     /// The row a query returns, if any, read into `T` ([`Error::TooManyRows`] for
     /// more than one).
     pub fn fetch_optional<T: FromRow>(&mut self, stmt: &dyn Statement) -> Result<Option<T>> {
-        let mut found = None;
-        let mut extra = false;
-        self.fetch_each(stmt, |r: T| {
-            if found.is_some() {
-                extra = true;
-                return Ok(false);
-            }
-            found = Some(r);
-            Ok(true)
-        })?;
-        if extra {
-            return Err(Error::TooManyRows);
-        }
-        Ok(found)
+        let mut one = AtMostOne::default();
+        self.fetch_each(stmt, |r: T| one.take(r))?;
+        one.into_result()
     }
 
     /// Streams a query's rows, each read into `T`, to `each` until it returns

@@ -4,6 +4,7 @@
 
 use super::de::{Cell, Cells, DeError};
 use super::{DriverRow, RowSink};
+use crate::compile::types::OutputType;
 use crate::error::Result;
 use crate::schema::SqlType;
 use crate::value::{text_format, Value};
@@ -12,7 +13,7 @@ use std::sync::Arc;
 /// A row whose cells are converted to their columns' types.
 pub(crate) struct Typed<'a, R> {
     pub(crate) row: &'a R,
-    pub(crate) types: &'a [Option<SqlType>],
+    pub(crate) types: &'a [OutputType],
 }
 
 /// `v` as a value of type `ty`, when the server sent another representation of it.
@@ -85,7 +86,7 @@ impl<R: Cells> Cells for Typed<'_, R> {
     #[inline]
     fn cell(&self, i: usize) -> std::result::Result<Cell<'_>, DeError> {
         let c = self.row.cell(i)?;
-        Ok(match self.types.get(i).copied().flatten() {
+        Ok(match self.types.get(i).and_then(|t| t.0) {
             Some(ty) => typed_cell(c, ty),
             None => c,
         })
@@ -98,7 +99,7 @@ impl<R: DriverRow> DriverRow for Typed<'_, R> {
     }
     fn value(&self, i: usize) -> std::result::Result<Value, String> {
         let v = self.row.value(i)?;
-        Ok(match self.types.get(i).copied().flatten() {
+        Ok(match self.types.get(i).and_then(|t| t.0) {
             Some(ty) => convert(&v, ty).unwrap_or(v),
             None => v,
         })
@@ -108,7 +109,7 @@ impl<R: DriverRow> DriverRow for Typed<'_, R> {
 /// Hands each row to `inner` with its cells typed.
 pub(crate) struct TypedSink<'a, S> {
     pub(crate) inner: &'a mut S,
-    pub(crate) types: &'a [Option<SqlType>],
+    pub(crate) types: &'a [OutputType],
 }
 
 impl<S: RowSink> RowSink for TypedSink<'_, S> {

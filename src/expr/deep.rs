@@ -135,6 +135,32 @@ impl fmt::Debug for Node {
     }
 }
 
+impl Node {
+    /// Whether `f` holds for one of the node's operands (its direct sub-expressions,
+    /// not the expressions inside a subquery it holds), trying them in order.
+    pub(crate) fn any_operand(&self, mut f: impl FnMut(&Node) -> bool) -> bool {
+        match self {
+            Node::Not(x) | Node::Neg(x) | Node::IsNull(x, _) | Node::Cast(x, _) => f(x),
+            Node::InSelect(x, _, _) => f(x),
+            Node::Binary(_, lr) | Node::Like { operands: lr, .. } => lr.iter().any(f),
+            Node::Between(parts, _) => parts.iter().any(f),
+            Node::InList(x, list, _) => f(x) || list.iter().any(f),
+            Node::And(v) | Node::Or(v) | Node::Tuple(v) => v.iter().any(f),
+            Node::Func { args, .. } | Node::Op(_, args) => args.iter().any(f),
+            Node::Column(_)
+            | Node::Bind(_)
+            | Node::Param(_)
+            | Node::Literal(_)
+            | Node::Raw(_)
+            | Node::Star
+            | Node::Now
+            | Node::Excluded(_)
+            | Node::Subquery(_)
+            | Node::Exists(_) => false,
+        }
+    }
+}
+
 impl Drop for Node {
     #[inline]
     fn drop(&mut self) {
