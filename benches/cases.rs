@@ -596,8 +596,9 @@ pub mod items {
     use sqlkit::prelude::*;
     use sqlkit::schema::{ColumnDef, SqlType};
 
-    /// One row, as rusqlite (by index) and sqlkit (by serde, or by `FromRow`) read it.
-    #[derive(Debug, Deserialize, PartialEq, sqlkit::FromRow)]
+    /// One row, as rusqlite (by index) and sqlkit (by serde, or by `FromRow`) read it,
+    /// and sqlkit writes it (`Record`).
+    #[derive(Debug, Deserialize, PartialEq, sqlkit::FromRow, sqlkit::Record)]
     pub struct Item {
         pub id: i64,
         pub name: String,

@@ -1,7 +1,7 @@
 //! SQLite execution against raw rusqlite: 100,000 rows inserted in one transaction into
 //! a file database with SQLite's default settings, and read back into structs.
 //! `exec_sqlite/insert_100k/{rusqlite, rusqlite-batch, sqlkit-row, sqlkit-many,
-//! sqlkit-batch}`, `exec_sqlite/select_100k/{rusqlite, sqlkit, sqlkit-fromrow}`. Every run's rows are
+//! sqlkit-records, sqlkit-batch}`, `exec_sqlite/select_100k/{rusqlite, sqlkit, sqlkit-fromrow}`. Every run's rows are
 //! checked outside the timed part.
 //!
 //!     cargo bench -p sqlkit-benches --bench exec_sqlite
@@ -134,6 +134,11 @@ fn insert_100k(c: &mut Criterion) {
         tx.execute_many(&insert_one(&t), &COLUMNS, data.iter().map(values))
             .expect("insert");
         tx.commit().expect("commit");
+    });
+
+    run(&mut g, "sqlkit-records", &|db, data| {
+        let mut conn = db.engine().connect().expect("connect");
+        conn.insert_many(&t, data).expect("insert");
     });
 
     run(&mut g, "sqlkit-batch", &|db, data| {

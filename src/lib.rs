@@ -108,7 +108,7 @@ pub mod value;
 pub use compile::{Binder, Compiled, KeySource};
 pub use error::{DbErrorKind, Error, JoinFailure, Result};
 pub use name::Name;
-pub use sqlkit_macros::{FromRow, Table};
+pub use sqlkit_macros::{FromRow, Record, Table};
 
 /// Used by the derives: the `FromRow` impl, kept where the connection layer (which
 /// defines the trait) is built, dropped where it is not.

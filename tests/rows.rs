@@ -348,3 +348,129 @@ fn serde_reads_single_values_names_missing_fields_and_instants_in_maps() {
         Ok(())
     });
 }
+
+#[derive(serde::Serialize)]
+struct NewTag<'a> {
+    name: &'a str,
+}
+
+/// A new post's own shape: no key, no defaulted columns.
+#[derive(sqlkit::Record)]
+struct NewPost {
+    title: String,
+    #[sqlkit(rename = "slug")]
+    path: String,
+    author_id: i64,
+    #[sqlkit(skip)]
+    #[allow(dead_code)]
+    draft_note: String,
+}
+
+#[derive(serde::Serialize)]
+struct Stray {
+    name: &'static str,
+    colour: &'static str,
+}
+
+fn count(conn: &mut Connection, t: &Table) -> Result<i64> {
+    conn.fetch_one(&select(func::count_star()).select_from(t))
+}
+
+#[test]
+fn typed_rows_in_from_the_derive_and_from_serde_structs() {
+    on_each_db(|name, conn| {
+        let u = User::table();
+        // Owned structs of the derive: generated keys, client defaults worked out per row.
+        let n = conn.insert_many(u, ["ann", "bob", "cy"].map(User::new))?;
+        assert_eq!(n, 3, "{name}");
+        let users: Vec<User> = conn.fetch_all(&select(u).order_by(u.id))?;
+        let ids: Vec<Option<i64>> = users.iter().map(|x| x.id).collect();
+        assert_eq!(ids, [Some(1), Some(2), Some(3)], "{name}");
+        assert!(
+            users.iter().all(|x| x.created_at.is_some() && x.is_active),
+            "{name}"
+        );
+
+        // Borrowed structs, one with its key given: rows grouped by the columns they set.
+        let mut given = User::new("dee");
+        given.id = Some(10);
+        let more = [given, User::new("eve")];
+        assert_eq!(conn.insert_many(u, &more)?, 2, "{name}");
+        let got: Vec<(i64, String)> = conn.fetch_all(
+            &select((u.id, u.username))
+                .where_(u.id.gt(3))
+                .order_by(u.username),
+        )?;
+        assert_eq!(got[0], (10, "dee".to_string()), "{name}");
+        assert_eq!((got.len(), got[1].1.as_str()), (2, "eve"), "{name}");
+
+        // A derive of its own for a new row's shape.
+        let p = Post::table();
+        let new = (1..=2).map(|i| NewPost {
+            title: format!("Post {i}"),
+            path: format!("post-{i}"),
+            author_id: 1,
+            draft_note: "not stored".into(),
+        });
+        assert_eq!(conn.insert_many(p, new)?, 2, "{name}");
+        let posts: Vec<Post> = conn.fetch_all(&select(p).order_by(p.id))?;
+        assert_eq!(
+            (posts[1].slug.as_str(), posts[1].views, posts[1].published),
+            ("post-2", 0, false),
+            "{name}: defaults applied"
+        );
+
+        // Serde structs, checked against the table's columns.
+        let tags = Tag::table();
+        let n = conn.insert_many(
+            tags,
+            [NewTag { name: "rust" }, NewTag { name: "sql" }]
+                .iter()
+                .map(sqlkit::stmt::Serialized),
+        )?;
+        assert_eq!(n, 2, "{name}");
+        let stray = conn.insert_many(
+            tags,
+            [Stray {
+                name: "x",
+                colour: "red",
+            }]
+            .iter()
+            .map(sqlkit::stmt::Serialized),
+        );
+        match stray {
+            Err(Error::ExecuteMany { row: 0, cause }) => {
+                assert!(cause.to_string().contains("colour"), "{name}: {cause}")
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+        assert_eq!(
+            count(conn, &tags.as_table())?,
+            2,
+            "{name}: nothing of it written"
+        );
+
+        // A unique violation on the third of five: none written, the row named.
+        let five = ["t1", "t2", "rust", "t4", "t5"].map(|n| Tag {
+            id: None,
+            name: n.into(),
+        });
+        match conn.insert_many(tags, five) {
+            Err(Error::ExecuteMany { row, cause }) => {
+                assert_eq!(row, 2, "{name}: {cause}");
+                assert_eq!(
+                    cause.db_kind(),
+                    Some(DbErrorKind::UniqueViolation),
+                    "{name}"
+                );
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+        assert_eq!(
+            count(conn, &tags.as_table())?,
+            2,
+            "{name}: nothing of it written"
+        );
+        Ok(())
+    });
+}

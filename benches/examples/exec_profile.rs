@@ -1,7 +1,8 @@
 //! The SQLite execution benchmark's work once, for callgrind: 100,000 rows inserted with
 //! `execute_many`, then (`sel`) read back three times through `query_as`, (`fsel`)
 //! `fetch_all`, or (`rsel`) raw rusqlite; `one` / `rone`: 10,000 one-row lookups by
-//! key through sqlkit / raw rusqlite.
+//! key through sqlkit / raw rusqlite; `recs`: the insert through `insert_many` of
+//! `Record`s; `base`: the insert alone.
 //!
 //!     cargo build --release -p sqlkit-benches --example exec_profile
 //!     valgrind --tool=callgrind target/release/examples/exec_profile sel
@@ -31,6 +32,11 @@ fn main() {
         let tx = raw.transaction().unwrap();
         raw_batch_insert(&tx, &data, 1000).unwrap();
         tx.commit().unwrap();
+        return;
+    }
+    if mode == "recs" {
+        // The same rows through `insert_many` of the `Record` derive.
+        conn.insert_many(&t, &data).unwrap();
         return;
     }
     let mut tx = conn.begin().unwrap();

@@ -17,6 +17,7 @@ mod from_row;
 mod mysql;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod records;
 mod row;
 #[cfg(feature = "sqlite")]
 mod sqlite;
@@ -36,6 +37,7 @@ use crate::url::{self, Backend};
 use crate::value::{FromValue, Value};
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 use r2d2::ManageConnection as _;
+use records::RecordRows;
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::sync::Arc;
@@ -236,8 +238,15 @@ const BATCH_PARAMS: usize = 32766;
 /// multi-row INSERT that failed, whose parameters are kept to find the row).
 struct ManyFailure {
     row: usize,
-    unit: Option<Vec<Value>>,
+    unit: Option<Unit>,
     error: Error,
+}
+
+/// A multi-row INSERT that failed: its one-row SQL and its parameters, `width` a row.
+struct Unit {
+    sql: String,
+    width: usize,
+    params: Vec<Value>,
 }
 
 impl ManyFailure {
@@ -1170,9 +1179,88 @@ impl Connection {
         let c = self.compile(stmt)?;
         let binder = c.binder(names)?;
         let width = names.len();
+        self.many_in_transaction(|conn| conn.many_rows(stmt, &c, &binder, width, rows.into_iter()))
+    }
+
+    /// Inserts `rows` into `table`, each a [`Record`](crate::stmt::Record): a struct of
+    /// `#[derive(Table)]` (owned, so its strings move, or borrowed), a
+    /// [`Serialized`](crate::stmt::Serialized) serde struct, or a hand-written record.
+    /// Each field names a column of the table, checked as it is set. A column the
+    /// record leaves out or sets to NULL gets its client default (called for each
+    /// row), or, for the autoincrement key and columns with a server default, is left
+    /// to the database. Rows run as multi-row INSERTs (see
+    /// [`execute_many`](Self::execute_many)), grouped by the columns they set, all in
+    /// one transaction (a savepoint inside one): on any failure no row is written and
+    /// the error says which row failed. Returns the rows inserted.
+    ///
+    /// ```
+    /// use sqlkit::prelude::*;
+    /// #[derive(Debug, Clone, PartialEq, sqlkit::Table)]
+    /// #[sqlkit(table = "tags")]
+    /// struct Tag { #[sqlkit(primary_key)] id: Option<i64>, name: String }
+    ///
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// conn.execute(&CreateTable::new(Tag::table()))?;
+    /// let new = ["rust", "sql"].map(|n| Tag { id: None, name: n.into() });
+    /// assert_eq!(conn.insert_many(Tag::table(), new)?, 2);
+    /// let t = Tag::table();
+    /// let tags: Vec<Tag> = conn.fetch_all(&select(t).order_by(t.id))?;
+    /// assert_eq!(tags[1], Tag { id: Some(2), name: "sql".into() });
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
+    pub fn insert_many<R: crate::stmt::Record>(
+        &mut self,
+        table: impl crate::stmt::AsTable,
+        rows: impl IntoIterator<Item = R>,
+    ) -> Result<u64> {
+        let table = table.as_table();
+        let mut source = RecordRows::new(table.def(), rows.into_iter());
+        self.many_in_transaction(|conn| {
+            let mut total = 0;
+            loop {
+                let start = source.next_row;
+                let names = match source.group() {
+                    Ok(Some(names)) => names,
+                    Ok(None) => return Ok(total),
+                    Err(e) => return Err(ManyFailure::at(source.next_row, e)),
+                };
+                let mut q = crate::stmt::insert(&table);
+                if names.is_empty() {
+                    q = q.default_values();
+                }
+                for n in &names {
+                    q = q.value(
+                        n.as_str(),
+                        crate::expr::bindparam::<crate::expr::Any>(n.clone()),
+                    );
+                }
+                let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                let c = conn.compile(&q).map_err(|e| ManyFailure::at(start, e))?;
+                let binder = c.binder(&refs).map_err(|e| ManyFailure::at(start, e))?;
+                let n = conn
+                    .many_rows(&q, &c, &binder, names.len(), source.by_ref())
+                    .map_err(|f| ManyFailure {
+                        row: start + f.row,
+                        ..f
+                    })?;
+                total += n;
+                if let Some(e) = source.error.take() {
+                    return Err(ManyFailure::at(source.next_row, e));
+                }
+            }
+        })
+    }
+
+    /// Runs `run` (one `execute_many`-like call) in a transaction of its own (a
+    /// savepoint inside one), committed only if it all succeeded; on a failure, finds
+    /// the row of a multi-row INSERT that failed and reports it.
+    fn many_in_transaction(
+        &mut self,
+        run: impl FnOnce(&mut Connection) -> std::result::Result<u64, ManyFailure>,
+    ) -> Result<u64> {
         let failure = {
             let mut tx = self.begin()?;
-            match tx.many_rows(stmt, &c, &binder, width, rows.into_iter()) {
+            match run(&mut tx) {
                 Ok(n) => return tx.commit().map(|()| n),
                 Err(f) => {
                     // Leaves nothing of the call behind (the transaction or savepoint
@@ -1190,12 +1278,12 @@ impl Connection {
         } = failure;
         // A multi-row INSERT failed: find which of its rows did, one at a time, in a
         // transaction (or savepoint) rolled back afterwards.
-        if let Some(params) = unit.filter(|_| {
-            matches!(error, Error::Database(_)) && !ends_transaction(&error) && width > 0
+        if let Some(unit) = unit.filter(|u| {
+            matches!(error, Error::Database(_)) && !ends_transaction(&error) && u.width > 0
         }) {
             if let Ok(mut probe) = self.begin() {
-                for (j, one) in params.chunks(width).enumerate() {
-                    if let Err(e) = probe.execute_sql(&c.sql, one) {
+                for (j, one) in unit.params.chunks(unit.width).enumerate() {
+                    if let Err(e) = probe.execute_sql(&unit.sql, one) {
                         row += j;
                         error = e;
                         break;
@@ -1271,7 +1359,11 @@ impl Connection {
                     Err(error) => {
                         return Err(ManyFailure {
                             row: first,
-                            unit: (k > 1).then(|| std::mem::take(&mut params)),
+                            unit: (k > 1).then(|| Unit {
+                                sql: c.sql.clone(),
+                                width,
+                                params: std::mem::take(&mut params),
+                            }),
                             error,
                         })
                     }

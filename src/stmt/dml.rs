@@ -179,22 +179,7 @@ impl Insert {
     {
         let mut maps = Vec::new();
         for rec in records {
-            // serde_json writes NaN and infinities as null: refuse them first.
-            super::finite::check(rec).map_err(|f| Error::Encode {
-                field: f.0.into(),
-                reason: "NaN and infinite floats cannot be stored (serde would make them NULL)"
-                    .into(),
-            })?;
-            let json = serde_json::to_value(rec).map_err(|e| Error::Encode {
-                field: "record".into(),
-                reason: e.to_string().into(),
-            })?;
-            let serde_json::Value::Object(map) = json else {
-                return Err(Error::Encode {
-                    field: "record".into(),
-                    reason: "a record must serialize to a struct or map".into(),
-                });
-            };
+            let map = super::record::json_object(rec)?;
             let def = self.table.def();
             let mut row: Vec<(u32, Value)> = Vec::with_capacity(map.len());
             for (k, v) in map {

@@ -6,6 +6,7 @@ mod ddl;
 mod dml;
 mod finite;
 mod lists;
+mod record;
 mod select;
 
 pub use ddl::{CreateIndex, CreateTable, Ddl, DropTable};
@@ -14,6 +15,7 @@ pub use dml::{delete, insert, update, Delete, Insert, Update};
 pub use lists::{
     AsColumn, AsTable, ColumnList, ExprList, FromSource, IntoRow, OrderList, RowItem, SelectList,
 };
+pub use record::{Record, RecordSink, Serialized};
 pub use select::{
     select, values, Cte, Join, JoinKind, Lock, LockWait, Select, SelectItem, SetOp, Subquery,
 };

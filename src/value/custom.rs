@@ -91,6 +91,11 @@ macro_rules! column_type {
                 <<$t as $crate::ColumnType>::Repr as $crate::expr::SqlTy>::SQL_TYPE;
             type Keep<U: $crate::expr::SqlTy> = U;
         }
+        impl $crate::ToValue for $t {
+            fn to_value(&self) -> $crate::Value {
+                $crate::ColumnType::to_repr(self).into()
+            }
+        }
         impl ::std::convert::From<$t> for $crate::Value {
             fn from(v: $t) -> $crate::Value {
                 $crate::ColumnType::to_repr(&v).into()
