@@ -24,6 +24,17 @@ fn sqlite_urls_as_sqlalchemy_writes_them() {
         Backend::Sqlite(SqliteTarget::Memory)
     );
     assert_eq!(
+        parse("sqlite://?cache=private").unwrap(),
+        Backend::Sqlite(SqliteTarget::PrivateMemory)
+    );
+    assert_eq!(
+        parse("sqlite::memory:?cache=shared").unwrap(),
+        Backend::Sqlite(SqliteTarget::Memory)
+    );
+    for bad in ["sqlite://?mode=ro", "sqlite:///app.db?cache=private"] {
+        assert!(matches!(parse(bad), Err(Error::Url { .. })), "{bad}");
+    }
+    assert_eq!(
         parse("sqlite:///app.db").unwrap(),
         Backend::Sqlite(SqliteTarget::File("app.db".into()))
     );
@@ -65,6 +76,39 @@ fn sqlite_urls_as_sqlalchemy_writes_them() {
         sqlkit::url::redact("postgresql://app:s3cret@host:5432/db"),
         "postgresql://app:***@host:5432/db"
     );
+}
+
+#[test]
+fn a_private_memory_database_is_one_connection_that_checkouts_share() {
+    let engine = Engine::builder("sqlite://?cache=private")
+        .checkout_timeout(std::time::Duration::from_millis(200))
+        .build()
+        .unwrap();
+    {
+        let mut c = engine.connect().unwrap();
+        c.execute_sql("CREATE TABLE t (x INTEGER)", &[]).unwrap();
+        c.execute_sql("INSERT INTO t VALUES (1)", &[]).unwrap();
+        // The one connection is taken: a second checkout waits, then fails typed.
+        assert!(matches!(engine.connect(), Err(Error::PoolTimeout { .. })));
+    }
+    let mut c = engine.connect().unwrap();
+    let n: i64 = c
+        .fetch_one(
+            &select(func::count_star()).select_from(
+                Table::builder("t")
+                    .column(ColumnDef::new("x", SqlType::Integer))
+                    .build()
+                    .unwrap(),
+            ),
+        )
+        .unwrap();
+    assert_eq!(n, 1, "the data outlives a checkout");
+    // Another engine's private database is another database.
+    let mut other = Engine::from_url("sqlite://?cache=private")
+        .unwrap()
+        .connect()
+        .unwrap();
+    assert!(other.execute_sql("SELECT x FROM t", &[]).is_err());
 }
 
 #[test]

@@ -474,6 +474,7 @@ struct Inner {
 /// | URL | database | feature |
 /// |---|---|---|
 /// | `sqlite://`, `sqlite::memory:` | one in-memory database shared by the engine's connections | `sqlite` (default) |
+/// | `sqlite://?cache=private` | one in-memory database on one connection (no shared cache; checkouts take turns) | `sqlite` |
 /// | `sqlite:///relative.db`, `sqlite:////absolute/path.db` | a file | `sqlite` |
 /// | `postgresql://user:password@host:5432/db` (or `postgres://`) | PostgreSQL | `postgres` |
 /// | `mysql://user:password@host:3306/db`, `mariadb://..` | MySQL or MariaDB (detected) | `mysql` |
@@ -686,6 +687,7 @@ impl EngineBuilder {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(target) => {
                 let (manager, keeper) = match &target {
+                    url::SqliteTarget::PrivateMemory => (sqlite::Manager::private()?, None),
                     url::SqliteTarget::Memory => {
                         let m = sqlite::Manager::new(None);
                         let keeper = m.open()?;
@@ -699,9 +701,23 @@ impl EngineBuilder {
                         (m, None)
                     }
                 };
+                let pool = if target == url::SqliteTarget::PrivateMemory {
+                    // Its one connection is the database: never more, never closed.
+                    EngineBuilder {
+                        max_connections: 1,
+                        min_idle: 1,
+                        idle_timeout: None,
+                        max_lifetime: None,
+                        test_on_checkout: false,
+                        ..self.clone()
+                    }
+                    .pool(manager)
+                } else {
+                    self.pool(manager)
+                };
                 Inner {
                     url: redacted,
-                    pool: Pool::Sqlite(self.pool(manager)),
+                    pool: Pool::Sqlite(pool),
                     dialect: Arc::new(sqlite::dialect()),
                     alt_dialect: None,
                     echo: self.echo,

@@ -20,6 +20,8 @@ pub(crate) struct Manager {
     path: String,
     flags: OpenFlags,
     file: bool,
+    /// `sqlite://?cache=private`: the one connection, until the pool takes it.
+    private: Option<std::sync::Mutex<Option<rusqlite::Connection>>>,
 }
 
 static MEMORY_DBS: AtomicU64 = AtomicU64::new(0);
@@ -28,15 +30,12 @@ impl Manager {
     /// A manager for a file, or (with `None`) for a fresh named in-memory database
     /// that every connection of the pool shares.
     pub(crate) fn new(file: Option<&str>) -> Self {
-        let base = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI;
         match file {
             Some(p) => Manager {
                 path: p.to_string(),
-                flags: base,
+                flags: BASE_FLAGS,
                 file: true,
+                private: None,
             },
             None => {
                 let n = MEMORY_DBS.fetch_add(1, Ordering::Relaxed);
@@ -45,14 +44,40 @@ impl Manager {
                         "file:sqlkit-memory-{}-{n}?mode=memory&cache=shared",
                         std::process::id()
                     ),
-                    flags: base,
+                    flags: BASE_FLAGS,
                     file: false,
+                    private: None,
                 }
             }
         }
     }
 
+    /// A manager of one private in-memory database: its one connection, opened now,
+    /// is handed to the pool once. Were the pool ever to drop it, the database is gone,
+    /// and a new checkout fails saying so rather than opening an empty one.
+    pub(crate) fn private() -> Result<Self> {
+        let m = Manager {
+            path: ":memory:".into(),
+            flags: BASE_FLAGS,
+            file: false,
+            private: None,
+        };
+        let conn = m.open()?;
+        Ok(Manager {
+            private: Some(std::sync::Mutex::new(Some(conn))),
+            ..m
+        })
+    }
+
     pub(crate) fn open(&self) -> Result<rusqlite::Connection> {
+        if let Some(one) = &self.private {
+            let mut slot = one.lock().unwrap_or_else(|p| p.into_inner());
+            return slot.take().ok_or_else(|| Error::InvalidOption {
+                option: "cache=private",
+                reason: "the private in-memory database's one connection was closed, and its data with it"
+                    .into(),
+            });
+        }
         let conn = rusqlite::Connection::open_with_flags(&self.path, self.flags)
             .map_err(|e| db_error(e, None))?;
         setup(&conn).map_err(|e| db_error(e, None))?;
@@ -64,6 +89,11 @@ impl Manager {
         Ok(conn)
     }
 }
+
+const BASE_FLAGS: OpenFlags = OpenFlags::SQLITE_OPEN_READ_WRITE
+    .union(OpenFlags::SQLITE_OPEN_CREATE)
+    .union(OpenFlags::SQLITE_OPEN_NO_MUTEX)
+    .union(OpenFlags::SQLITE_OPEN_URI);
 
 /// What every sqlkit SQLite connection gets: foreign keys enforced, LIKE
 /// case-sensitive (as on PostgreSQL and MariaDB with binary collations), Unicode
