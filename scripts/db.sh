@@ -16,6 +16,7 @@ DB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DB_BUILD="${SQLKIT_BUILD_DIR:-$DB_ROOT/build}"
 PG_PORT="${SQLKIT_PG_PORT:-54329}"
 MY_PORT="${SQLKIT_MY_PORT:-33069}"
+PB_PORT="${SQLKIT_PB_PORT:-64329}"
 DB_USER_OS="sqlkit-db"
 # The test role's password holds characters that must be percent-encoded in a URL.
 DB_PASSWORD='s3cret/p@ss:word'
@@ -148,6 +149,8 @@ DO \$\$ BEGIN
     CREATE ROLE sqlkit LOGIN PASSWORD '$DB_PASSWORD';
   END IF;
 END \$\$;
+-- The tests through pgbouncer each make a database of their own.
+ALTER ROLE sqlkit CREATEDB;
 DROP DATABASE IF EXISTS sqlkit_test WITH (FORCE);
 CREATE DATABASE sqlkit_test OWNER sqlkit TEMPLATE template0 ENCODING 'UTF8'
   LC_COLLATE 'C' LC_CTYPE 'C.UTF-8';
@@ -161,6 +164,58 @@ pg_stop() {
     bin="$(pg_bin)" || return 0
     [ -f "$data/postmaster.pid" ] || return 0
     as_db_user "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# pgbouncer in transaction mode in front of the PostgreSQL server: each transaction
+# may get another server connection, so named prepared statements cannot be used
+# (sqlkit's `prepared_statements=false`). Any database name passes through to the
+# server of the same name.
+pb_start() {
+    command -v pgbouncer >/dev/null || apt_install pgbouncer
+    local dir="$DB_BUILD/pgbouncer"
+    pb_stop
+    mkdir -p "$dir"
+    [ "$(id -u)" -eq 0 ] && chown "$DB_USER_OS" "$dir"
+    PB_PORT="$(free_port "$PB_PORT")"
+    printf '"sqlkit" "%s"\n' "$DB_PASSWORD" >"$dir/users.txt"
+    cat >"$dir/pgbouncer.ini" <<INI
+[databases]
+* = host=127.0.0.1 port=$PG_PORT
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $PB_PORT
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = $dir/users.txt
+pool_mode = transaction
+max_client_conn = 500
+default_pool_size = 4
+ignore_startup_parameters = extra_float_digits
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+INI
+    [ "$(id -u)" -eq 0 ] && chown "$DB_USER_OS" "$dir/users.txt" "$dir/pgbouncer.ini"
+    chmod 600 "$dir/users.txt"
+    as_db_user pgbouncer -d -q "$dir/pgbouncer.ini" || {
+        tail -20 "$dir/pgbouncer.log" >&2
+        return 1
+    }
+    local i
+    for i in $(seq 1 60); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$PB_PORT") 2>/dev/null && break
+        sleep 0.25
+    done
+    export SQLKIT_TEST_PGBOUNCER_URL="postgresql://sqlkit:$DB_PASSWORD_URL@127.0.0.1:$PB_PORT/sqlkit_test?prepared_statements=false"
+    db_log "pgbouncer $(pgbouncer --version | head -1 | awk '{print $2}') (transaction mode) on 127.0.0.1:$PB_PORT"
+}
+
+pb_stop() {
+    local pidf="$DB_BUILD/pgbouncer/pgbouncer.pid" pid
+    [ -f "$pidf" ] || return 0
+    pid="$(cat "$pidf")"
+    kill "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    rm -f "$pidf"
 }
 
 my_start() {
@@ -266,10 +321,12 @@ db_start() {
     db_prepare_user
     tls_files
     pg_start
+    pb_start
     my_start
 }
 
 db_stop() {
+    pb_stop
     pg_stop
     my_stop
 }
@@ -280,6 +337,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
         db_start
         echo "export SQLKIT_TEST_POSTGRES_URL='$SQLKIT_TEST_POSTGRES_URL'"
         echo "export SQLKIT_TEST_MYSQL_URL='$SQLKIT_TEST_MYSQL_URL'"
+        echo "export SQLKIT_TEST_PGBOUNCER_URL='$SQLKIT_TEST_PGBOUNCER_URL'"
         echo "export SQLKIT_TEST_TLS_CA='$SQLKIT_TEST_TLS_CA'"
         echo "export SQLKIT_TEST_RESTART='$SQLKIT_TEST_RESTART'"
         ;;

@@ -38,7 +38,7 @@ else
     trap 'db_stop; rm -f "$log"' EXIT
     db_start
 fi
-for var in SQLKIT_TEST_POSTGRES_URL SQLKIT_TEST_MYSQL_URL; do
+for var in SQLKIT_TEST_POSTGRES_URL SQLKIT_TEST_MYSQL_URL SQLKIT_TEST_PGBOUNCER_URL; do
     if [ -z "${!var:-}" ]; then
         echo "SKIPPED: $var is unset, so that database's tests are skipped"
     fi
@@ -74,6 +74,9 @@ DATABASE_URL="$SQLKIT_TEST_MYSQL_URL" cargo run --quiet --all-features --example
 cargo run --quiet --example blog >/dev/null
 DATABASE_URL="$SQLKIT_TEST_POSTGRES_URL" cargo run --quiet --all-features --example blog >/dev/null
 DATABASE_URL="$SQLKIT_TEST_MYSQL_URL" cargo run --quiet --all-features --example blog >/dev/null
+if [ -n "${SQLKIT_TEST_PGBOUNCER_URL:-}" ]; then
+    DATABASE_URL="$SQLKIT_TEST_PGBOUNCER_URL" cargo run --quiet --all-features --example blog >/dev/null
+fi
 echo "ok"
 
 echo

@@ -110,6 +110,10 @@ pub struct ServerUrl {
     /// A PEM file of certificate authorities to verify the server with
     /// (`sslrootcert` / `ssl-ca`), instead of the bundled public roots.
     pub tls_root_cert: Option<String>,
+    /// PostgreSQL: whether statements are prepared and kept by name
+    /// (`prepared_statements=false` for a transaction-mode pooler such as pgbouncer,
+    /// which may hand each transaction a different server connection). Default true.
+    pub prepared_statements: bool,
 }
 
 /// Splits `scheme://user:password@rest` into the scheme, whether `//` followed it,
@@ -170,10 +174,11 @@ pub fn parse(url: &str) -> Result<Backend> {
                 match pair.split_once('=') {
                     Some(("cache", "private")) => private = true,
                     Some(("cache", "shared")) => private = false,
+                    // Not repeated in the message: a mistyped URL may hold a password here.
                     _ => {
-                        return Err(bad(&format!(
-                            "unknown SQLite option `{pair}` (the one there is: cache=private or cache=shared, for an in-memory database)"
-                        )))
+                        return Err(bad(
+                            "unknown SQLite option (the one there is: cache=private or cache=shared, for an in-memory database)",
+                        ))
                     }
                 }
             }
@@ -261,6 +266,7 @@ fn server_url(url: &str, pg: bool) -> std::result::Result<ServerUrl, String> {
         application_name: None,
         options: None,
         tls_root_cert: None,
+        prepared_statements: true,
     };
     for (key, value) in u.query_pairs() {
         match &*key {
@@ -282,10 +288,17 @@ fn server_url(url: &str, pg: bool) -> std::result::Result<ServerUrl, String> {
             "application_name" | "program_name" => s.application_name = Some(value.into_owned()),
             "sslrootcert" | "ssl-ca" | "ssl_ca" => s.tls_root_cert = Some(value.into_owned()),
             "options" if pg => s.options = Some(value.into_owned()),
+            "prepared_statements" if pg => {
+                s.prepared_statements = match &*value {
+                    "true" | "on" | "1" => true,
+                    "false" | "off" | "0" => false,
+                    _ => return Err(format!("prepared_statements must be true or false, not `{value}`")),
+                }
+            }
             other => {
                 return Err(format!(
                 "unknown option `{other}` (expected connect_timeout, sslmode, sslrootcert, application_name{})",
-                if pg { ", options" } else { "" }
+                if pg { ", options, prepared_statements" } else { "" }
             ))
             }
         }

@@ -5,7 +5,6 @@
 
 mod common;
 
-use common::engines;
 use common::models::*;
 use sqlkit::expr::func;
 use sqlkit::prelude::*;
@@ -859,7 +858,7 @@ fn queries() -> Vec<(&'static str, Select)> {
 
 #[test]
 fn the_same_statements_return_the_same_rows_on_every_database() {
-    let dbs = engines();
+    let dbs = common::engines_and_pooler();
     let mut results: Vec<(&str, Vec<Vec<Vec<String>>>)> = Vec::new();
     for db in &dbs {
         let mut conn = seeded(db);
@@ -894,13 +893,15 @@ fn the_same_statements_return_the_same_rows_on_every_database() {
             hits_after - hits,
             queries().len()
         );
-        results.push((db.name, per_query));
+        results.push((db.label, per_query));
     }
     assert!(queries().len() >= 60, "{} statements", queries().len());
     let configured = common::servers().iter().filter(|s| s.2.is_some()).count();
+    let pooled =
+        usize::from(std::env::var("SQLKIT_TEST_PGBOUNCER_URL").is_ok_and(|u| !u.is_empty()));
     assert_eq!(
         results.len(),
-        1 + configured,
+        1 + configured + pooled,
         "every configured database took part"
     );
     let (first, expected) = &results[0];
@@ -1094,7 +1095,7 @@ fn constructs_return_the_rows_sql_defines() {
             vec![vec!["1", "1"]],
         ),
     ];
-    for db in common::engines() {
+    for db in common::engines_and_pooler() {
         let mut conn = seeded(&db);
         for (what, q, want) in &expect {
             let got =
@@ -1107,7 +1108,7 @@ fn constructs_return_the_rows_sql_defines() {
 /// Where the databases differ by nature, and sqlkit documents it rather than hide it.
 #[test]
 fn documented_differences_show() {
-    for db in common::engines() {
+    for db in common::engines_and_pooler() {
         let mut conn = db.engine.connect().expect("connect");
         // Division by zero: PostgreSQL raises, MySQL/MariaDB and SQLite give NULL.
         let r = rows_of(&mut conn, &select(bind::<f64>(1.0f64) / 0));
@@ -1259,7 +1260,7 @@ fn dml_changes_the_same_rows_everywhere() {
         ),
     ];
     let mut results = Vec::new();
-    for db in common::engines() {
+    for db in common::engines_and_pooler() {
         let mut conn = seeded(&db);
         for (what, stmt, rows) in &steps {
             let r = conn
@@ -1375,7 +1376,7 @@ fn constructs_some_dialects_lack_run_or_are_refused() {
             ],
         ),
     ];
-    for db in common::engines() {
+    for db in common::engines_and_pooler() {
         let mut conn = seeded(&db);
         for (what, q, runs_on, want) in &cases {
             let r = rows_of(&mut conn, q);
@@ -1412,7 +1413,7 @@ fn an_insert_of_only_defaults_fills_the_key_and_server_defaults() {
         .column(ColumnDef::new("n", SqlType::BigInt).server_default(7i64))
         .build()
         .expect("table");
-    for db in common::engines() {
+    for db in common::engines_and_pooler() {
         let mut conn = db.engine.connect().expect("connect");
         conn.execute(&CreateTable::new(&t)).expect("create");
         let a = conn.execute(&insert(&t).default_values()).expect("insert");
@@ -1447,7 +1448,7 @@ fn typed_expressions_give_the_same_value_kinds_everywhere() {
     ))
     .join(p, p.author_id.eq(u.id));
     let mut kinds: Vec<(&str, Vec<&'static str>)> = Vec::new();
-    for db in common::engines() {
+    for db in common::engines_and_pooler() {
         let mut conn = seeded(&db);
         let row = conn
             .query_one(&q)

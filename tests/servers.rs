@@ -873,3 +873,133 @@ fn each_statement_has_a_tracing_span_and_slow_ones_warn() {
         );
     }
 }
+
+/// PostgreSQL through pgbouncer in transaction mode (`prepared_statements=false`):
+/// eight threads over four server connections, every transaction possibly on another
+/// one. Statements, transactions, savepoints, `execute_many` and typed values work;
+/// no named statement is ever left on a server connection; sessions stay in UTC; the
+/// table holds exactly what the committed transactions wrote.
+#[test]
+fn a_transaction_mode_pooler_works_without_named_statements() {
+    let Some(db) = common::pooler() else { return };
+    let t = Table::builder("bounce")
+        .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+        .column(ColumnDef::new("thread", SqlType::Integer).not_null())
+        .column(ColumnDef::new("n", SqlType::BigInt).not_null())
+        .column(ColumnDef::new("note", SqlType::Text))
+        .column(ColumnDef::new("at", SqlType::Timestamp))
+        .unique(["thread", "n"])
+        .build()
+        .expect("table");
+    let engine = Engine::builder(&db.url)
+        .max_connections(8)
+        .build()
+        .expect("engine");
+    engine
+        .connect()
+        .and_then(|mut c| c.execute(&CreateTable::new(&t)))
+        .expect("create");
+    let rounds = 30i64;
+    let threads: Vec<_> = (0..8i64)
+        .map(|k| {
+            let (engine, t) = (engine.clone(), t.clone());
+            std::thread::spawn(move || -> sqlkit::Result<()> {
+                let (thread, n) = (t.c("thread")?, t.c("n")?);
+                for i in 0..rounds {
+                    let mut conn = engine.connect()?;
+                    let mut tx = conn.begin()?;
+                    tx.execute(
+                        &insert(&t)
+                            .value("thread", k)
+                            .value("n", i)
+                            .value("note", format!("t{k} r{i} é"))
+                            .value("at", chrono::Utc::now()),
+                    )?;
+                    // A failure contained by a savepoint: the duplicate is not kept.
+                    let dup = {
+                        let mut sp = tx.savepoint()?;
+                        let r = sp.execute(&insert(&t).value("thread", k).value("n", i));
+                        sp.rollback()?;
+                        r
+                    };
+                    assert_eq!(
+                        dup.unwrap_err().db_kind(),
+                        Some(DbErrorKind::UniqueViolation)
+                    );
+                    if i % 5 == 4 {
+                        // Rolled back: dropped without commit.
+                        drop(tx);
+                    } else {
+                        tx.commit()?;
+                    }
+                    let mine: i64 = conn.fetch_one(
+                        &select(func::count_star())
+                            .select_from(&t)
+                            .where_(and_([thread.clone().eq(k), n.clone().le(i)])),
+                    )?;
+                    assert_eq!(mine, i + 1 - (i + 1) / 5, "thread {k} round {i}");
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    for h in threads {
+        h.join()
+            .expect("thread")
+            .expect("statements through pgbouncer");
+    }
+    let mut conn = engine.connect().expect("connect");
+    let total: i64 = conn
+        .fetch_one(&select(func::count_star()).select_from(&t))
+        .expect("count");
+    assert_eq!(total, 8 * (rounds - rounds / 5));
+    // Many rows at once, and values of every kind typed by where they stand.
+    let q = insert(&t)
+        .value("thread", bindparam::<i64>("thread"))
+        .value("n", bindparam::<i64>("n"))
+        .value("note", bindparam::<String>("note"));
+    let rows = (0..500i64).map(|i| [Value::Int(100), Value::Int(i), Value::Null]);
+    assert_eq!(
+        conn.execute_many(&q, &["thread", "n", "note"], rows)
+            .expect("many"),
+        500
+    );
+    // Bound values typed by their own kind, or by where they stand.
+    let row = &conn
+        .query_sql(
+            "SELECT $1, $2, $3, $4, n + $5 FROM bounce WHERE thread = $6 AND n = $7",
+            &[
+                Value::Int(5_000_000_000),
+                Value::Int(7),
+                Value::from("text"),
+                Value::Null,
+                Value::Int(i64::MAX - 10),
+                Value::Int(100),
+                Value::Int(3),
+            ],
+        )
+        .expect("echo")[0];
+    assert_eq!(row.get::<i64, _>(0).expect("big"), 5_000_000_000);
+    assert_eq!(row.get::<i64, _>(1).expect("small"), 7);
+    assert_eq!(row.get::<String, _>(2).expect("text"), "text");
+    assert_eq!(row.get::<Option<String>, _>(3).expect("null"), None);
+    assert_eq!(row.get::<i64, _>(4).expect("sum"), i64::MAX - 7);
+    for _ in 0..3 {
+        let tz: String = conn.query_sql("SHOW TimeZone", &[]).expect("tz")[0]
+            .get(0)
+            .expect("tz");
+        assert_eq!(
+            tz, "UTC",
+            "every transaction's server connection runs in UTC"
+        );
+        let named: i64 = conn
+            .query_sql("SELECT count(*) FROM pg_prepared_statements", &[])
+            .expect("prepared")[0]
+            .get(0)
+            .expect("n");
+        assert_eq!(
+            named, 0,
+            "no named statement is left on a server connection"
+        );
+    }
+}

@@ -32,6 +32,8 @@ pub(crate) struct Manager {
     address: String,
     #[cfg(feature = "postgres-tls")]
     tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
+    /// `prepared_statements=false`: no named statements (see [`PgConn::unnamed`]).
+    unnamed: bool,
 }
 
 impl Manager {
@@ -63,17 +65,26 @@ impl Manager {
             c.password(p.expose());
         }
         // Sessions run in UTC, so text renderings of instants agree across databases.
-        let options = match &url.options {
-            Some(o) => format!("-c TimeZone=UTC {o}"),
-            None => "-c TimeZone=UTC".to_string(),
+        // A pooler such as pgbouncer refuses the `options` startup parameter: there
+        // the session is set to UTC after connecting (pgbouncer carries TimeZone over
+        // to whichever server connection serves the next transaction).
+        let unnamed = !url.prepared_statements;
+        let options = match (&url.options, unnamed) {
+            (Some(o), false) => Some(format!("-c TimeZone=UTC {o}")),
+            (None, false) => Some("-c TimeZone=UTC".to_string()),
+            (Some(o), true) => Some(o.clone()),
+            (None, true) => None,
         };
-        c.options(&options);
+        if let Some(o) = &options {
+            c.options(o);
+        }
         Ok(Manager {
             config: c,
             address: format!("{}:{}", url.host, url.port.unwrap_or(5432)),
             #[cfg(feature = "postgres-tls")]
             tls: super::tls::client_config(url.tls, url.tls_root_cert.as_deref())?
                 .map(tokio_postgres_rustls::MakeRustlsConnect::new),
+            unnamed,
         })
     }
 }
@@ -94,6 +105,11 @@ pub(crate) struct PgConn {
     // Whether the statement of the call under way came from the cache.
     from_cache: bool,
     broken: bool,
+    /// No named prepared statements: each statement is parsed, bound and run in one
+    /// message as the unnamed statement (`prepared_statements=false`), its values sent
+    /// with their own types, or as untyped text that the server types from where
+    /// they stand (text, JSON, NULL).
+    unnamed: bool,
 }
 
 impl r2d2::ManageConnection for Manager {
@@ -107,13 +123,20 @@ impl r2d2::ManageConnection for Manager {
         };
         #[cfg(not(feature = "postgres-tls"))]
         let client = self.config.connect(NoTls);
-        let client = client.map_err(|e| connect_error(pg_error(e, None), &self.address))?;
+        let mut client = client.map_err(|e| connect_error(pg_error(e, None), &self.address))?;
+        if self.unnamed {
+            let set = "SET TimeZone = 'UTC'";
+            client
+                .batch_execute(set)
+                .map_err(|e| pg_error(e, Some(set)))?;
+        }
         Ok(PgConn {
             client,
             statements: HashMap::new(),
             in_transaction: false,
             from_cache: false,
             broken: false,
+            unnamed: self.unnamed,
         })
     }
     fn is_valid(&self, conn: &mut PgConn) -> Result<()> {
@@ -419,62 +442,61 @@ impl PgConn {
         if is_ddl(sql) {
             self.statements.clear();
         }
-        let st = self.statement(sql, params)?;
+        let st = self.prepared(sql, params)?;
         // The new key is the returned key column, never another returned integer.
         let id_column = match key {
             KeySource::Returned(k) => Some(k),
             _ => None,
         };
         let outcome = (|| {
-            let mut rows = self.client.query_raw(&st, params.iter().map(PgParam))?;
+            let mut rows = self.rows(sql, st.as_ref(), params)?;
             let mut returned = 0u64;
-            let mut last_id = None;
+            let mut last = None;
             while let Some(row) = rows.next()? {
                 returned += 1;
-                if let Some(k) = id_column {
-                    last_id = match row.try_get::<_, PgValue>(k) {
-                        Ok(PgValue(Value::Int(i))) => Some(i),
-                        _ => None,
-                    };
-                }
+                last = Some(row);
             }
-            Ok((returned, last_id, rows.rows_affected()))
+            // Only the last row's key is reported: the one value decoded.
+            let last_id = match (id_column, last) {
+                (Some(k), Some(row)) => match row.try_get::<_, PgValue>(k) {
+                    Ok(PgValue(Value::Int(i))) => Some(i),
+                    _ => None,
+                },
+                _ => None,
+            };
+            Ok((last_id, rows.rows_affected().unwrap_or(returned)))
         })();
-        let (returned, last_id, affected) = match outcome {
-            Ok(o) => o,
-            Err(e) => return Err(self.fail(e, sql)),
-        };
-        Ok(ExecResult {
-            rows_affected: if st.columns().is_empty() {
-                affected.unwrap_or(returned)
-            } else {
-                returned
-            },
-            last_insert_id: last_id,
-        })
+        match outcome {
+            Ok((last_insert_id, rows_affected)) => Ok(ExecResult {
+                rows_affected,
+                last_insert_id,
+            }),
+            Err(e) => Err(self.fail(e, sql)),
+        }
     }
 
     fn query_once<S: RowSink>(&mut self, sql: &str, params: &[Value], sink: &mut S) -> Result<()> {
         self.from_cache = false;
-        let st = self.statement(sql, params)?;
-        let names: Arc<[Name]> = st
-            .columns()
-            .iter()
-            .map(|c| Name::from(c.name().to_string()))
-            .collect();
-        let text: Vec<bool> = st
-            .columns()
-            .iter()
-            .map(|c| is_text_type(c.type_()))
-            .collect();
+        let st = self.prepared(sql, params)?;
         let mut failed = None;
         let outcome = (|| {
-            let mut rows = self.client.query_raw(&st, params.iter().map(PgParam))?;
+            let mut rows = self.rows(sql, st.as_ref(), params)?;
+            // The columns' names and kinds, worked out once from the first row.
+            let mut layout: Option<(Arc<[Name]>, Vec<bool>)> = None;
             while let Some(row) = rows.next()? {
+                let (names, text) = layout.get_or_insert_with(|| {
+                    let cols = row.columns();
+                    (
+                        cols.iter()
+                            .map(|c| Name::from(c.name().to_string()))
+                            .collect(),
+                        cols.iter().map(|c| is_text_type(c.type_())).collect(),
+                    )
+                });
                 let cells = PgCells {
                     row: &row,
-                    names: &names,
-                    text: &text,
+                    names,
+                    text,
                 };
                 if !super::feed(sink, &cells, &mut failed) {
                     break;
@@ -487,6 +509,88 @@ impl PgConn {
         }
         failed.map_or(Ok(()), Err)
     }
+
+    /// The prepared statement for `sql`, or none without prepared statements.
+    fn prepared(&mut self, sql: &str, params: &[Value]) -> Result<Option<Statement>> {
+        if self.unnamed {
+            Ok(None)
+        } else {
+            self.statement(sql, params).map(Some)
+        }
+    }
+
+    /// Runs the statement: the prepared one, or (without prepared statements) `sql` as
+    /// the unnamed statement, parsed, bound and run in one message.
+    fn rows(
+        &mut self,
+        sql: &str,
+        st: Option<&Statement>,
+        params: &[Value],
+    ) -> Result<postgres::RowIter<'_>, postgres::Error> {
+        match st {
+            Some(st) => self.client.query_raw(st, params.iter().map(PgParam)),
+            None => self
+                .client
+                .query_typed_raw(sql, params.iter().map(|v| (PgLoose(v), loose_type(v)))),
+        }
+    }
+}
+
+/// The type a value is sent as without a prepared statement to say what the server
+/// expects: its own, or (oid 0) none, for text, JSON and NULL, sent as text that the
+/// server types by where it stands (so text fits a date, enum or JSON column). An
+/// integer that fits is an `integer`, which widens wherever a `bigint` is wanted, where
+/// a `bigint` would not fit an `integer` argument (`substr(s, $1)`).
+fn loose_type(v: &Value) -> Type {
+    match v {
+        Value::Null | Value::Text(_) | Value::Json(_) => Type::new(
+            "unknown".into(),
+            0,
+            postgres::types::Kind::Simple,
+            "pg_catalog".into(),
+        ),
+        Value::Int(i) if i32::try_from(*i).is_ok() => Type::INT4,
+        v => natural_type(v),
+    }
+}
+
+/// A [`Value`] bound without a prepared statement (see [`loose_type`]).
+struct PgLoose<'a>(&'a Value);
+
+impl std::fmt::Debug for PgLoose<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{}>", self.0.type_name())
+    }
+}
+
+impl ToSql for PgLoose<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
+        match self.0 {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Text(s) if s.contains('\0') => {
+                Err("PostgreSQL text cannot hold a NUL character".into())
+            }
+            Value::Text(s) => {
+                out.put_slice(s.as_bytes());
+                Ok(IsNull::No)
+            }
+            Value::Json(j) => {
+                out.put_slice(serde_json::to_string(j)?.as_bytes());
+                Ok(IsNull::No)
+            }
+            v => PgParam(v).to_sql(ty, out),
+        }
+    }
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+    fn encode_format(&self, _: &Type) -> postgres::types::Format {
+        match self.0 {
+            Value::Null | Value::Text(_) | Value::Json(_) => postgres::types::Format::Text,
+            _ => postgres::types::Format::Binary,
+        }
+    }
+    postgres::types::to_sql_checked!();
 }
 
 /// A [`Value`] sent as the type the server expects for its parameter.

@@ -9,7 +9,10 @@ use sqlkit::prelude::*;
 /// A database a test runs on: a fresh, empty namespace of its own (an in-memory
 /// SQLite database, a PostgreSQL schema, a MariaDB database), dropped when this is.
 pub struct TestDb {
+    /// The database: `sqlite`, `postgresql` or `mariadb` (what SQL it speaks).
     pub name: &'static str,
+    /// How it is reached, for messages: the name, or `postgresql via pgbouncer`.
+    pub label: &'static str,
     pub engine: Engine,
     /// The URL of the test's namespace, to build engines with other options.
     pub url: String,
@@ -95,6 +98,7 @@ fn skipped(name: &str, var: &str) {
 pub fn engines() -> Vec<TestDb> {
     let mut out = vec![TestDb {
         name: "sqlite",
+        label: "sqlite",
         engine: Engine::from_url("sqlite://").expect("in-memory SQLite"),
         url: "sqlite://".into(),
         cleanup: None,
@@ -134,12 +138,57 @@ pub fn engines() -> Vec<TestDb> {
             .unwrap_or_else(|e| panic!("{name} at {}: {e}", redact(&engine_url)));
         out.push(TestDb {
             name,
+            label: name,
             engine,
             url: engine_url,
             cleanup: Some((admin, drop_sql)),
         });
     }
     out
+}
+
+/// [`engines`], and PostgreSQL once more through pgbouncer in transaction mode
+/// (`SQLKIT_TEST_PGBOUNCER_URL`, a URL with `prepared_statements=false`), in a fresh
+/// database of its own (pgbouncer carries no `search_path` between transactions).
+pub fn engines_and_pooler() -> Vec<TestDb> {
+    let mut out = engines();
+    out.extend(pooler());
+    out
+}
+
+/// PostgreSQL through pgbouncer (see [`engines_and_pooler`]).
+pub fn pooler() -> Option<TestDb> {
+    let var = "SQLKIT_TEST_PGBOUNCER_URL";
+    let Some(url) = std::env::var(var).ok().filter(|u| !u.is_empty()) else {
+        if in_ci() {
+            panic!("{var} is unset, but CI=true requires every database");
+        }
+        skipped("postgresql via pgbouncer", var);
+        return None;
+    };
+    let direct = std::env::var("SQLKIT_TEST_POSTGRES_URL").ok()?;
+    let admin = admin("postgresql", &direct)?;
+    let ns = unique_name();
+    admin
+        .connect()
+        .and_then(|mut c| {
+            c.execute_sql(
+                &format!("CREATE DATABASE {ns} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'"),
+                &[],
+            )
+        })
+        .expect("create database");
+    let mut u = url::Url::parse(&url).expect("URL");
+    u.set_path(&ns);
+    let engine = Engine::from_url(u.as_str())
+        .unwrap_or_else(|e| panic!("pgbouncer at {}: {e}", redact(u.as_str())));
+    Some(TestDb {
+        name: "postgresql",
+        label: "postgresql via pgbouncer",
+        engine,
+        url: u.to_string(),
+        cleanup: Some((admin, format!("DROP DATABASE IF EXISTS {ns} WITH (FORCE)"))),
+    })
 }
 
 /// Runs `body` once per configured database, on a connection to a database that has
