@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Instructions per run of Diesel's benchmark shapes, for raw rusqlite, sqlkit and
+Diesel, on SQLite, counted by callgrind in each harness's `measured` alone (the same
+count every time for the same binaries). Builds both harnesses, runs every shape and
+prints a Markdown table for the README.
+
+    scripts/shapes-compare.py            # all shapes
+    scripts/shapes-compare.py trivial    # shapes whose name starts so
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SQLKIT = os.path.join(ROOT, "target/release/examples/shapes")
+DIESEL = os.path.join(ROOT, "benches/diesel/target/release/sqlkit-diesel-shapes")
+# (shape, size, iterations)
+SHAPES = [
+    ("trivial", 1, 5000),
+    ("trivial", 100, 500),
+    ("trivial", 10000, 5),
+    ("join", 1, 2000),
+    ("join", 100, 100),
+    ("join", 1000, 10),
+    ("insert", 1, 1000),
+    ("insert", 10, 300),
+    ("insert", 100, 50),
+    ("assoc", 0, 10),
+]
+
+
+def build():
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "sqlkit-benches", "--example", "shapes"],
+                   cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "--release", "-q", "--manifest-path", "benches/diesel/Cargo.toml"],
+                   cwd=ROOT, check=True)
+
+
+def count(binary, side, shape, size, iterations):
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "cg.out")
+        r = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--collect-atstart=no",
+             "--toggle-collect=*measured*", binary, side, shape, str(size), str(iterations)],
+            capture_output=True, text=True, check=True)
+        m = re.search(r"refs:\s+([\d,]+)", r.stderr)
+        return int(m.group(1).replace(",", "")) / iterations
+
+
+def main():
+    only = sys.argv[1] if len(sys.argv) > 1 else ""
+    build()
+    print("| shape | raw rusqlite | sqlkit | Diesel | sqlkit / raw | sqlkit / Diesel |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for shape, size, iterations in SHAPES:
+        if not shape.startswith(only):
+            continue
+        raw = count(SQLKIT, "raw", shape, size, iterations)
+        kit = count(SQLKIT, "sqlkit", shape, size, iterations)
+        die = count(DIESEL, "diesel", shape, size, iterations)
+        name = f"{shape} {size}" if shape != "assoc" else "assoc (100 users, 1,000 posts, 10,000 comments)"
+        print(f"| {name} | {raw:,.0f} | {kit:,.0f} | {die:,.0f} | {kit / raw:.2f}x | {kit / die:.2f}x |",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
