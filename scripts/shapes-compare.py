@@ -52,16 +52,20 @@ def count(binary, side, shape, size, iterations):
 def main():
     only = sys.argv[1] if len(sys.argv) > 1 else ""
     build()
-    print("| shape | raw rusqlite | sqlkit | Diesel | sqlkit / raw | sqlkit / Diesel |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| shape | raw rusqlite | sqlkit | sqlkit, prepared | Diesel | sqlkit / raw | sqlkit / Diesel | prepared / Diesel |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for shape, size, iterations in SHAPES:
         if not shape.startswith(only):
             continue
         raw = count(SQLKIT, "raw", shape, size, iterations)
         kit = count(SQLKIT, "sqlkit", shape, size, iterations)
+        # Only trivial and join have a prepared form (the others' statements change shape).
+        pre = count(SQLKIT, "prepared", shape, size, iterations) if shape in ("trivial", "join") else None
         die = count(DIESEL, "diesel", shape, size, iterations)
         name = f"{shape} {size}" if shape != "assoc" else "assoc (100 users, 1,000 posts, 10,000 comments)"
-        print(f"| {name} | {raw:,.0f} | {kit:,.0f} | {die:,.0f} | {kit / raw:.2f}x | {kit / die:.2f}x |",
+        pre_s = f"{pre:,.0f}" if pre else "—"
+        pre_r = f"{pre / die:.2f}x" if pre else "—"
+        print(f"| {name} | {raw:,.0f} | {kit:,.0f} | {pre_s} | {die:,.0f} | {kit / raw:.2f}x | {kit / die:.2f}x | {pre_r} |",
               flush=True)
 
 

@@ -474,3 +474,55 @@ fn typed_rows_in_from_the_derive_and_from_serde_structs() {
         Ok(())
     });
 }
+
+#[test]
+fn prepared_statements_run_with_new_values_and_keep_the_transaction_rules() {
+    on_each_db(|name, conn| {
+        let t = Tag::table();
+        let add = conn.prepare(
+            &insert(t).value(t.name, bindparam::<String>("name")),
+            &["name"],
+        )?;
+        let first = add.execute(conn, &["rust".into()])?;
+        assert_eq!(first.rows_affected, 1, "{name}");
+        assert_eq!(first.last_insert_id, Some(1), "{name}: the new key");
+        add.execute(conn, &["sql".into()])?;
+        let by_name = conn.prepare(
+            &select(t).where_(t.name.eq(bindparam::<String>("name"))),
+            &["name"],
+        )?;
+        let tag: Tag = by_name.fetch_one(conn, &["sql".into()])?;
+        assert_eq!((tag.id, tag.name.as_str()), (Some(2), "sql"), "{name}");
+        assert_eq!(
+            by_name.fetch_optional::<Tag>(conn, &["none".into()])?,
+            None,
+            "{name}"
+        );
+        let all = conn.prepare(&select(t.name).order_by(t.name), &[])?;
+        let names: Vec<String> = all.fetch_all(conn, &[])?;
+        assert_eq!(names, ["rust", "sql"], "{name}");
+        // Wrong arity, unknown names: typed errors, nothing sent.
+        assert!(by_name.fetch_all::<Tag>(conn, &[]).is_err(), "{name}");
+        assert!(conn.prepare(&select(t), &["nope"]).is_err(), "{name}");
+        // A failure inside a transaction aborts it, as any statement's does.
+        {
+            let mut tx = conn.begin()?;
+            add.execute(&mut tx, &["go".into()])?;
+            let dup = add.execute(&mut tx, &["rust".into()]).unwrap_err();
+            assert_eq!(dup.db_kind(), Some(DbErrorKind::UniqueViolation), "{name}");
+            assert!(
+                tx.commit().is_err(),
+                "{name}: a failed transaction cannot commit"
+            );
+        }
+        let n: i64 = conn.fetch_one(&select(func::count_star()).select_from(t))?;
+        assert_eq!(n, 2, "{name}: nothing of the failed transaction is kept");
+        // Another engine's connection: refused, since the SQL is one dialect's.
+        let mut other = Engine::from_url("sqlite://")?.connect()?;
+        assert!(matches!(
+            all.fetch_all::<String>(&mut other, &[]),
+            Err(Error::InvalidStatement { .. })
+        ));
+        Ok(())
+    });
+}

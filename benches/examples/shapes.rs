@@ -137,6 +137,54 @@ fn tree(users: Vec<User>, posts: Vec<Post>, comments: Vec<Comment>) -> Tree {
         .collect()
 }
 
+/// sqlkit with the statements of `trivial` and `join` prepared once
+/// ([`sqlkit::engine::Prepared`]); the other shapes as [`Sqlkit`].
+struct SqlkitPrepared {
+    inner: Sqlkit,
+    trivial: Option<sqlkit::engine::Prepared>,
+    join: Option<sqlkit::engine::Prepared>,
+}
+
+impl Side for SqlkitPrepared {
+    fn trivial(&mut self, n: i64) -> Vec<User> {
+        let conn = &mut self.inner.0;
+        let p = self.trivial.get_or_insert_with(|| {
+            let u = User::table();
+            conn.prepare(
+                &select(u).order_by(u.id).limit(bindparam::<i64>("n")),
+                &["n"],
+            )
+            .expect("prepare")
+        });
+        p.fetch_all(conn, &[Value::Int(n)]).expect("trivial")
+    }
+    fn join(&mut self, n: i64) -> Vec<(User, Option<Post>)> {
+        let conn = &mut self.inner.0;
+        let p = self.join.get_or_insert_with(|| {
+            let (u, p) = (User::table(), Post::table());
+            conn.prepare(
+                &select((u, p))
+                    .outerjoin(p, p.user_id.eq(u.id))
+                    .where_(and_([
+                        u.id.le(bindparam::<i64>("n")),
+                        u.hair_color.eq(bindparam::<Option<String>>("hair")),
+                    ]))
+                    .order_by((u.id, p.id)),
+                &["n", "hair"],
+            )
+            .expect("prepare")
+        });
+        p.fetch_all(conn, &[Value::Int(n), Value::from("black")])
+            .expect("join")
+    }
+    fn insert(&mut self, n: usize) -> usize {
+        self.inner.insert(n)
+    }
+    fn assoc(&mut self) -> Tree {
+        self.inner.assoc()
+    }
+}
+
 struct Raw(rusqlite::Connection);
 
 fn user_of(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<User> {
@@ -286,7 +334,7 @@ fn run(side: &mut dyn Side, shape: &str, size: usize) -> usize {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [side, shape, size, iterations] = &args[..] else {
-        eprintln!("usage: shapes sqlkit|raw trivial|join|insert|assoc SIZE ITERATIONS");
+        eprintln!("usage: shapes sqlkit|prepared|raw trivial|join|insert|assoc SIZE ITERATIONS");
         std::process::exit(2);
     };
     let (size, iterations): (usize, usize) = (size.parse().unwrap(), iterations.parse().unwrap());
@@ -297,13 +345,19 @@ fn main() {
         c.pragma_update(None, "journal_mode", "WAL").unwrap();
         c.execute_batch(SCHEMA).unwrap();
     }
+    let connect = || {
+        Engine::from_url(&format!("sqlite:///{}", path.display()))
+            .unwrap()
+            .connect()
+            .unwrap()
+    };
     let mut side: Box<dyn Side> = match side.as_str() {
-        "sqlkit" => Box::new(Sqlkit(
-            Engine::from_url(&format!("sqlite:///{}", path.display()))
-                .unwrap()
-                .connect()
-                .unwrap(),
-        )),
+        "sqlkit" => Box::new(Sqlkit(connect())),
+        "prepared" => Box::new(SqlkitPrepared {
+            inner: Sqlkit(connect()),
+            trivial: None,
+            join: None,
+        }),
         "raw" => {
             let c = rusqlite::Connection::open(&path).unwrap();
             // The best raw rusqlite can do: plans kept whatever the bound values (see

@@ -17,6 +17,7 @@ mod from_row;
 mod mysql;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod prepared;
 mod records;
 mod row;
 #[cfg(feature = "sqlite")]
@@ -26,6 +27,7 @@ mod tls;
 mod typed;
 
 pub use from_row::{CellRef, Columns, FromCell, FromRow, RowCells};
+pub use prepared::Prepared;
 pub use row::{Row, RowIndex};
 
 use crate::compile::{Compiled, KeySource};
@@ -1468,13 +1470,11 @@ impl Connection {
         self.noted(r)
     }
 
-    /// Runs a compiled statement, its result columns read as `stmt` types them.
-    fn query_stmt<S: RowSink>(&mut self, stmt: &dyn Statement, sink: &mut S) -> Result<()> {
-        let c = self.cached(stmt, false)?;
-        // Table columns are decoded by their declared types already, except where
-        // MySQL's result metadata loses the type.
-        // A table column's declared type the driver decodes by itself, unless the
-        // server's result metadata loses it (MySQL: a UTC instant, a boolean, ..).
+    /// The types `stmt`'s result columns are read as, where the driver needs telling;
+    /// empty when it needs none. A table column's declared type the driver decodes by
+    /// itself, unless the server's result metadata loses it (MySQL: a UTC instant, a
+    /// boolean, ..).
+    fn result_types(&self, stmt: &dyn Statement) -> Vec<crate::compile::types::OutputType> {
         let mut types = stmt.output_types();
         for (ty, table_column) in &mut types {
             if *table_column && !ty.is_some_and(|t| self.dialect.result_loses_type(t)) {
@@ -1482,6 +1482,16 @@ impl Connection {
             }
         }
         if types.iter().all(|(ty, _)| ty.is_none()) {
+            types.clear();
+        }
+        types
+    }
+
+    /// Runs a compiled statement, its result columns read as `stmt` types them.
+    fn query_stmt<S: RowSink>(&mut self, stmt: &dyn Statement, sink: &mut S) -> Result<()> {
+        let c = self.cached(stmt, false)?;
+        let types = self.result_types(stmt);
+        if types.is_empty() {
             return self.query_with(&c.sql, &c.params, sink);
         }
         self.query_with(
