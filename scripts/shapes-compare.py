@@ -4,8 +4,11 @@ Diesel, on SQLite, counted by callgrind in each harness's `measured` alone (the 
 count every time for the same binaries). Builds both harnesses, runs every shape and
 prints a Markdown table for the README.
 
-    scripts/shapes-compare.py            # all shapes
+    scripts/shapes-compare.py            # all shapes, SQLite
     scripts/shapes-compare.py trivial    # shapes whose name starts so
+    SHAPES_PG_URL=postgresql://... scripts/shapes-compare.py --pg
+                                         # PostgreSQL: client instructions, and wall
+                                         # time per run (client and server, median of 5)
 """
 import os
 import re
@@ -49,9 +52,42 @@ def count(binary, side, shape, size, iterations):
         return int(m.group(1).replace(",", "")) / iterations
 
 
+def wall(binary, side, shape, size, iterations):
+    times = []
+    for _ in range(5):
+        r = subprocess.run([binary, side, shape, str(size), str(iterations)],
+                           capture_output=True, text=True, check=True)
+        times.append(float(re.search(r"([\d.]+) us a run", r.stdout).group(1)))
+    return sorted(times)[2]
+
+
+def main_pg(only):
+    print("| shape | raw postgres | sqlkit | sqlkit, prepared | Diesel | sqlkit / Diesel | prepared / Diesel |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for shape, size, iterations in SHAPES:
+        if not shape.startswith(only):
+            continue
+        its = max(1, iterations // 5)
+        cells = []
+        for binary, side in [(SQLKIT, "raw-pg"), (SQLKIT, "sqlkit-pg"), (SQLKIT, "prepared-pg"), (DIESEL, "diesel-pg")]:
+            if side == "prepared-pg" and shape not in ("trivial", "join"):
+                cells.append(None)
+                continue
+            cells.append((count(binary, side, shape, size, its), wall(binary, side, shape, size, iterations)))
+        raw, kit, pre, die = cells
+        fmt = lambda c: "—" if c is None else f"{c[0]:,.0f} / {c[1]:,.0f} µs"
+        ratio = lambda a, b: "—" if a is None else f"{a[0] / b[0]:.2f}x / {a[1] / b[1]:.2f}x"
+        name = f"{shape} {size}" if shape != "assoc" else "assoc"
+        print(f"| {name} | {fmt(raw)} | {fmt(kit)} | {fmt(pre)} | {fmt(die)} | {ratio(kit, die)} | {ratio(pre, die)} |",
+              flush=True)
+
+
 def main():
-    only = sys.argv[1] if len(sys.argv) > 1 else ""
+    args = [a for a in sys.argv[1:] if a != "--pg"]
+    only = args[0] if args else ""
     build()
+    if "--pg" in sys.argv:
+        return main_pg(only)
     print("| shape | raw rusqlite | sqlkit | sqlkit, prepared | Diesel | sqlkit / raw | sqlkit / Diesel | prepared / Diesel |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for shape, size, iterations in SHAPES:

@@ -305,6 +305,161 @@ impl Side for Raw {
     }
 }
 
+/// Raw `postgres`: each SQL text prepared once and kept, rows read by index.
+struct RawPg {
+    client: postgres::Client,
+    statements: HashMap<String, postgres::Statement>,
+}
+
+impl RawPg {
+    fn rows(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Vec<postgres::Row> {
+        if !self.statements.contains_key(sql) {
+            let st = self.client.prepare(sql).expect("prepare");
+            self.statements.insert(sql.to_string(), st);
+        }
+        let st = &self.statements[sql];
+        self.client.query(st, params).expect("query")
+    }
+}
+
+fn pg_user(r: &postgres::Row, at: usize) -> User {
+    User {
+        id: r.get(at),
+        name: r.get(at + 1),
+        hair_color: r.get(at + 2),
+    }
+}
+
+impl Side for RawPg {
+    fn trivial(&mut self, n: i64) -> Vec<User> {
+        self.rows(
+            "SELECT id, name, hair_color FROM users ORDER BY id LIMIT $1",
+            &[&n],
+        )
+        .iter()
+        .map(|r| pg_user(r, 0))
+        .collect()
+    }
+    fn join(&mut self, n: i64) -> Vec<(User, Option<Post>)> {
+        self.rows(
+            "SELECT users.id, users.name, users.hair_color, posts.id, posts.user_id, posts.title, posts.body \
+             FROM users LEFT OUTER JOIN posts ON posts.user_id = users.id \
+             WHERE users.id <= $1 AND users.hair_color = $2 ORDER BY users.id, posts.id",
+            &[&n, &"black"],
+        )
+        .iter()
+        .map(|r| {
+            let post = r.get::<_, Option<i64>>(3).map(|id| Post {
+                id,
+                user_id: r.get(4),
+                title: r.get(5),
+                body: r.get(6),
+            });
+            (pg_user(r, 0), post)
+        })
+        .collect()
+    }
+    fn insert(&mut self, n: usize) -> usize {
+        let sql = format!(
+            "INSERT INTO users (name, hair_color) VALUES {}",
+            (0..n)
+                .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let rows: Vec<_> = (0..n).map(new_user).collect();
+        let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = Vec::with_capacity(n * 2);
+        for (name, hair) in &rows {
+            params.push(name);
+            params.push(hair);
+        }
+        if !self.statements.contains_key(&sql) {
+            let st = self.client.prepare(&sql).expect("prepare");
+            self.statements.insert(sql.clone(), st);
+        }
+        let st = &self.statements[&sql];
+        self.client.execute(st, &params).expect("insert") as usize
+    }
+    fn assoc(&mut self) -> Tree {
+        let users: Vec<User> = self
+            .rows(
+                "SELECT id, name, hair_color FROM users WHERE id <= $1 ORDER BY id",
+                &[&100i64],
+            )
+            .iter()
+            .map(|r| pg_user(r, 0))
+            .collect();
+        let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+        let posts: Vec<Post> = self
+            .rows(
+                "SELECT id, user_id, title, body FROM posts WHERE user_id = ANY($1) ORDER BY id",
+                &[&ids],
+            )
+            .iter()
+            .map(|r| Post {
+                id: r.get(0),
+                user_id: r.get(1),
+                title: r.get(2),
+                body: r.get(3),
+            })
+            .collect();
+        let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
+        let comments: Vec<Comment> = self
+            .rows(
+                "SELECT id, post_id, text FROM comments WHERE post_id = ANY($1) ORDER BY id",
+                &[&ids],
+            )
+            .iter()
+            .map(|r| Comment {
+                id: r.get(0),
+                post_id: r.get(1),
+                text: r.get(2),
+            })
+            .collect();
+        tree(users, posts, comments)
+    }
+}
+
+/// A schema of its own on the PostgreSQL server of `SHAPES_PG_URL`, made from
+/// `schema-pg.sql` and dropped at the end; the URL that works in it.
+struct PgSchema {
+    url: String,
+    name: String,
+}
+
+impl PgSchema {
+    fn new() -> PgSchema {
+        let url = std::env::var("SHAPES_PG_URL").expect("SHAPES_PG_URL, a PostgreSQL URL");
+        let name = format!("shapes_{}", std::process::id());
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+        c.batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}; SET search_path = {name}; {SCHEMA_PG}"
+        ))
+        .expect("schema");
+        let sep = if url.contains('?') { '&' } else { '?' };
+        PgSchema {
+            url: format!("{url}{sep}options=-c%20search_path%3D{name}"),
+            name,
+        }
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        if let Ok(url) = std::env::var("SHAPES_PG_URL") {
+            if let Ok(mut c) = postgres::Client::connect(&url, postgres::NoTls) {
+                let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
+            }
+        }
+    }
+}
+
+const SCHEMA_PG: &str = include_str!("../shapes/schema-pg.sql");
+
 /// What callgrind counts: `iterations` runs of the shape.
 #[inline(never)]
 fn measured(side: &mut dyn Side, shape: &str, size: usize, iterations: usize) -> usize {
@@ -334,30 +489,37 @@ fn run(side: &mut dyn Side, shape: &str, size: usize) -> usize {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [side, shape, size, iterations] = &args[..] else {
-        eprintln!("usage: shapes sqlkit|prepared|raw trivial|join|insert|assoc SIZE ITERATIONS");
+        eprintln!("usage: shapes sqlkit|prepared|raw[-pg] trivial|join|insert|assoc SIZE ITERATIONS (-pg: on SHAPES_PG_URL)");
         std::process::exit(2);
     };
     let (size, iterations): (usize, usize) = (size.parse().unwrap(), iterations.parse().unwrap());
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shapes.db");
-    {
+    let pg = side.ends_with("-pg").then(PgSchema::new);
+    if pg.is_none() {
         let c = rusqlite::Connection::open(&path).unwrap();
         c.pragma_update(None, "journal_mode", "WAL").unwrap();
         c.execute_batch(SCHEMA).unwrap();
     }
-    let connect = || {
-        Engine::from_url(&format!("sqlite:///{}", path.display()))
-            .unwrap()
-            .connect()
-            .unwrap()
+    let url = match &pg {
+        Some(pg) => pg.url.clone(),
+        None => format!("sqlite:///{}", path.display()),
     };
+    let connect = || Engine::from_url(&url).unwrap().connect().unwrap();
     let mut side: Box<dyn Side> = match side.as_str() {
-        "sqlkit" => Box::new(Sqlkit(connect())),
-        "prepared" => Box::new(SqlkitPrepared {
+        "sqlkit" | "sqlkit-pg" => Box::new(Sqlkit(connect())),
+        "prepared" | "prepared-pg" => Box::new(SqlkitPrepared {
             inner: Sqlkit(connect()),
             trivial: None,
             join: None,
         }),
+        "raw-pg" => {
+            let client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+            Box::new(RawPg {
+                client,
+                statements: HashMap::new(),
+            })
+        }
         "raw" => {
             let c = rusqlite::Connection::open(&path).unwrap();
             // The best raw rusqlite can do: plans kept whatever the bound values (see

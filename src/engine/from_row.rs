@@ -445,6 +445,9 @@ impl<T: FromRow> super::RowSink for CollectRows<T> {
         self.out.push(v);
         Ok(true)
     }
+    fn wants_all(&self) -> bool {
+        true
+    }
 }
 
 /// Hands each row, read into `T`, to a closure until it returns `false`.

@@ -98,6 +98,14 @@ pub(crate) trait DriverRow: de::Cells {
 /// Receives the rows of a query; returns `false` to stop early.
 pub(crate) trait RowSink {
     fn row<R: DriverRow>(&mut self, row: &R) -> Result<bool>;
+    /// Whether the sink reads every row whatever they hold (it collects them): the
+    /// driver may then fetch the whole result at once, where streaming row by row
+    /// costs more (PostgreSQL's driver enters its runtime once per row). `false`
+    /// streams, memory bounded by a row. (Read by the PostgreSQL driver only.)
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    fn wants_all(&self) -> bool {
+        false
+    }
 }
 
 /// Hands one row to `sink`. `false` means stop reading: the sink is done, or it failed
@@ -267,6 +275,9 @@ impl RowSink for CollectRows {
         self.0.push(row.to_row()?);
         Ok(true)
     }
+    fn wants_all(&self) -> bool {
+        true
+    }
 }
 
 struct EachRow<F>(F);
@@ -281,6 +292,9 @@ impl<T: DeserializeOwned> RowSink for CollectAs<T> {
     fn row<R: DriverRow>(&mut self, row: &R) -> Result<bool> {
         self.0.push(de::from_cells_with(row, &self.1)?);
         Ok(true)
+    }
+    fn wants_all(&self) -> bool {
+        true
     }
 }
 
@@ -391,6 +405,9 @@ impl<S: RowSink> RowSink for Counted<'_, S> {
     fn row<R: DriverRow>(&mut self, row: &R) -> Result<bool> {
         self.rows += 1;
         self.inner.row(row)
+    }
+    fn wants_all(&self) -> bool {
+        self.inner.wants_all()
     }
 }
 

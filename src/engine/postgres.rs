@@ -479,24 +479,34 @@ impl PgConn {
         self.from_cache = false;
         let st = self.prepared(sql, params)?;
         let mut failed = None;
+        let all = sink.wants_all();
         let outcome = (|| {
-            let mut rows = self.rows(sql, st.as_ref(), params)?;
+            // A sink that reads every row gets them fetched in one go (one entry into
+            // the driver's runtime instead of one per row); others stream.
+            let mut rows: Box<dyn FallibleIterator<Item = postgres::Row, Error = postgres::Error>> =
+                if all {
+                    Box::new(postgres::fallible_iterator::convert(
+                        self.all_rows(sql, st.as_ref(), params)?.into_iter().map(Ok),
+                    ))
+                } else {
+                    Box::new(self.rows(sql, st.as_ref(), params)?)
+                };
             // The columns' names and kinds, worked out once from the first row.
-            let mut layout: Option<(Arc<[Name]>, Vec<bool>)> = None;
+            let mut layout: Option<(Arc<[Name]>, Vec<PgKind>)> = None;
             while let Some(row) = rows.next()? {
-                let (names, text) = layout.get_or_insert_with(|| {
+                let (names, kinds) = layout.get_or_insert_with(|| {
                     let cols = row.columns();
                     (
                         cols.iter()
                             .map(|c| Name::from(c.name().to_string()))
                             .collect(),
-                        cols.iter().map(|c| is_text_type(c.type_())).collect(),
+                        cols.iter().map(|c| PgKind::of(c.type_())).collect(),
                     )
                 });
                 let cells = PgCells {
                     row: &row,
                     names,
-                    text,
+                    kinds,
                 };
                 if !super::feed(sink, &cells, &mut failed) {
                     break;
@@ -516,6 +526,32 @@ impl PgConn {
             Ok(None)
         } else {
             self.statement(sql, params).map(Some)
+        }
+    }
+
+    /// Runs the statement and fetches all its rows at once (see [`rows`](Self::rows)).
+    fn all_rows(
+        &mut self,
+        sql: &str,
+        st: Option<&Statement>,
+        params: &[Value],
+    ) -> Result<Vec<postgres::Row>, postgres::Error> {
+        match st {
+            Some(st) => {
+                let ps: Vec<PgParam<'_>> = params.iter().map(PgParam).collect();
+                let refs: Vec<&(dyn ToSql + Sync)> =
+                    ps.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+                self.client.query(st, &refs)
+            }
+            None => {
+                let ps: Vec<(PgLoose<'_>, Type)> =
+                    params.iter().map(|v| (PgLoose(v), loose_type(v))).collect();
+                let refs: Vec<(&(dyn ToSql + Sync), Type)> = ps
+                    .iter()
+                    .map(|(p, t)| (p as &(dyn ToSql + Sync), t.clone()))
+                    .collect();
+                self.client.query_typed(sql, &refs)
+            }
         }
     }
 
@@ -824,7 +860,32 @@ impl<'a> FromSql<'a> for PgValue {
 struct PgCells<'a> {
     row: &'a postgres::Row,
     names: &'a Arc<[Name]>,
-    text: &'a [bool],
+    kinds: &'a [PgKind],
+}
+
+/// How a result column is read: the common kinds straight into a cell, the rest
+/// through [`PgValue`].
+#[derive(Clone, Copy, PartialEq)]
+enum PgKind {
+    Text,
+    Int8,
+    Int4,
+    Int2,
+    Float8,
+    Other,
+}
+
+impl PgKind {
+    fn of(t: &Type) -> PgKind {
+        match *t {
+            Type::INT8 => PgKind::Int8,
+            Type::INT4 => PgKind::Int4,
+            Type::INT2 => PgKind::Int2,
+            Type::FLOAT8 => PgKind::Float8,
+            ref t if is_text_type(t) => PgKind::Text,
+            _ => PgKind::Other,
+        }
+    }
 }
 
 impl DriverRow for PgCells<'_> {
@@ -844,19 +905,30 @@ impl DriverRow for PgCells<'_> {
 
 impl Cells for PgCells<'_> {
     fn len(&self) -> usize {
-        self.text.len()
+        self.kinds.len()
     }
     fn name(&self, i: usize) -> &str {
         self.names.get(i).map_or("", |n| n)
     }
     fn cell(&self, i: usize) -> std::result::Result<Cell<'_>, DeError> {
-        if self.text.get(i).copied().unwrap_or(false) {
-            return match self.row.try_get::<_, Option<&str>>(i) {
-                Ok(Some(s)) => Ok(Cell::Text(s)),
+        fn read<'r, T: postgres::types::FromSql<'r>>(
+            row: &'r postgres::Row,
+            i: usize,
+            cell: impl FnOnce(T) -> Cell<'r>,
+        ) -> std::result::Result<Cell<'r>, DeError> {
+            match row.try_get::<_, Option<T>>(i) {
+                Ok(Some(v)) => Ok(cell(v)),
                 Ok(None) => Ok(Cell::Null),
                 Err(e) => Err(DeError(e.to_string())),
-            };
+            }
         }
-        self.value(i).map(Cell::Owned).map_err(DeError)
+        match self.kinds.get(i).copied().unwrap_or(PgKind::Other) {
+            PgKind::Text => read(self.row, i, Cell::Text),
+            PgKind::Int8 => read(self.row, i, Cell::Int),
+            PgKind::Int4 => read(self.row, i, |v: i32| Cell::Int(v.into())),
+            PgKind::Int2 => read(self.row, i, |v: i16| Cell::Int(v.into())),
+            PgKind::Float8 => read(self.row, i, Cell::Float),
+            PgKind::Other => self.value(i).map(Cell::Owned).map_err(DeError),
+        }
     }
 }

@@ -119,4 +119,7 @@ impl<S: RowSink> RowSink for TypedSink<'_, S> {
             types: self.types,
         })
     }
+    fn wants_all(&self) -> bool {
+        self.inner.wants_all()
+    }
 }
