@@ -500,6 +500,19 @@ struct Inner {
 ///
 /// Server URLs take `connect_timeout`, `sslmode` and `application_name` options; see
 /// [`ServerUrl`](crate::url::ServerUrl). Passwords are percent-decoded and never shown.
+///
+/// ```
+/// # use sqlkit::prelude::*;
+/// let engine = Engine::from_url("sqlite://")?; // or postgresql://…, mysql://…
+/// let mut conn = engine.connect()?;
+/// conn.execute_sql("CREATE TABLE t (x INTEGER)", &[])?;
+/// // A closure in a transaction on a connection of the pool.
+/// engine.transaction(|tx| tx.execute_sql("INSERT INTO t VALUES (1)", &[]).map(|_| ()))?;
+/// assert!(engine.pool_stats().connections >= 1);
+/// let n: i64 = conn.query_scalar(&select(func::count_star()).select_from(Table::builder("t").column(ColumnDef::new("x", SqlType::Integer)).build()?))?;
+/// assert_eq!(n, 1);
+/// # Ok::<(), sqlkit::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Engine {
     inner: Arc<Inner>,
@@ -861,6 +874,14 @@ impl Engine {
     }
 
     /// The engine's URL with any password replaced by `***`.
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// let engine = Engine::from_url("sqlite://")?;
+    /// assert_eq!(engine.url(), "sqlite://");
+    /// // Server URLs are shown with the password as `***`.
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn url(&self) -> &str {
         &self.inner.url
     }
@@ -868,6 +889,16 @@ impl Engine {
     /// Checks a connection out of the pool (checking that it still works first). Waits
     /// up to the checkout timeout for one to be free, then fails with
     /// [`Error::PoolTimeout`].
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// let engine = Engine::from_url("sqlite://")?;
+    /// let mut a = engine.connect()?;
+    /// let mut b = engine.connect()?; // the same in-memory database
+    /// a.execute_sql("CREATE TABLE t (x INTEGER)", &[])?;
+    /// b.execute_sql("INSERT INTO t VALUES (1)", &[])?;
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn connect(&self) -> Result<Connection> {
         let t = self.inner.checkout_timeout;
         let driver = match &self.inner.pool {
@@ -910,6 +941,16 @@ impl Engine {
 
     /// The pool's counters: connections open and idle, and the statement cache's hits
     /// and misses.
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// let engine = Engine::builder("sqlite://").max_connections(4).build()?;
+    /// let conn = engine.connect()?;
+    /// let s = engine.pool_stats();
+    /// assert!(s.in_use >= 1 && s.connections <= 4);
+    /// drop(conn);
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn pool_stats(&self) -> PoolStats {
         let (connections, idle) = self.pool_state();
         let (cache_hits, cache_misses) = self
@@ -1001,11 +1042,35 @@ impl fmt::Debug for Connection {
 
 impl Connection {
     /// The dialect of this connection's server, at its version.
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// # conn.execute(&insert(&t).columns(["name"]).rows([["rust"], ["sql"], ["orm"]]))?;
+    /// assert_eq!(conn.dialect().name(), "sqlite");
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn dialect(&self) -> &dyn Dialect {
         &*self.dialect
     }
 
     /// Compiles a statement for this connection's dialect.
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// # conn.execute(&insert(&t).columns(["name"]).rows([["rust"], ["sql"], ["orm"]]))?;
+    /// let c = conn.compile(&select(t.c("name")?).where_(t.c("id")?.eq(2)))?;
+    /// assert_eq!(c.sql, "SELECT tags.name FROM tags WHERE tags.id = ?");
+    /// assert_eq!(c.params, [Value::Int(2)]);
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn compile(&self, stmt: &dyn Statement) -> Result<Compiled> {
         stmt.compile(&*self.dialect)
     }
@@ -1030,6 +1095,21 @@ impl Connection {
     }
 
     /// The engine's statement cache: `(hits, misses)` so far.
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// # conn.execute(&insert(&t).columns(["name"]).rows([["rust"], ["sql"], ["orm"]]))?;
+    /// let q = select(t.c("name")?).where_(t.c("id")?.eq(1));
+    /// conn.query(&q)?;
+    /// let (hits, _) = conn.statement_cache_stats();
+    /// conn.query(&q.clone())?; // the same structure: compiled from the cache
+    /// assert_eq!(conn.statement_cache_stats().0, hits + 1);
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn statement_cache_stats(&self) -> (u64, u64) {
         self.cache
             .lock()
@@ -1090,6 +1170,18 @@ impl Connection {
     /// as text, `last_insert_id` is what the server reports (SQLite's
     /// `last_insert_rowid()`; MySQL's insert id, for a single-row INSERT); none on
     /// PostgreSQL.
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// # conn.execute(&insert(&t).columns(["name"]).rows([["rust"], ["sql"], ["orm"]]))?;
+    /// let r = conn.execute_sql("INSERT INTO tags (name) VALUES (?)", &["cte".into()])?;
+    /// assert_eq!((r.rows_affected, r.last_insert_id), (1, Some(4)));
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn execute_sql(&mut self, sql: &str, params: &[Value]) -> Result<ExecResult> {
         let key = if starts_with_keyword(sql, "INSERT") {
             KeySource::Server
@@ -1466,6 +1558,22 @@ impl Connection {
     }
 
     /// Runs a query and calls `each` for every row until it returns `false`.
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// # conn.execute(&insert(&t).columns(["name"]).rows([["rust"], ["sql"], ["orm"]]))?;
+    /// let mut names = Vec::new();
+    /// conn.for_each_row(&select(t.c("name")?).order_by(t.c("id")?), |row| {
+    ///     names.push(row.get::<String, _>(0)?);
+    ///     Ok(names.len() < 2) // stop after two
+    /// })?;
+    /// assert_eq!(names, ["rust", "sql"]);
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn for_each_row(
         &mut self,
         stmt: &dyn Statement,
@@ -1522,6 +1630,19 @@ impl Connection {
     }
 
     /// Runs SQL text with positional parameters and returns its rows.
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// # conn.execute(&insert(&t).columns(["name"]).rows([["rust"], ["sql"], ["orm"]]))?;
+    /// let rows = conn.query_sql("SELECT name FROM tags WHERE id > ? ORDER BY id", &[1.into()])?;
+    /// assert_eq!(rows.len(), 2);
+    /// assert_eq!(rows[0].get::<String, _>("name")?, "sql");
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn query_sql(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
         let mut out = CollectRows(Vec::new());
         self.query_with(sql, params, &mut out)?;
@@ -1553,11 +1674,39 @@ impl Connection {
     }
 
     /// Runs a query that must return exactly one row.
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// # conn.execute(&insert(&t).columns(["name"]).rows([["rust"], ["sql"], ["orm"]]))?;
+    /// let id = t.c("id")?;
+    /// let row = conn.query_one(&select(t.c("name")?).where_(id.clone().eq(1)))?;
+    /// assert_eq!(row.get::<String, _>(0)?, "rust");
+    /// assert!(matches!(conn.query_one(&select(t.c("name")?).where_(id.eq(9))), Err(Error::NoRows)));
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn query_one(&mut self, stmt: &dyn Statement) -> Result<Row> {
         self.query_opt(stmt)?.ok_or(Error::NoRows)
     }
 
     /// Runs a query that returns at most one row.
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// # conn.execute(&insert(&t).columns(["name"]).rows([["rust"], ["sql"], ["orm"]]))?;
+    /// let id = t.c("id")?;
+    /// assert!(conn.query_opt(&select(t.c("name")?).where_(id.clone().eq(9)))?.is_none());
+    /// // More than one row is an error, not the first of them.
+    /// assert!(matches!(conn.query_opt(&select(t.c("name")?)), Err(Error::TooManyRows)));
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn query_opt(&mut self, stmt: &dyn Statement) -> Result<Option<Row>> {
         let mut one = AtMostOne::default();
         self.for_each_row(stmt, |r| one.take(r))?;
@@ -1565,6 +1714,18 @@ impl Connection {
     }
 
     /// The first column of the one row a query returns (`select(func::count_star())`).
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// # conn.execute(&insert(&t).columns(["name"]).rows([["rust"], ["sql"], ["orm"]]))?;
+    /// let n: i64 = conn.query_scalar(&select(func::count_star()).select_from(&t))?;
+    /// assert_eq!(n, 3);
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn query_scalar<T: FromValue>(&mut self, stmt: &dyn Statement) -> Result<T> {
         self.query_one(stmt)?.get(0)
     }
@@ -1596,11 +1757,39 @@ impl Connection {
     }
 
     /// Runs a query that must return one row and maps it into `T`.
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// # conn.execute(&insert(&t).columns(["name"]).rows([["rust"], ["sql"], ["orm"]]))?;
+    /// #[derive(serde::Deserialize)]
+    /// struct Tag { id: i64, name: String }
+    /// let tag: Tag = conn.query_one_as(&select(&t).where_(t.c("name")?.eq("sql")))?;
+    /// assert_eq!((tag.id, tag.name.as_str()), (2, "sql"));
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn query_one_as<T: DeserializeOwned>(&mut self, stmt: &dyn Statement) -> Result<T> {
         self.query_one(stmt)?.deserialize()
     }
 
     /// Runs a query that returns at most one row and maps it into `T`.
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// # conn.execute(&insert(&t).columns(["name"]).rows([["rust"], ["sql"], ["orm"]]))?;
+    /// #[derive(serde::Deserialize)]
+    /// struct Tag { name: String }
+    /// let none: Option<Tag> = conn.query_opt_as(&select(&t).where_(t.c("id")?.eq(9)))?;
+    /// assert!(none.is_none());
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn query_opt_as<T: DeserializeOwned>(&mut self, stmt: &dyn Statement) -> Result<Option<T>> {
         self.query_opt(stmt)?.map(|r| r.deserialize()).transpose()
     }
@@ -1629,12 +1818,44 @@ impl Connection {
 
     /// The one row a query returns, read into `T` ([`Error::NoRows`] for none,
     /// [`Error::TooManyRows`] for more).
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// #[derive(Debug, PartialEq, sqlkit::Table)]
+    /// #[sqlkit(table = "tags")]
+    /// struct Tag { #[sqlkit(primary_key)] id: i64, name: String }
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # let t = Tag::table();
+    /// # conn.execute(&CreateTable::new(t))?;
+    /// # conn.execute(&insert(t).columns((t.name,)).rows([("rust",), ("sql",)]))?;
+    /// let tag: Tag = conn.fetch_one(&select(t).where_(t.id.eq(2)))?;
+    /// assert_eq!(tag, Tag { id: 2, name: "sql".into() });
+    /// let n: i64 = conn.fetch_one(&select(func::count_star()).select_from(t))?;
+    /// assert_eq!(n, 2);
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn fetch_one<T: FromRow>(&mut self, stmt: &dyn Statement) -> Result<T> {
         self.fetch_optional(stmt)?.ok_or(Error::NoRows)
     }
 
     /// The row a query returns, if any, read into `T` ([`Error::TooManyRows`] for
     /// more than one).
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// #[derive(Debug, PartialEq, sqlkit::Table)]
+    /// #[sqlkit(table = "tags")]
+    /// struct Tag { #[sqlkit(primary_key)] id: i64, name: String }
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # let t = Tag::table();
+    /// # conn.execute(&CreateTable::new(t))?;
+    /// # conn.execute(&insert(t).columns((t.name,)).rows([("rust",), ("sql",)]))?;
+    /// let none: Option<Tag> = conn.fetch_optional(&select(t).where_(t.id.eq(9)))?;
+    /// assert_eq!(none, None);
+    /// let name: Option<String> = conn.fetch_optional(&select(t.name).where_(t.id.eq(1)))?;
+    /// assert_eq!(name.as_deref(), Some("rust"));
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn fetch_optional<T: FromRow>(&mut self, stmt: &dyn Statement) -> Result<Option<T>> {
         let mut one = AtMostOne::default();
         self.fetch_each(stmt, |r: T| one.take(r))?;
@@ -1767,6 +1988,23 @@ impl Connection {
 
     /// Creates every table and index of `metadata` that does not exist yet, parents
     /// first.
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "users")]
+    /// struct User { #[sqlkit(primary_key)] id: i64, name: String }
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "posts")]
+    /// struct Post { #[sqlkit(primary_key)] id: i64, #[sqlkit(foreign_key = "users.id")] user_id: i64 }
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// let mut md = MetaData::new();
+    /// md.add(Post::table())?.add(User::table())?; // any order: parents are created first
+    /// conn.create_all(&md)?;
+    /// conn.create_all(&md)?; // tables that exist are left as they are
+    /// conn.execute(&insert(User::table()).value(User::table().name, "ann"))?;
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn create_all(&mut self, metadata: &MetaData) -> Result<()> {
         for s in metadata.create_all_statements(self.dialect(), true)? {
             self.execute(&s)?;
@@ -1775,6 +2013,23 @@ impl Connection {
     }
 
     /// Drops every table of `metadata` that exists, children first.
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "users")]
+    /// struct User { #[sqlkit(primary_key)] id: i64, name: String }
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "posts")]
+    /// struct Post { #[sqlkit(primary_key)] id: i64, #[sqlkit(foreign_key = "users.id")] user_id: i64 }
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// let mut md = MetaData::new();
+    /// md.add(User::table())?.add(Post::table())?;
+    /// conn.create_all(&md)?;
+    /// conn.drop_all(&md)?; // children first
+    /// assert!(conn.query_sql("SELECT * FROM users", &[]).is_err());
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn drop_all(&mut self, metadata: &MetaData) -> Result<()> {
         for s in metadata.drop_all_statements(true)? {
             self.execute(&s)?;
@@ -1784,6 +2039,21 @@ impl Connection {
 
     /// How deep in transactions the connection is (0: none, 1: a transaction, 2+:
     /// savepoints).
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// # conn.execute(&insert(&t).columns(["name"]).rows([["rust"], ["sql"], ["orm"]]))?;
+    /// assert_eq!(conn.transaction_depth(), 0);
+    /// let mut tx = conn.begin()?;
+    /// assert_eq!(tx.transaction_depth(), 1);
+    /// let sp = tx.savepoint()?;
+    /// assert_eq!(sp.transaction_depth(), 2);
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn transaction_depth(&self) -> u32 {
         self.depth
     }
@@ -1793,6 +2063,28 @@ impl Connection {
 /// connection, so everything a connection does works inside it, including
 /// [`begin`](Connection::begin) for a nested savepoint. Dropping it without
 /// [`commit`](Transaction::commit) rolls it back.
+///
+/// ```
+/// # use sqlkit::prelude::*;
+/// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+/// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+/// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+/// # conn.execute(&CreateTable::new(&t))?;
+/// # conn.execute(&insert(&t).columns(["name"]).rows([["rust"], ["sql"], ["orm"]]))?;
+/// // Commit or drop: what happens in between is kept whole, or not at all.
+/// let mut tx = conn.begin()?;
+/// tx.execute(&update(&t).set("name", "Rust").where_(t.c("id")?.eq(1)))?;
+/// tx.commit()?;
+/// // The closure form commits on Ok and rolls back on Err.
+/// let r: Result<()> = conn.transaction(|tx| {
+///     tx.execute(&delete(&t).where_(t.c("id")?.eq(1)))?;
+///     Err(Error::NoRows) // changed our mind
+/// });
+/// assert!(r.is_err());
+/// let name: String = conn.query_scalar(&select(t.c("name")?).where_(t.c("id")?.eq(1)))?;
+/// assert_eq!(name, "Rust");
+/// # Ok::<(), sqlkit::Error>(())
+/// ```
 pub struct Transaction<'c> {
     conn: &'c mut Connection,
     depth: u32,
@@ -1879,20 +2171,85 @@ impl Transaction<'_> {
     }
 
     /// Whether a failure aborted this transaction, so that only a rollback is left.
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// # conn.execute(&insert(&t).columns(["name"]).rows([["rust"], ["sql"], ["orm"]]))?;
+    /// let mut tx = conn.begin()?;
+    /// // A failed statement aborts the transaction, on every database.
+    /// assert!(tx.execute_sql("INSERT INTO nowhere VALUES (1)", &[]).is_err());
+    /// assert!(tx.is_aborted());
+    /// assert!(matches!(tx.commit(), Err(Error::TransactionAborted { .. })));
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn is_aborted(&self) -> bool {
         self.conn.aborted.is_some()
     }
 
     /// Commits the transaction (releases the savepoint). In a transaction that a
     /// failure aborted, rolls back instead and returns [`Error::TransactionAborted`].
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// # conn.execute(&insert(&t).columns(["name"]).rows([["rust"], ["sql"], ["orm"]]))?;
+    /// let mut tx = conn.begin()?;
+    /// tx.execute(&insert(&t).value("name", "cte"))?;
+    /// tx.commit()?;
+    /// let n: i64 = conn.query_scalar(&select(func::count_star()).select_from(&t))?;
+    /// assert_eq!(n, 4);
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn commit(mut self) -> Result<()> {
         self.end(true)
     }
     /// Rolls the transaction (or savepoint) back.
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// # conn.execute(&insert(&t).columns(["name"]).rows([["rust"], ["sql"], ["orm"]]))?;
+    /// let mut tx = conn.begin()?;
+    /// tx.execute(&delete(&t))?;
+    /// tx.rollback()?; // as dropping it without a commit does
+    /// let n: i64 = conn.query_scalar(&select(func::count_star()).select_from(&t))?;
+    /// assert_eq!(n, 3);
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn rollback(mut self) -> Result<()> {
         self.end(false)
     }
     /// Begins a nested savepoint (SQLAlchemy's `begin_nested`).
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// # conn.execute(&insert(&t).columns(["name"]).rows([["rust"], ["sql"], ["orm"]]))?;
+    /// let mut tx = conn.begin()?;
+    /// tx.execute(&insert(&t).value("name", "kept"))?;
+    /// {
+    ///     let mut sp = tx.savepoint()?;
+    ///     sp.execute(&delete(&t))?;
+    ///     sp.rollback()?; // undoes only the savepoint's work
+    /// }
+    /// tx.commit()?;
+    /// let n: i64 = conn.query_scalar(&select(func::count_star()).select_from(&t))?;
+    /// assert_eq!(n, 4);
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn savepoint(&mut self) -> Result<Transaction<'_>> {
         self.conn.begin()
     }

@@ -63,6 +63,26 @@ impl Row {
     /// The value of a column converted to `T`: by position (`row.get::<i64, _>(0)`) or
     /// by name (`row.get::<String, _>("email")`). An unknown column or a value of
     /// another type is an error naming the column.
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// # conn.execute(&insert(&t).columns(["name"]).rows([["rust"], ["sql"], ["orm"]]))?;
+    /// let row = conn.query_one(&select((t.c("id")?, t.c("name")?)).where_(t.c("id")?.eq(2)))?;
+    /// assert_eq!(row.get::<i64, _>(0)?, 2);
+    /// assert_eq!(row.get::<String, _>("name")?, "sql");
+    /// assert_eq!(row.columns().len(), 2);
+    /// assert_eq!(row.values()[1], Value::Text("sql".into()));
+    /// assert!(row.get::<i64, _>("nope").is_err()); // names the column
+    /// #[derive(serde::Deserialize)]
+    /// struct Tag { id: i64, name: String }
+    /// let tag: Tag = row.deserialize()?;
+    /// assert_eq!((tag.id, tag.name.as_str()), (2, "sql"));
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn get<T: FromValue, I: RowIndex>(&self, idx: I) -> Result<T> {
         let i = idx.index_in(self).ok_or_else(|| Error::UnknownColumn {
             table: "the result row".into(),

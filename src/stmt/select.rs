@@ -291,6 +291,21 @@ pub(crate) fn and_into(slot: &mut Option<Node>, cond: Node) {
 
 impl Select {
     /// Adds more items to the select list.
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "users")]
+    /// struct User { #[sqlkit(primary_key)] id: i64, name: String }
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "posts")]
+    /// struct Post { #[sqlkit(primary_key)] id: i64, #[sqlkit(foreign_key = "users.id")] user_id: i64, views: i64 }
+    /// # let (u, p) = (User::table(), Post::table());
+    /// # let d = Sqlite::default();
+    /// let q = select(u.id).add_columns(u.name);
+    /// assert_eq!(q.compile(&d)?.sql, "SELECT users.id, users.name FROM users");
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn add_columns(mut self, items: impl SelectList) -> Self {
         items.push_items(&mut self.items);
         self
@@ -339,6 +354,26 @@ impl Select {
         self
     }
     /// `JOIN target ON condition`
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "users")]
+    /// struct User { #[sqlkit(primary_key)] id: i64, name: String }
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "posts")]
+    /// struct Post { #[sqlkit(primary_key)] id: i64, #[sqlkit(foreign_key = "users.id")] user_id: i64, views: i64 }
+    /// # let (u, p) = (User::table(), Post::table());
+    /// # let d = Sqlite::default();
+    /// let q = select((u.name, p.id)).join(p, p.user_id.eq(u.id));
+    /// assert_eq!(q.compile(&d)?.sql,
+    ///     "SELECT users.name, posts.id FROM users JOIN posts ON posts.user_id = users.id");
+    /// // outerjoin (LEFT OUTER), right_join, full_outer_join, cross_join, join_lateral and
+    /// // join_fk / outerjoin_fk (the ON from the foreign key) read the same way.
+    /// let q = select((u.name, p.id)).outerjoin_fk(p);
+    /// assert!(q.compile(&d)?.sql.contains("FROM users LEFT OUTER JOIN posts ON "));
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn join(self, target: impl FromSource, on: impl IntoOperand<kinds::Bool>) -> Self {
         self.join_kind(JoinKind::Inner, target, Some(on.into_node()))
     }
@@ -364,6 +399,23 @@ impl Select {
         self.join_kind(JoinKind::Left, target, None)
     }
     /// `WHERE condition`; repeated calls AND the conditions together.
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "users")]
+    /// struct User { #[sqlkit(primary_key)] id: i64, name: String }
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "posts")]
+    /// struct Post { #[sqlkit(primary_key)] id: i64, #[sqlkit(foreign_key = "users.id")] user_id: i64, views: i64 }
+    /// # let (u, p) = (User::table(), Post::table());
+    /// # let d = Sqlite::default();
+    /// // Several calls are joined with AND; filter is the same.
+    /// let q = select(u.name).where_(u.id.gt(1)).where_(u.name.like("a%"));
+    /// assert_eq!(q.compile(&d)?.sql,
+    ///     "SELECT users.name FROM users WHERE users.id > ? AND users.name LIKE ?");
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn where_(mut self, condition: impl IntoOperand<kinds::Bool>) -> Self {
         and_into(&mut self.where_, condition.into_node());
         self
@@ -373,6 +425,24 @@ impl Select {
         self.where_(condition)
     }
     /// `GROUP BY ..`
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "users")]
+    /// struct User { #[sqlkit(primary_key)] id: i64, name: String }
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "posts")]
+    /// struct Post { #[sqlkit(primary_key)] id: i64, #[sqlkit(foreign_key = "users.id")] user_id: i64, views: i64 }
+    /// # let (u, p) = (User::table(), Post::table());
+    /// # let d = Sqlite::default();
+    /// let q = select((p.user_id, func::sum(p.views).label("total")))
+    ///     .group_by(p.user_id)
+    ///     .having(func::count_star().gt(2));
+    /// assert_eq!(q.compile(&d)?.sql,
+    ///     "SELECT posts.user_id, sum(posts.views) AS total FROM posts GROUP BY posts.user_id HAVING count(*) > ?");
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn group_by(mut self, exprs: impl ExprList) -> Self {
         exprs.push_nodes(&mut self.group_by);
         self
@@ -385,6 +455,22 @@ impl Select {
         self
     }
     /// `ORDER BY ..`; repeated calls append.
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "users")]
+    /// struct User { #[sqlkit(primary_key)] id: i64, name: String }
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "posts")]
+    /// struct Post { #[sqlkit(primary_key)] id: i64, #[sqlkit(foreign_key = "users.id")] user_id: i64, views: i64 }
+    /// # let (u, p) = (User::table(), Post::table());
+    /// # let d = Sqlite::default();
+    /// let q = select(u.name).order_by((u.name.desc(), u.id)).limit(10).offset(20);
+    /// assert_eq!(q.compile(&d)?.sql,
+    ///     "SELECT users.name FROM users ORDER BY users.name DESC, users.id LIMIT ? OFFSET ?");
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn order_by(mut self, terms: impl OrderList) -> Self {
         terms.push_order(&mut self.order_by);
         self
@@ -400,6 +486,21 @@ impl Select {
         self
     }
     /// `SELECT DISTINCT`
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "users")]
+    /// struct User { #[sqlkit(primary_key)] id: i64, name: String }
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "posts")]
+    /// struct Post { #[sqlkit(primary_key)] id: i64, #[sqlkit(foreign_key = "users.id")] user_id: i64, views: i64 }
+    /// # let (u, p) = (User::table(), Post::table());
+    /// # let d = Sqlite::default();
+    /// let q = select(p.user_id).distinct();
+    /// assert_eq!(q.compile(&d)?.sql, "SELECT DISTINCT posts.user_id FROM posts");
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn distinct(mut self) -> Self {
         self.distinct = true;
         self
@@ -413,6 +514,24 @@ impl Select {
     /// `FOR UPDATE`: lock the rows read until the transaction ends. On SQLite the
     /// clause is left out: sqlkit's transactions there hold the database's write lock
     /// from their start (`BEGIN IMMEDIATE`), so no other writer can change the rows.
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "users")]
+    /// struct User { #[sqlkit(primary_key)] id: i64, name: String }
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "posts")]
+    /// struct Post { #[sqlkit(primary_key)] id: i64, #[sqlkit(foreign_key = "users.id")] user_id: i64, views: i64 }
+    /// # let (u, p) = (User::table(), Post::table());
+    /// # let d = Sqlite::default();
+    /// let q = select(u.name).where_(u.id.eq(1)).for_update().skip_locked();
+    /// assert_eq!(q.compile(&Postgres::default())?.sql,
+    ///     "SELECT users.name FROM users WHERE users.id = $1 FOR UPDATE SKIP LOCKED");
+    /// // SQLite locks the whole database for a write transaction: the clause is left out.
+    /// assert!(!q.compile(&d)?.sql.contains("FOR UPDATE"));
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn for_update(mut self) -> Self {
         self.lock = Some(Lock {
             share: false,
@@ -446,6 +565,22 @@ impl Select {
     }
     /// This query as a derived table `(SELECT ..) AS name`, whose columns are reached
     /// with [`Subquery::c`].
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "users")]
+    /// struct User { #[sqlkit(primary_key)] id: i64, name: String }
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "posts")]
+    /// struct Post { #[sqlkit(primary_key)] id: i64, #[sqlkit(foreign_key = "users.id")] user_id: i64, views: i64 }
+    /// # let (u, p) = (User::table(), Post::table());
+    /// # let d = Sqlite::default();
+    /// let busy = select((p.user_id, func::count_star().label("n"))).group_by(p.user_id).subquery("busy");
+    /// let q = select((u.name, busy.c("n")?)).join(busy.clone(), busy.c("user_id")?.eq(u.id));
+    /// assert!(q.compile(&d)?.sql.contains("JOIN (SELECT posts.user_id, count(*) AS n FROM posts GROUP BY posts.user_id) AS busy"));
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn subquery(self, name: impl Into<Name>) -> Subquery {
         self.named(name.into(), None)
     }
@@ -489,6 +624,23 @@ impl Select {
     /// `self UNION other`: the rows of either, without duplicates. ORDER BY, LIMIT
     /// and OFFSET set afterwards apply to the whole; order by the columns of the first
     /// select (written by name).
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "users")]
+    /// struct User { #[sqlkit(primary_key)] id: i64, name: String }
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "posts")]
+    /// struct Post { #[sqlkit(primary_key)] id: i64, #[sqlkit(foreign_key = "users.id")] user_id: i64, views: i64 }
+    /// # let (u, p) = (User::table(), Post::table());
+    /// # let d = Sqlite::default();
+    /// // union_all, intersect(_all), except(_all) read the same way.
+    /// let q = select(u.id).where_(u.id.lt(3)).union(select(p.user_id));
+    /// assert_eq!(q.compile(&d)?.sql,
+    ///     "SELECT users.id FROM users WHERE users.id < ? UNION SELECT posts.user_id FROM posts");
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn union(self, other: Select) -> Select {
         self.set_op(SetOp::Union, other)
     }
@@ -526,6 +678,22 @@ impl Select {
         Expr::from_node(Node::Subquery(Box::new(self)))
     }
     /// `EXISTS (this query)`
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "users")]
+    /// struct User { #[sqlkit(primary_key)] id: i64, name: String }
+    /// #[derive(sqlkit::Table)]
+    /// #[sqlkit(table = "posts")]
+    /// struct Post { #[sqlkit(primary_key)] id: i64, #[sqlkit(foreign_key = "users.id")] user_id: i64, views: i64 }
+    /// # let (u, p) = (User::table(), Post::table());
+    /// # let d = Sqlite::default();
+    /// let has_posts = select(p.id).where_(p.user_id.eq(u.id)).exists();
+    /// let q = select(u.name).where_(has_posts);
+    /// assert!(q.compile(&d)?.sql.contains("WHERE EXISTS (SELECT posts.id FROM posts WHERE posts.user_id = users.id)"));
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn exists(self) -> Expr<bool> {
         crate::expr::exists(self)
     }
