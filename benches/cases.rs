@@ -654,6 +654,19 @@ pub mod items {
         ]
     }
 
+    /// A row of `SELECT id, name, email, score, active, created_at` read by raw rusqlite,
+    /// by index.
+    pub fn raw_item(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
+        Ok(Item {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            email: r.get(2)?,
+            score: r.get(3)?,
+            active: r.get(4)?,
+            created_at: r.get(5)?,
+        })
+    }
+
     /// Raw rusqlite's fastest insert: hand-built `batch`-row INSERT statements, one
     /// prepared statement, the rows' fields bound by reference.
     pub fn raw_batch_insert(

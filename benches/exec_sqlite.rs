@@ -9,7 +9,7 @@
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use sqlkit::prelude::*;
 use sqlkit_benches::items::{
-    insert_one, item, raw_batch_insert, table, values, Item, COLUMNS, CREATE,
+    insert_one, item, raw_batch_insert, raw_item, table, values, Item, COLUMNS, CREATE,
 };
 use std::hint::black_box;
 use std::time::Duration;
@@ -179,19 +179,10 @@ fn select_100k(c: &mut Criterion) {
                 "SELECT id, name, email, score, active, created_at FROM items ORDER BY id",
             )
             .expect("prepare");
-        st.query_map([], |r| {
-            Ok(Item {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                email: r.get(2)?,
-                score: r.get(3)?,
-                active: r.get(4)?,
-                created_at: r.get(5)?,
-            })
-        })
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows")
+        st.query_map([], raw_item)
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
     };
     g.bench_function("rusqlite", |b| b.iter(|| black_box(read_raw())));
     let rows = read_raw();

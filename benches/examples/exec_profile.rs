@@ -8,7 +8,7 @@
 //!     valgrind --tool=callgrind target/release/examples/exec_profile sel
 use sqlkit::prelude::*;
 use sqlkit_benches::items::{
-    insert_one, item, raw_batch_insert, table, values, Item, COLUMNS, CREATE,
+    insert_one, item, raw_batch_insert, raw_item, table, values, Item, COLUMNS, CREATE,
 };
 
 fn main() {
@@ -52,16 +52,7 @@ fn main() {
                 )
                 .unwrap();
             let rows: Vec<Item> = st
-                .query_map([], |r| {
-                    Ok(Item {
-                        id: r.get(0)?,
-                        name: r.get(1)?,
-                        email: r.get(2)?,
-                        score: r.get(3)?,
-                        active: r.get(4)?,
-                        created_at: r.get(5)?,
-                    })
-                })
+                .query_map([], raw_item)
                 .unwrap()
                 .collect::<Result<_, _>>()
                 .unwrap();
@@ -91,18 +82,7 @@ fn main() {
                     "SELECT id, name, email, score, active, created_at FROM items WHERE id = ?",
                 )
                 .unwrap();
-            let row = st
-                .query_row([i % n + 1], |r| {
-                    Ok(Item {
-                        id: r.get(0)?,
-                        name: r.get(1)?,
-                        email: r.get(2)?,
-                        score: r.get(3)?,
-                        active: r.get(4)?,
-                        created_at: r.get(5)?,
-                    })
-                })
-                .unwrap();
+            let row = st.query_row([i % n + 1], raw_item).unwrap();
             assert_eq!(row.id, i % n + 1);
         }
     }

@@ -215,12 +215,7 @@ impl<'a> CacheKey<'a> {
             self.uncacheable = true;
             return;
         }
-        match n {
-            // Leaves do not recurse: no stack check for them (most nodes are leaves).
-            Node::Column(c) if matches!(c.source, Source::Table(_)) => self.node_inner(n),
-            Node::Bind(_) | Node::Param(_) | Node::Star => self.node_inner(n),
-            _ => crate::expr::with_stack(|| self.node_inner(n)),
-        }
+        crate::expr::with_stack(|| self.node_inner(n))
     }
     fn node_inner(&mut self, n: &'a Node) {
         match n {

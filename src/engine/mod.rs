@@ -1616,17 +1616,22 @@ impl Connection {
     fn query_stmt<S: RowSink>(&mut self, stmt: &dyn Statement, sink: &mut S) -> Result<()> {
         let c = self.cached(stmt, false)?;
         let types = self.result_types(stmt);
+        self.query_typed(&c.sql, &c.params, &types, sink)
+    }
+
+    /// Runs SQL text, its result columns read as `types` say (none: as the driver
+    /// decodes them).
+    fn query_typed<S: RowSink>(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        types: &[crate::compile::types::OutputType],
+        sink: &mut S,
+    ) -> Result<()> {
         if types.is_empty() {
-            return self.query_with(&c.sql, &c.params, sink);
+            return self.query_with(sql, params, sink);
         }
-        self.query_with(
-            &c.sql,
-            &c.params,
-            &mut typed::TypedSink {
-                inner: sink,
-                types: &types,
-            },
-        )
+        self.query_with(sql, params, &mut typed::TypedSink { inner: sink, types })
     }
 
     /// Runs SQL text with positional parameters and returns its rows.

@@ -1,6 +1,6 @@
 //! Statements compiled once and run many times with new values ([`Prepared`]).
 
-use super::{from_row, typed, AtMostOne, Connection, ExecResult, FromRow};
+use super::{from_row, AtMostOne, Connection, ExecResult, FromRow};
 use crate::compile::types::OutputType;
 use crate::compile::{Binder, Compiled};
 use crate::dialect::Dialect;
@@ -132,16 +132,6 @@ impl Prepared {
         sink: &mut S,
     ) -> Result<()> {
         let params = self.params(conn, values)?;
-        if self.types.is_empty() {
-            return conn.query_with(&self.compiled.sql, &params, sink);
-        }
-        conn.query_with(
-            &self.compiled.sql,
-            &params,
-            &mut typed::TypedSink {
-                inner: sink,
-                types: &self.types,
-            },
-        )
+        conn.query_typed(&self.compiled.sql, &params, &self.types, sink)
     }
 }
