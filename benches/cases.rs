@@ -642,6 +642,18 @@ pub mod items {
             .build()
     }
 
+    /// [`values`] of an owned row: its strings move into the values, uncopied.
+    pub fn values_owned(it: Item) -> [Value; 6] {
+        [
+            Value::Int(it.id),
+            Value::from(it.name),
+            Value::from(it.email),
+            Value::Float(it.score),
+            Value::Int(i64::from(it.active)),
+            Value::Int(it.created_at),
+        ]
+    }
+
     /// A row as sqlkit values.
     pub fn values(it: &Item) -> [Value; 6] {
         [

@@ -43,6 +43,10 @@ pub enum Value {
     Json(serde_json::Value),
     /// UUID.
     Uuid(Uuid),
+    /// An array of values, bound as one parameter. Only PostgreSQL takes arrays: the
+    /// compiler sends an `IN` list of bound values there as `= ANY($1)`, one statement
+    /// for every length. SQLite and MySQL refuse it with a typed error.
+    Array(Arc<[Value]>),
 }
 
 impl Value {
@@ -62,6 +66,7 @@ impl Value {
             Value::Timestamp(_) => "timestamp with time zone",
             Value::Json(_) => "json",
             Value::Uuid(_) => "uuid",
+            Value::Array(_) => "array",
         }
     }
 

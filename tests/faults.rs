@@ -594,14 +594,18 @@ fn an_insert_past_the_parameter_limit_is_split_and_stays_atomic() {
         let n: i64 = conn.query_scalar(&select(func::count_star()).select_from(t))?;
         assert_eq!(n, 0, "{name}: a failed split insert keeps none of its rows");
         // An IN list past the limit is refused before the server, typed, and the
-        // connection goes on.
+        // connection goes on; PostgreSQL takes it as one array parameter.
         let ids: Vec<i64> = (0..70_000).collect();
         let q = select(t.id).where_(t.id.in_(ids));
-        let e = conn.query(&q).expect_err("too many parameters");
-        assert!(
-            matches!(e, Error::TooManyParameters { count: 70_000, .. }),
-            "{name}: {e}"
-        );
+        if name == "postgresql" {
+            assert!(conn.query(&q)?.is_empty(), "{name}");
+        } else {
+            let e = conn.query(&q).expect_err("too many parameters");
+            assert!(
+                matches!(e, Error::TooManyParameters { count: 70_000, .. }),
+                "{name}: {e}"
+            );
+        }
         add_tag(conn, "after")?;
         assert_eq!(tag_names(conn)?, ["after"], "{name}");
         Ok(())

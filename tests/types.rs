@@ -859,3 +859,85 @@ fn custom_column_types_round_trip_and_compare() {
         assert!(e.to_string().contains("unknown status"), "{}: {e}", db.name);
     }
 }
+
+/// IN lists of every type select the same rows everywhere. PostgreSQL gets them as one
+/// array parameter (`= ANY($1)`; through pgbouncer as an array in text form), the others
+/// as one parameter per element; NULLs in the list, one element and long lists too.
+#[test]
+fn in_lists_of_every_type_match_on_every_database() {
+    for db in common::engines_and_pooler() {
+        let name = db.label;
+        let mut conn = db.engine.connect().expect("connect");
+        setup(&mut conn).expect("setup");
+        let s = Sample::table();
+        let data = samples();
+        conn.execute(&insert(s).records(&data)).expect("insert");
+        let mut ids = |q: Select| -> Vec<i64> {
+            conn.query_as::<i64>(&q.order_by(s.id))
+                .unwrap_or_else(|e| panic!("on {name}: {e}"))
+        };
+        let (a, b) = (&data[0], &data[1]);
+        macro_rules! both {
+            ($col:ident) => {{
+                let col = s.$col.clone();
+                assert_eq!(
+                    ids(select(s.id).where_(col.clone().in_([a.$col.clone(), b.$col.clone()]))),
+                    [1, 2],
+                    "{} IN on {name}",
+                    stringify!($col)
+                );
+                assert_eq!(
+                    ids(select(s.id).where_(col.clone().in_([b.$col.clone()]))),
+                    [2],
+                    "{} IN one on {name}",
+                    stringify!($col)
+                );
+                assert_eq!(
+                    ids(select(s.id).where_(col.clone().not_in([a.$col.clone()]))),
+                    [2],
+                    "{} NOT IN on {name}",
+                    stringify!($col)
+                );
+                let empty = vec![a.$col.clone()].into_iter().take(0);
+                let none = ids(select(s.id).where_(col.in_(empty)));
+                assert!(none.is_empty(), "{} IN () on {name}", stringify!($col));
+            }};
+        }
+        both!(small);
+        both!(int);
+        both!(big);
+        both!(flag);
+        both!(ratio);
+        both!(score);
+        both!(price);
+        both!(code);
+        both!(body);
+        both!(day);
+        both!(at_time);
+        both!(local_at);
+        both!(instant);
+        both!(uid);
+
+        // NULL in the list: IN still finds the match; NOT IN is never true.
+        let with_null = [Some(a.big), None];
+        assert_eq!(
+            ids(select(s.id).where_(s.big.in_(with_null))),
+            [1],
+            "on {name}"
+        );
+        assert_eq!(
+            ids(select(s.id).where_(s.big.not_in(with_null))),
+            Vec::<i64>::new(),
+            "on {name}"
+        );
+
+        // A long list: PostgreSQL takes it as one parameter, past its 65,535 limit.
+        let n = if db.name == "postgresql" {
+            70_000
+        } else {
+            10_000
+        };
+        let many: Vec<i64> = (0..n).map(|i| i64::MAX - i).collect();
+        assert_eq!(ids(select(s.id).where_(s.big.in_(many))), [1], "on {name}");
+    }
+}

@@ -2,13 +2,14 @@
 //! `execute_many`, then (`sel`) read back three times through `query_as`, (`fsel`)
 //! `fetch_all`, or (`rsel`) raw rusqlite; `one` / `rone`: 10,000 one-row lookups by
 //! key through sqlkit / raw rusqlite; `recs`: the insert through `insert_many` of
-//! `Record`s; `base`: the insert alone.
+//! `Record`s; `own`: through `execute_many` of owned rows; `base`: the insert alone.
 //!
 //!     cargo build --release -p sqlkit-benches --example exec_profile
 //!     valgrind --tool=callgrind target/release/examples/exec_profile sel
 use sqlkit::prelude::*;
 use sqlkit_benches::items::{
-    insert_one, item, raw_batch_insert, raw_item, table, values, Item, COLUMNS, CREATE,
+    insert_one, item, raw_batch_insert, raw_item, table, values, values_owned, Item, COLUMNS,
+    CREATE,
 };
 
 fn main() {
@@ -37,6 +38,18 @@ fn main() {
     if mode == "recs" {
         // The same rows through `insert_many` of the `Record` derive.
         conn.insert_many(&t, &data).unwrap();
+        return;
+    }
+    if mode == "own" {
+        // `execute_many` of owned rows: the strings move into the values.
+        let mut tx = conn.begin().unwrap();
+        tx.execute_many(
+            &insert_one(&t),
+            &COLUMNS,
+            data.into_iter().map(values_owned),
+        )
+        .unwrap();
+        tx.commit().unwrap();
         return;
     }
     let mut tx = conn.begin().unwrap();

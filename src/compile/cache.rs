@@ -25,6 +25,8 @@ use std::collections::HashMap;
 pub(crate) enum Origin {
     /// The n-th bound value met by the key walk.
     Value(usize),
+    /// An array of the bound values `start..start + len` of the key walk.
+    Array(usize, usize),
     /// A named parameter, filled when executing.
     Named,
     /// The client default of this column of the INSERT's table.
@@ -61,6 +63,23 @@ impl Recorder {
                 .get(&addr)
                 .map_or(Origin::Unknown, |&i| Origin::Value(i)),
         );
+    }
+    /// The next parameter is an array of these values of the tree: cached when they
+    /// are consecutive values of the key walk.
+    pub(crate) fn note_array(&mut self, items: &[&Value]) {
+        let index = |v: &Value| self.canon.get(&(v as *const Value as usize)).copied();
+        let origin = match items.first().and_then(|v| index(v)) {
+            Some(start)
+                if items
+                    .iter()
+                    .enumerate()
+                    .all(|(k, v)| index(v) == Some(start + k)) =>
+            {
+                Origin::Array(start, items.len())
+            }
+            _ => Origin::Unknown,
+        };
+        self.pending = Some(origin);
     }
     pub(crate) fn alias(&mut self, temp: &Value, tree: usize) {
         self.aliases.push((temp as *const Value as usize, tree));
@@ -142,6 +161,7 @@ fn value_kind(v: &Value) -> u64 {
         Value::Timestamp(_) => 11,
         Value::Json(_) => 12,
         Value::Uuid(_) => 13,
+        Value::Array(_) => 14,
     }
 }
 
@@ -716,6 +736,16 @@ fn fill(e: &Entry, key: &CacheKey<'_>) -> Option<Compiled> {
                 Src::Value(v) => (*v).clone(),
                 Src::Int(n) => Value::Int(**n),
             },
+            Origin::Array(start, len) => Value::Array(
+                key.values
+                    .get(start..start.checked_add(len)?)?
+                    .iter()
+                    .map(|s| match s {
+                        Src::Value(v) => (*v).clone(),
+                        Src::Int(n) => Value::Int(**n),
+                    })
+                    .collect(),
+            ),
             Origin::Named => Value::Null,
             Origin::Default(col) => default_value(
                 e.table

@@ -479,6 +479,27 @@ impl<'d> Compiler<'d> {
         Ok(())
     }
 
+    /// Appends one array parameter holding `items`, values of the tree (see
+    /// [`Dialect::binds_arrays`]).
+    pub(crate) fn push_array(&mut self, items: &[&Value]) -> Result<()> {
+        if let Some(slot) = self.replay.as_mut().and_then(Iterator::next) {
+            if let Some(r) = &mut self.record {
+                r.pending = None;
+            }
+            self.dialect.write_placeholder(&mut self.sql, slot + 1);
+            return Ok(());
+        }
+        if let Some(r) = &mut self.record {
+            r.note_array(items);
+        }
+        self.recorded(None);
+        self.params
+            .push(Value::Array(items.iter().map(|v| (*v).clone()).collect()));
+        self.dialect
+            .write_placeholder(&mut self.sql, self.params.len());
+        Ok(())
+    }
+
     /// `CAST(? AS DECIMAL(p, s))` with the decimal's own precision and scale.
     #[cold]
     fn push_decimal_cast(&mut self, d: rust_decimal::Decimal) -> Result<()> {

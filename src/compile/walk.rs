@@ -11,6 +11,7 @@ use crate::stmt::{
     Compound, Conflict, CreateIndex, CreateTable, Ddl, Delete, DropTable, Insert, Join, JoinKind,
     Lock, LockWait, Select, SelectItem, SetOp, Statement, Subquery, Update,
 };
+use crate::value::Value;
 
 /// Column `i` of `def`: positions come from resolving a column against the table, so
 /// one past its end means a statement was assembled by hand from another table.
@@ -22,6 +23,44 @@ fn column_of(def: &crate::schema::TableDef, i: usize) -> Result<&crate::schema::
 }
 
 /// Binding strength: a child weaker than its parent's slot is parenthesised.
+/// The values of an `IN` list that can go as one array parameter: a non-empty list of
+/// bound values of one type the array's element type can take from the server's
+/// inference, with NULL nowhere (the list form keeps its plain meaning there), tested
+/// against an expression whose type the server knows (not itself a parameter).
+fn array_items<'n>(expr: &Node, list: &'n [Node]) -> Option<Vec<&'n Value>> {
+    if matches!(
+        expr,
+        Node::Bind(_) | Node::Param(_) | Node::Literal(_) | Node::Tuple(_) | Node::Raw(_)
+    ) {
+        return None;
+    }
+    let mut items = Vec::with_capacity(list.len());
+    for n in list {
+        let Node::Bind(v) = n else { return None };
+        let fits = matches!(
+            v,
+            Value::Bool(_)
+                | Value::Int(_)
+                | Value::Float(_)
+                | Value::Decimal(_)
+                | Value::Text(_)
+                | Value::Date(_)
+                | Value::Time(_)
+                | Value::DateTime(_)
+                | Value::Timestamp(_)
+                | Value::Uuid(_)
+        );
+        let same = items
+            .first()
+            .is_none_or(|f: &&Value| std::mem::discriminant(*f) == std::mem::discriminant(v));
+        if !fits || !same {
+            return None;
+        }
+        items.push(v);
+    }
+    (!items.is_empty()).then_some(items)
+}
+
 fn prec(n: &Node) -> u8 {
     match n {
         Node::Or(v) if v.len() > 1 => 1,
@@ -91,6 +130,24 @@ impl Compiler<'_> {
         if wrap {
             self.push(")");
         }
+        Ok(())
+    }
+
+    /// `x IN (a, b, ..)`, one parameter per element.
+    fn in_list(&mut self, expr: &Node, list: &[Node], negated: bool) -> Result<()> {
+        if list.is_empty() {
+            // `x IN ()` is a syntax error on two of three dialects.
+            self.push(if negated { "1 = 1" } else { "1 = 0" });
+            return Ok(());
+        }
+        self.child(expr, 4, true)?;
+        self.push(if negated { " NOT IN (" } else { " IN (" });
+        if matches!(expr, Node::Tuple(_)) && !self.dialect.supports(Feature::RowValueInList) {
+            // SQLite takes row values on the right of IN from a VALUES table only.
+            self.push("VALUES ");
+        }
+        self.list(list)?;
+        self.push(")");
         Ok(())
     }
 
@@ -263,22 +320,18 @@ impl Compiler<'_> {
                     self.push_literal(&crate::value::Value::Text(e.to_string().into()))?;
                 }
             }
-            Node::InList(expr, list, negated) => {
-                if list.is_empty() {
-                    // `x IN ()` is a syntax error on two of three dialects.
-                    self.push(if *negated { "1 = 1" } else { "1 = 0" });
-                } else {
-                    self.child(expr, 4, true)?;
-                    self.push(if *negated { " NOT IN (" } else { " IN (" });
-                    let rows = matches!(**expr, Node::Tuple(_));
-                    if rows && !self.dialect.supports(Feature::RowValueInList) {
-                        // SQLite takes row values on the right of IN from a VALUES table only.
-                        self.push("VALUES ");
+            Node::InList(expr, list, negated) if !self.inline && self.dialect.binds_arrays() => {
+                match array_items(expr, list) {
+                    Some(items) => {
+                        self.child(expr, 4, true)?;
+                        self.push(if *negated { " <> ALL(" } else { " = ANY(" });
+                        self.push_array(&items)?;
+                        self.push(")");
                     }
-                    self.list(list)?;
-                    self.push(")");
+                    None => self.in_list(expr, list, *negated)?,
                 }
             }
+            Node::InList(expr, list, negated) => self.in_list(expr, list, *negated)?,
             Node::InSelect(expr, q, negated) => {
                 self.child(expr, 4, true)?;
                 self.push(if *negated { " NOT IN (" } else { " IN (" });

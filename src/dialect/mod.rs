@@ -262,6 +262,14 @@ pub trait Dialect: Send + Sync + fmt::Debug {
         false
     }
 
+    /// Whether an `IN` list of bound values of one type is sent as one array parameter,
+    /// `x = ANY($1)` (`x <> ALL($1)` for `NOT IN`): one statement, prepared once, for
+    /// lists of every length, and no limit on their length from the parameter count
+    /// (PostgreSQL).
+    fn binds_arrays(&self) -> bool {
+        false
+    }
+
     /// Whether a bound decimal is written `CAST(? AS DECIMAL(p, s))`: MySQL's protocol
     /// sends decimals as text, and text beside a DECIMAL makes `COALESCE`, `CASE` and
     /// `GREATEST` give text (sorted as text) and comparisons run in floating point.
@@ -967,6 +975,12 @@ pub fn default_literal(
         Value::Json(j) => push_quoted(out, &j.to_string(), backslash),
         Value::Uuid(u) => {
             let _ = write!(out, "'{}'", u.hyphenated());
+        }
+        Value::Array(_) => {
+            return Err(Error::Encode {
+                field: "literal".into(),
+                reason: format!("{} has no array values", dialect.name()).into(),
+            })
         }
     }
     Ok(())

@@ -2,7 +2,7 @@
 
 use super::{default_literal, Dialect, Feature, Version};
 use crate::compile::Compiler;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::expr::{DatePart, Node, Op};
 use crate::schema::SqlType;
 use crate::value::Value;
@@ -112,8 +112,30 @@ impl Dialect for Postgres {
         }
         Ok(())
     }
+    fn binds_arrays(&self) -> bool {
+        true
+    }
     fn write_literal(&self, out: &mut String, value: &Value) -> Result<()> {
         let (prefix, suffix) = match value {
+            Value::Array(items) => {
+                // `ARRAY[]` has no element type to infer: an empty array is refused.
+                if items.is_empty() {
+                    return Err(Error::Encode {
+                        field: "literal".into(),
+                        reason: "an empty array has no PostgreSQL literal (its type is unknown)"
+                            .into(),
+                    });
+                }
+                out.push_str("ARRAY[");
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    self.write_literal(out, v)?;
+                }
+                out.push(']');
+                return Ok(());
+            }
             Value::Float(f) if !f.is_finite() => {
                 out.push_str(match f {
                     f if f.is_nan() => "'NaN'::float8",

@@ -318,6 +318,14 @@ impl<'de, C: Cells> SeqAccess<'de> for RowSeq<'_, C> {
 /// path whether they come from the driver in place or from an owned [`Value`].
 struct CellDe<'a>(Cell<'a>);
 
+// The elements of an array value, deserialized as a sequence.
+impl<'de> de::IntoDeserializer<'de, DeError> for CellDe<'_> {
+    type Deserializer = Self;
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
 /// Calls `f` with the cell in its plainest form: an owned or borrowed [`Value`] that is
 /// NULL, a number, text or bytes becomes the matching borrowed cell.
 fn plain<R>(cell: Cell<'_>, f: impl FnOnce(Cell<'_>) -> R) -> R {
@@ -393,6 +401,10 @@ fn any_slow<'de, V: Visitor<'de>>(cell: Cell<'_>, visitor: V) -> Result<V::Value
             Value::Float(f) => visitor.visit_f64(*f),
             Value::Text(s) => visitor.visit_str(s),
             Value::Bytes(b) => visitor.visit_bytes(b),
+            Value::Array(items) => {
+                let cells = items.iter().map(|v| CellDe(Cell::Value(v)));
+                visitor.visit_seq(de::value::SeqDeserializer::new(cells))
+            }
         },
     })
 }

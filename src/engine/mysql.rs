@@ -246,6 +246,7 @@ fn to_mysql(v: &Value) -> Result<mysql::Value> {
         Value::Timestamp(t) => datetime(&t.naive_utc())?,
         Value::Json(j) => M::Bytes(j.to_string().into_bytes()),
         Value::Uuid(u) => M::Bytes(u.hyphenated().to_string().into_bytes()),
+        Value::Array(_) => return Err(unsendable("an array (only PostgreSQL has arrays)")),
     })
 }
 

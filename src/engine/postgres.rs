@@ -236,6 +236,32 @@ fn natural_type(v: &Value) -> Type {
         Value::Timestamp(_) => Type::TIMESTAMPTZ,
         Value::Json(_) => Type::JSONB,
         Value::Uuid(_) => Type::UUID,
+        Value::Array(items) => array_of(
+            &items
+                .iter()
+                .find(|v| !v.is_null())
+                .map_or(Type::TEXT, natural_type),
+        ),
+    }
+}
+
+/// The array type whose elements are `t` (text for an element type without one here).
+fn array_of(t: &Type) -> Type {
+    match *t {
+        Type::BOOL => Type::BOOL_ARRAY,
+        Type::INT2 => Type::INT2_ARRAY,
+        Type::INT4 => Type::INT4_ARRAY,
+        Type::INT8 => Type::INT8_ARRAY,
+        Type::FLOAT8 => Type::FLOAT8_ARRAY,
+        Type::NUMERIC => Type::NUMERIC_ARRAY,
+        Type::BYTEA => Type::BYTEA_ARRAY,
+        Type::DATE => Type::DATE_ARRAY,
+        Type::TIME => Type::TIME_ARRAY,
+        Type::TIMESTAMP => Type::TIMESTAMP_ARRAY,
+        Type::TIMESTAMPTZ => Type::TIMESTAMPTZ_ARRAY,
+        Type::JSONB => Type::JSONB_ARRAY,
+        Type::UUID => Type::UUID_ARRAY,
+        _ => Type::TEXT_ARRAY,
     }
 }
 
@@ -579,7 +605,7 @@ impl PgConn {
 /// a `bigint` would not fit an `integer` argument (`substr(s, $1)`).
 fn loose_type(v: &Value) -> Type {
     match v {
-        Value::Null | Value::Text(_) | Value::Json(_) => Type::new(
+        Value::Null | Value::Text(_) | Value::Json(_) | Value::Array(_) => Type::new(
             "unknown".into(),
             0,
             postgres::types::Kind::Simple,
@@ -588,6 +614,51 @@ fn loose_type(v: &Value) -> Type {
         Value::Int(i) if i32::try_from(*i).is_ok() => Type::INT4,
         v => natural_type(v),
     }
+}
+
+/// An array in PostgreSQL's text form (`{"1","2"}`), for the server to type by where it
+/// stands, as loose text is: every element quoted, `"` and `\` escaped, NULL bare.
+fn array_text(items: &[Value]) -> Result<String, BoxError> {
+    let mut s = String::with_capacity(2 + items.len() * 8);
+    s.push('{');
+    for (i, v) in items.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        let text = match v {
+            Value::Null => {
+                s.push_str("NULL");
+                continue;
+            }
+            Value::Text(t) if t.contains('\0') => {
+                return Err("PostgreSQL text cannot hold a NUL character".into())
+            }
+            Value::Text(t) => t.to_string(),
+            Value::Json(j) => j.to_string(),
+            Value::Bool(b) => if *b { "t" } else { "f" }.to_string(),
+            Value::Array(_) => return Err("an array inside an array is not sent".into()),
+            Value::Bytes(_) => {
+                return Err("an array of bytes is sent only as a prepared statement".into())
+            }
+            v => {
+                let mut lit = String::new();
+                crate::dialect::Generic
+                    .write_literal(&mut lit, v)
+                    .map_err(|e| e.to_string())?;
+                lit.trim_matches('\'').to_string()
+            }
+        };
+        s.push('"');
+        for c in text.chars() {
+            if c == '"' || c == '\\' {
+                s.push('\\');
+            }
+            s.push(c);
+        }
+        s.push('"');
+    }
+    s.push('}');
+    Ok(s)
 }
 
 /// A [`Value`] bound without a prepared statement (see [`loose_type`]).
@@ -614,6 +685,10 @@ impl ToSql for PgLoose<'_> {
                 out.put_slice(serde_json::to_string(j)?.as_bytes());
                 Ok(IsNull::No)
             }
+            Value::Array(items) => {
+                out.put_slice(array_text(items)?.as_bytes());
+                Ok(IsNull::No)
+            }
             v => PgParam(v).to_sql(ty, out),
         }
     }
@@ -622,7 +697,9 @@ impl ToSql for PgLoose<'_> {
     }
     fn encode_format(&self, _: &Type) -> postgres::types::Format {
         match self.0 {
-            Value::Null | Value::Text(_) | Value::Json(_) => postgres::types::Format::Text,
+            Value::Null | Value::Text(_) | Value::Json(_) | Value::Array(_) => {
+                postgres::types::Format::Text
+            }
             _ => postgres::types::Format::Binary,
         }
     }
@@ -737,6 +814,11 @@ impl ToSql for PgParam<'_> {
             (Value::Timestamp(t), &Type::TIMESTAMP) => t.naive_utc().to_sql(ty, out),
             (Value::Json(j), &Type::JSON | &Type::JSONB) => j.to_sql(ty, out),
             (Value::Uuid(u), &Type::UUID) => u.to_sql(ty, out),
+            // Each element as the array's element type wants it.
+            (Value::Array(items), t) if matches!(t.kind(), postgres::types::Kind::Array(_)) => {
+                let items: Vec<PgParam<'_>> = items.iter().map(PgParam).collect();
+                items.to_sql(ty, out)
+            }
             (Value::Bytes(_), t) if is_text_type(t) => {
                 Err("bytes cannot be stored as PostgreSQL text (use a bytea column)".into())
             }

@@ -248,6 +248,11 @@ impl rusqlite::ToSql for Param<'_> {
             }
             Value::Json(j) => ToSqlOutput::Owned(V::Text(j.to_string())),
             Value::Uuid(u) => ToSqlOutput::Owned(V::Text(u.hyphenated().to_string())),
+            Value::Array(_) => {
+                return Err(rusqlite::Error::ToSqlConversionFailure(
+                    "SQLite has no arrays (only PostgreSQL binds an array)".into(),
+                ))
+            }
         })
     }
 }
