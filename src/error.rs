@@ -117,7 +117,11 @@ pub enum Error {
         "execute_many failed at row {row} (counting from 0); none of its rows were kept: {cause}"
     )]
     ExecuteMany {
-        /// The index of the row that failed, counting from 0 in the order given.
+        /// The index of the row that failed, counting from 0 in the order given. Rows
+        /// go as multi-row INSERTs of up to 1,000; when one fails, its rows are tried
+        /// one by one to find the culprit. A row that fails only beside a row of an
+        /// earlier INSERT of the same call (a duplicate of row 5 at row 2,100) is not
+        /// found that way: the first row of its INSERT is named instead.
         row: usize,
         /// The error of that row.
         cause: Box<Error>,

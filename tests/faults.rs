@@ -294,6 +294,40 @@ fn execute_many_failing_midway_keeps_none_of_its_rows_and_names_the_row() {
         let err = conn.execute_many(&stmt, &["name"], rows).unwrap_err();
         assert!(matches!(err, Error::ExecuteMany { row: 3, .. }), "{err}");
         assert_eq!(tag_names(conn)?, ["t1100"], "{name}");
+        // In the third of three full batches (and a tail): a duplicate of a row in the
+        // table, then a row of the wrong width in the second. A duplicate of a row of
+        // an earlier batch is named by its batch's first row (see `Error::ExecuteMany`).
+        let mut rows = tag_rows((0..3500).map(|i| format!("v{i}")));
+        rows[2100] = [Value::from("t1100")];
+        let err = conn
+            .execute_many(&stmt, &["name"], rows.clone())
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::ExecuteMany { row: 2100, .. }),
+            "{name}: {err}"
+        );
+        assert_eq!(tag_names(conn)?, ["t1100"], "{name}");
+        rows[2100] = [Value::from("v5")];
+        let err = conn.execute_many(&stmt, &["name"], rows).unwrap_err();
+        assert!(
+            matches!(err, Error::ExecuteMany { row: 2000, .. }),
+            "{name}: {err}"
+        );
+        assert_eq!(tag_names(conn)?, ["t1100"], "{name}");
+        let mut rows: Vec<Vec<Value>> = (0..3500).map(|i| vec![format!("w{i}").into()]).collect();
+        rows[1999].push(Value::Null);
+        let err = conn.execute_many(&stmt, &["name"], rows).unwrap_err();
+        assert!(
+            matches!(err, Error::ExecuteMany { row: 1999, .. }),
+            "{name}: {err}"
+        );
+        assert_eq!(tag_names(conn)?, ["t1100"], "{name}");
+        // Exactly three full batches, and then the same rows again by 1000s with
+        // nothing left over: all of them are written.
+        let rows = tag_rows((0..3000).map(|i| format!("x{i}")));
+        assert_eq!(conn.execute_many(&stmt, &["name"], rows)?, 3000, "{name}");
+        let n: i64 = conn.query_scalar(&select(func::count_star()).select_from(t))?;
+        assert_eq!(n, 3001, "{name}");
         Ok(())
     });
 }

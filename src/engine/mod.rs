@@ -169,18 +169,20 @@ pub(crate) trait DriverConn {
     fn set_in_transaction(&mut self, on: bool) {
         let _ = on;
     }
-    /// Executes one statement many times: `next` fills the parameters of each execution
-    /// and returns `false` when there are no more. Returns the total rows affected.
+    /// Executes one statement many times: `next` fills `params` (empty) for each
+    /// execution and returns `false` when there are no more. Returns the total rows
+    /// affected; after a failed execution `params` still holds its values.
     fn run_many(
         &mut self,
         sql: &str,
+        params: &mut Vec<Value>,
         next: &mut dyn FnMut(&mut Vec<Value>) -> Result<bool>,
     ) -> Result<u64> {
-        let mut params = Vec::new();
         let mut total = 0;
-        while next(&mut params)? {
+        params.clear();
+        while next(params)? {
             total += self
-                .run_execute(sql, &params, KeySource::None)?
+                .run_execute(sql, params, KeySource::None)?
                 .rows_affected;
             params.clear();
         }
@@ -1447,64 +1449,82 @@ impl Connection {
         let per = (BATCH_PARAMS / width.max(1)).clamp(1, BATCH_ROWS);
         let batchable = binder.is_identity() && width > 0 && per > 1 && !c.returns_rows;
         if let Some(insert) = stmt.as_insert().filter(|i| batchable && i.can_repeat()) {
-            let mut total = 0;
-            let mut first = 0;
-            let mut params = Vec::new();
-            let mut full: Option<Compiled> = None;
-            loop {
-                params.clear();
+            // Fills `params` with up to `per` rows; the count, or the failing row.
+            let mut fill = |params: &mut Vec<Value>, first: usize| {
                 let mut k = 0;
                 while k < per {
                     let Some(r) = rows.next() else { break };
                     if let Err(e) = crate::compile::check_arity(r.width(), width) {
                         return Err(ManyFailure::at(first + k, e));
                     }
-                    r.append_to(&mut params);
+                    r.append_to(params);
                     k += 1;
                 }
-                if k == 0 {
-                    return Ok(total);
-                }
-                let compiled = if k == per {
-                    if full.is_none() {
-                        full = Some(self.compile_repeated(insert, per, first)?);
+                Ok(k)
+            };
+            let failed = |first: usize, k: usize, params: &mut Vec<Value>, error| ManyFailure {
+                row: first,
+                unit: (k > 1).then(|| Unit {
+                    sql: c.sql.clone(),
+                    width,
+                    params: std::mem::take(params),
+                }),
+                error,
+            };
+            let mut params = Vec::new();
+            let mut k = fill(&mut params, 0)?;
+            let (mut total, mut first) = (0, 0);
+            if k == per {
+                // Full batches run as one statement executed again and again (SQLite's
+                // statement keeps its bound buffers between them), until a short one.
+                let full = self.compile_repeated(insert, per, 0)?;
+                let mut pending = Some(std::mem::take(&mut params));
+                let (mut at, mut next_at, mut bad, mut rest) = (0, 0, None, None);
+                let mut buf = Vec::new();
+                let r = self.run_many(&full.sql, &mut buf, &mut |p| {
+                    at = next_at;
+                    if let Some(batch) = pending.take() {
+                        *p = batch;
+                    } else {
+                        match fill(p, at) {
+                            Ok(n) if n == per => {}
+                            Ok(n) => {
+                                rest = Some((std::mem::take(p), n));
+                                return Ok(false);
+                            }
+                            Err(f) => {
+                                let e = f.error.clone();
+                                bad = Some(f);
+                                return Err(e);
+                            }
+                        }
                     }
-                    full.as_ref()
-                } else {
-                    None
-                };
-                let tail;
-                let run = match compiled {
-                    Some(run) => run,
-                    None => {
-                        tail = self.compile_repeated(insert, k, first)?;
-                        &tail
-                    }
-                };
-                match self.execute_sql(&run.sql, &params) {
-                    Ok(r) => total += r.rows_affected,
-                    Err(error) => {
-                        return Err(ManyFailure {
-                            row: first,
-                            unit: (k > 1).then(|| Unit {
-                                sql: c.sql.clone(),
-                                width,
-                                params: std::mem::take(&mut params),
-                            }),
-                            error,
-                        })
-                    }
+                    next_at = at + per;
+                    Ok(true)
+                });
+                if let Some(f) = bad {
+                    return Err(f);
                 }
-                first += k;
-                if k < per {
-                    return Ok(total);
+                match r {
+                    Ok(n) => total = n,
+                    Err(error) => return Err(failed(at, per, &mut buf, error)),
                 }
+                (params, k) = rest.unwrap_or_default();
+                first = at;
             }
+            if k == 0 {
+                return Ok(total);
+            }
+            let tail = self.compile_repeated(insert, k, first)?;
+            return match self.execute_sql(&tail.sql, &params) {
+                Ok(r) => Ok(total + r.rows_affected),
+                Err(error) => Err(failed(first, k, &mut params, error)),
+            };
         }
         let mut scratch = Vec::with_capacity(width);
         let mut filled = 0usize;
         let mut bad = None;
-        let r = self.run_many(&c.sql, &mut |params| match rows.next() {
+        let r = self.run_many(&c.sql, &mut Vec::new(), &mut |params| match rows.next() {
             Some(row) => {
                 scratch.clear();
                 row.append_to(&mut scratch);
@@ -1535,12 +1555,16 @@ impl Connection {
             .map_err(|e| ManyFailure::at(first, e))
     }
 
+    /// One statement executed many times (see [`DriverConn::run_many`]), one span for
+    /// all of them.
     fn run_many(
         &mut self,
         sql: &str,
+        params: &mut Vec<Value>,
         next: &mut dyn FnMut(&mut Vec<Value>) -> Result<bool>,
     ) -> Result<u64> {
         self.alive()?;
+        let watch = Watch::start(sql, &[], self.echo, self.slow);
         let r = if self.echo.on {
             let echo = self.echo;
             let mut logged = move |params: &mut Vec<Value>| -> Result<bool> {
@@ -1550,10 +1574,11 @@ impl Connection {
                 }
                 Ok(more)
             };
-            with_driver!(&mut self.driver, c => c.run_many(sql, &mut logged))
+            with_driver!(&mut self.driver, c => c.run_many(sql, params, &mut logged))
         } else {
-            with_driver!(&mut self.driver, c => c.run_many(sql, next))
+            with_driver!(&mut self.driver, c => c.run_many(sql, params, next))
         };
+        watch.done(r.as_ref().ok().copied(), r.as_ref().err());
         self.noted(r)
     }
 

@@ -417,15 +417,16 @@ impl DriverConn for rusqlite::Connection {
     fn run_many(
         &mut self,
         sql: &str,
+        params: &mut Vec<Value>,
         next: &mut dyn FnMut(&mut Vec<Value>) -> Result<bool>,
     ) -> Result<u64> {
         let mut st = self
             .prepare_cached(sql)
             .map_err(|e| db_error(e, Some(sql)))?;
         let returns_rows = st.column_count() > 0;
-        let mut params = Vec::new();
         let mut total = 0u64;
-        while next(&mut params)? {
+        params.clear();
+        while next(params)? {
             if params.len() != st.parameter_count() {
                 return Err(Error::Parameter(
                     format!(
