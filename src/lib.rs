@@ -99,6 +99,11 @@ pub mod dialect;
 pub mod engine;
 pub mod error;
 pub mod expr;
+#[cfg(all(
+    feature = "migrate",
+    any(feature = "sqlite", feature = "postgres", feature = "mysql")
+))]
+pub mod migrate;
 mod name;
 pub mod schema;
 pub mod stmt;

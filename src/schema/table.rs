@@ -143,6 +143,39 @@ pub struct CheckConstraint {
     pub(crate) sql: Name,
 }
 
+impl UniqueConstraint {
+    /// The constraint's name, when it has one of its own.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+    /// The columns, in order.
+    pub fn columns(&self) -> &[Name] {
+        &self.columns
+    }
+}
+
+impl CheckConstraint {
+    /// The name (written `ck_<table>_<name>`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The condition's SQL text.
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+}
+
+impl ForeignKey {
+    /// `ON DELETE`, when given.
+    pub fn delete_action(&self) -> Option<FkAction> {
+        self.on_delete
+    }
+    /// `ON UPDATE`, when given.
+    pub fn update_action(&self) -> Option<FkAction> {
+        self.on_update
+    }
+}
+
 /// An index over one or more columns.
 #[derive(Debug, Clone)]
 pub struct Index {
@@ -598,6 +631,28 @@ impl TableBuilder {
             name: name.into(),
             sql: sql.into(),
         });
+        self
+    }
+    /// Adds a UNIQUE constraint with its own name (as reflection finds it).
+    pub fn named_unique<I>(mut self, name: impl Into<Name>, columns: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<Name>,
+    {
+        self.uniques.push(UniqueConstraint {
+            name: Some(name.into()),
+            columns: names(columns),
+        });
+        self
+    }
+    /// Adds an index named `name` (any string, as reflection finds it).
+    pub fn named_index<I>(mut self, name: impl Into<Name>, columns: I, unique: bool) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<Name>,
+    {
+        self.indexes
+            .push((Some(name.into()), names(columns), unique));
         self
     }
     /// Adds an index over the named columns; `name: None` generates `ix_<table>_<cols>`.
