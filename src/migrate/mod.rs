@@ -14,7 +14,7 @@
 //! let mut conn = Engine::from_url("sqlite://?cache=private")?.connect()?;
 //! conn.execute(&CreateTable::new(&users))?;
 //! let md = reflect(&mut conn)?;
-//! let back = md.table("users").expect("reflected");
+//! let back = md.table("users").ok_or(sqlkit::Error::Schema("no users table".into()))?;
 //! assert_eq!(TableShape::of(back.def()), TableShape::of(users.def()));
 //! # Ok::<(), sqlkit::Error>(())
 //! ```

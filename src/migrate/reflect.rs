@@ -291,7 +291,10 @@ fn columns(conn: &mut Connection, kind: Kind, table: &str) -> Result<Vec<Column>
                         "real" => SqlType::Float,
                         "double precision" => SqlType::Double,
                         "numeric" => match (p, s) {
-                            (Some(p), Some(s)) => numeric(&[p as u32, s as u32])
+                            (Some(p), Some(s)) => u32::try_from(p)
+                                .ok()
+                                .zip(u32::try_from(s).ok())
+                                .and_then(|(p, s)| numeric(&[p, s]))
                                 .ok_or_else(|| unknown_type(table, &cname, &dt))?,
                             _ => return Err(unknown_type(table, &cname, "numeric")),
                         },
