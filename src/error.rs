@@ -55,6 +55,18 @@ pub enum Error {
     /// not exist, a duplicate table, a cycle.
     #[error("schema error: {0}")]
     Schema(Box<str>),
+    /// A migration revision file, or the chain of them, is wrong: a file that does not
+    /// parse, a parent that is missing, two heads, a target that is not there.
+    #[error("migrations: {file}: {reason}")]
+    Revision {
+        /// The file (or folder) concerned.
+        file: Box<str>,
+        /// What is wrong.
+        reason: Box<str>,
+    },
+    /// An operation of a migration failed on the database (see [`MigrationFailure`]).
+    #[error(transparent)]
+    Migration(Box<MigrationFailure>),
     /// A database URL that cannot be parsed.
     #[error("invalid database URL `{url}`: {reason}")]
     Url {
@@ -279,3 +291,28 @@ impl fmt::Display for DatabaseError {
 }
 
 impl std::error::Error for DatabaseError {}
+
+/// An operation of a migration that failed on the database. `state` says what was
+/// kept: nothing where the revision ran in a transaction, the earlier operations on
+/// MySQL and MariaDB (whose DDL commits at once), and what to do next.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "revision {revision} ({file}): operation {step} of {total} ({op}) failed: {source}; {state}"
+)]
+pub struct MigrationFailure {
+    /// The revision id.
+    pub revision: Box<str>,
+    /// Its file.
+    pub file: Box<str>,
+    /// The failed operation, counted from 1.
+    pub step: u32,
+    /// The revision's number of operations.
+    pub total: u32,
+    /// The failed operation, described.
+    pub op: Box<str>,
+    /// What the database holds now and what to do.
+    pub state: Box<str>,
+    /// The database's error.
+    #[source]
+    pub source: Error,
+}

@@ -111,8 +111,13 @@ pub mod url;
 pub mod value;
 
 pub use compile::{Binder, Compiled, KeySource};
-pub use error::{DbErrorKind, Error, JoinFailure, Result};
+pub use error::{DbErrorKind, Error, JoinFailure, MigrationFailure, Result};
 pub use name::Name;
+#[cfg(all(
+    feature = "migrate",
+    any(feature = "sqlite", feature = "postgres", feature = "mysql")
+))]
+pub use sqlkit_macros::embed_migrations;
 pub use sqlkit_macros::{FromRow, Record, Table};
 
 /// Used by the derives: the `FromRow` impl, kept where the connection layer (which

@@ -2,6 +2,9 @@
 //! autoincrement keys are assigned, create_all / drop_all are repeatable.
 
 mod common;
+#[cfg(feature = "migrate")]
+#[path = "ddl/migrate.rs"]
+mod migrate;
 
 use chrono::{DateTime, Utc};
 use common::engines;

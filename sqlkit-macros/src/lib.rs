@@ -597,3 +597,51 @@ fn plain_fields(input: &DeriveInput, what: &str) -> syn::Result<(Columns, Vec<Id
     }
     Ok((columns, skipped))
 }
+
+/// Embeds a folder of migration revision files in the binary:
+/// `embed_migrations!("migrations")` (relative to the crate's `Cargo.toml`) is an
+/// expression of type `sqlkit::Result<sqlkit::migrate::Migrations>`, so that an
+/// application can migrate itself at start.
+///
+/// The files are read at compile time with `include_str!`: an edited file rebuilds the
+/// crate. Cargo does not watch the folder for *new* files; add
+/// `println!("cargo:rerun-if-changed=migrations");` to the crate's `build.rs` so that
+/// a new revision rebuilds it too.
+#[proc_macro]
+pub fn embed_migrations(input: TokenStream) -> TokenStream {
+    let dir = parse_macro_input!(input as LitStr);
+    match embed(&dir) {
+        Ok(ts) => ts.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+fn embed(dir: &LitStr) -> syn::Result<TokenStream2> {
+    let root = std::env::var("CARGO_MANIFEST_DIR")
+        .map_err(|_| syn::Error::new(dir.span(), "CARGO_MANIFEST_DIR is not set"))?;
+    let path = std::path::Path::new(&root).join(dir.value());
+    let mut files: Vec<std::path::PathBuf> = match std::fs::read_dir(&path) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect(),
+        Err(e) => {
+            return Err(syn::Error::new(
+                dir.span(),
+                format!("cannot read {}: {e}", path.display()),
+            ))
+        }
+    };
+    files.sort();
+    let items = files.iter().map(|f| {
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let full = f.display().to_string();
+        quote! { (#name, include_str!(#full)) }
+    });
+    Ok(quote! {
+        ::sqlkit::migrate::Migrations::from_texts([#(#items),*])
+    })
+}

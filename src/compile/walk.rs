@@ -1615,7 +1615,7 @@ impl Compiler<'_> {
 
     fn create_table_inner(&mut self, q: &CreateTable) -> Result<()> {
         let def = q.table.def();
-        let t = def.name();
+        let t = q.constraint_table.as_deref().unwrap_or(def.name());
         self.push("CREATE TABLE ");
         if q.if_not_exists {
             self.push("IF NOT EXISTS ");
@@ -1626,22 +1626,7 @@ impl Compiler<'_> {
             if i > 0 {
                 self.push(", ");
             }
-            self.push_ident(c.name());
-            self.push(" ");
-            let auto = def.autoincrement_column() == Some(i);
-            let d = self.dialect;
-            d.write_column_spec(self, c.sql_type(), c.is_nullable(), auto)?;
-            if let Some(default) = c.server_default_node() {
-                self.push(" DEFAULT ");
-                match default {
-                    Node::Literal(_) => self.node(default)?,
-                    n => {
-                        self.push("(");
-                        self.node(n)?;
-                        self.push(")");
-                    }
-                }
-            }
+            self.column_definition(c, def.autoincrement_column() == Some(i))?;
         }
         if !def.primary_key().is_empty() {
             self.push(", CONSTRAINT ");
@@ -1650,47 +1635,16 @@ impl Compiler<'_> {
             self.names(def.primary_key());
         }
         for u in def.unique_constraints() {
-            self.push(", CONSTRAINT ");
-            let name = match &u.name {
-                Some(n) => n.to_string(),
-                None => constraint_name("uq", t, &u.columns, None),
-            };
-            self.push_ident(&name);
-            self.push(" UNIQUE ");
-            self.names(&u.columns);
+            self.push(", ");
+            self.unique_constraint(t, u);
         }
         for fk in def.foreign_keys() {
-            self.push(", CONSTRAINT ");
-            let name = match &fk.name {
-                Some(n) => n.to_string(),
-                None => constraint_name("fk", t, fk.columns(), Some(fk.ref_table())),
-            };
-            self.push_ident(&name);
-            self.push(" FOREIGN KEY ");
-            self.names(fk.columns());
-            self.push(" REFERENCES ");
-            if let Some(schema) = def.schema() {
-                self.push_ident(schema);
-                self.push(".");
-            }
-            self.push_ident(fk.ref_table());
-            self.push(" ");
-            self.names(fk.ref_columns());
-            if let Some(a) = fk.on_delete {
-                self.push(" ON DELETE ");
-                self.push(a.sql());
-            }
-            if let Some(a) = fk.on_update {
-                self.push(" ON UPDATE ");
-                self.push(a.sql());
-            }
+            self.push(", ");
+            self.foreign_key_constraint(t, def.schema(), fk);
         }
         for ck in def.check_constraints() {
-            self.push(", CONSTRAINT ");
-            self.push_ident(&constraint_name("ck", t, &[], Some(&ck.name)));
-            self.push(" CHECK (");
-            self.push(&ck.sql);
-            self.push(")");
+            self.push(", ");
+            self.check_constraint(t, ck);
         }
         if q.with_indexes {
             self.require(Feature::InlineIndexes)?;
@@ -1707,6 +1661,101 @@ impl Compiler<'_> {
         }
         self.push(")");
         Ok(())
+    }
+
+    /// One column of a CREATE TABLE or ALTER TABLE: name, type, nullability, default.
+    pub(crate) fn column_definition(
+        &mut self,
+        c: &crate::schema::ColumnDef,
+        auto: bool,
+    ) -> Result<()> {
+        let was = std::mem::replace(&mut self.inline, true);
+        self.push_ident(c.name());
+        self.push(" ");
+        let d = self.dialect;
+        let r = d.write_column_spec(self, c.sql_type(), c.is_nullable(), auto);
+        self.inline = was;
+        r?;
+        if let Some(default) = c.server_default_node() {
+            self.push(" DEFAULT ");
+            self.default_value(default)?;
+        }
+        Ok(())
+    }
+
+    /// A server default's SQL: a literal as it is, an expression in parentheses.
+    pub(crate) fn default_value(&mut self, default: &Node) -> Result<()> {
+        let was = std::mem::replace(&mut self.inline, true);
+        let r = match default {
+            Node::Literal(_) => self.node(default),
+            n => {
+                self.push("(");
+                let r = self.node(n);
+                self.push(")");
+                r
+            }
+        };
+        self.inline = was;
+        r
+    }
+
+    /// `CONSTRAINT name UNIQUE (..)`, named after `table` when it has no name.
+    pub(crate) fn unique_constraint(&mut self, table: &str, u: &crate::schema::UniqueConstraint) {
+        self.push("CONSTRAINT ");
+        let name = match &u.name {
+            Some(n) => n.to_string(),
+            None => constraint_name("uq", table, &u.columns, None),
+        };
+        self.push_ident(&name);
+        self.push(" UNIQUE ");
+        self.names(&u.columns);
+    }
+
+    /// `CONSTRAINT name FOREIGN KEY (..) REFERENCES t (..) [ON DELETE ..] [ON UPDATE ..]`.
+    pub(crate) fn foreign_key_constraint(
+        &mut self,
+        table: &str,
+        schema: Option<&str>,
+        fk: &crate::schema::ForeignKey,
+    ) {
+        self.push("CONSTRAINT ");
+        let name = match &fk.name {
+            Some(n) => n.to_string(),
+            None => constraint_name("fk", table, fk.columns(), Some(fk.ref_table())),
+        };
+        self.push_ident(&name);
+        self.push(" FOREIGN KEY ");
+        self.names(fk.columns());
+        self.push(" REFERENCES ");
+        if let Some(schema) = schema {
+            self.push_ident(schema);
+            self.push(".");
+        }
+        self.push_ident(fk.ref_table());
+        self.push(" ");
+        self.names(fk.ref_columns());
+        if let Some(a) = fk.on_delete {
+            self.push(" ON DELETE ");
+            self.push(a.sql());
+        }
+        if let Some(a) = fk.on_update {
+            self.push(" ON UPDATE ");
+            self.push(a.sql());
+        }
+    }
+
+    /// `CONSTRAINT ck_<table>_<name> CHECK (..)`.
+    pub(crate) fn check_constraint(&mut self, table: &str, ck: &crate::schema::CheckConstraint) {
+        self.push("CONSTRAINT ");
+        self.push_ident(&constraint_name("ck", table, &[], Some(&ck.name)));
+        self.push(" CHECK (");
+        self.push(&ck.sql);
+        self.push(")");
+    }
+
+    /// A parenthesised list of column names.
+    pub(crate) fn name_list(&mut self, cols: &[crate::name::Name]) {
+        self.names(cols)
     }
 
     pub(crate) fn create_index(&mut self, q: &CreateIndex) -> Result<()> {

@@ -1,8 +1,9 @@
-//! Migrations (feature `migrate`), as Alembic does them. This first part is
-//! **reflection**: reading a live database's tables back into the same
-//! [`MetaData`](crate::schema::MetaData) the models build, so that a database sqlkit
-//! did not create can be queried, and so that models and database can be compared like
-//! with like ([`TableShape`]).
+//! Migrations (feature `migrate`), as Alembic does them: **reflection** of a live
+//! database into the same [`MetaData`](crate::schema::MetaData) the models build,
+//! dialect-neutral **operations** with inverses rendered per database (SQLite's table
+//! rebuild where it cannot ALTER), **autogenerate** comparing models with the database
+//! in a normal form, **revision files** in a `migrations/` folder, a version table, and
+//! the **commands** (`upgrade`, `downgrade`, `check`, ..) as a library entry point.
 //!
 //! ```
 //! use sqlkit::prelude::*;
@@ -18,11 +19,23 @@
 //! assert_eq!(TableShape::of(back.def()), TableShape::of(users.def()));
 //! # Ok::<(), sqlkit::Error>(())
 //! ```
-//!
-//! Operations, autogenerate, revisions and the command line are not built yet.
 
+pub mod cli;
+mod diff;
+mod ops;
 mod reflect;
+mod render;
+mod revision;
+mod runner;
 mod shape;
 
+pub use diff::{autogenerate, RenameQuestion, Renames, VERSION_TABLE};
+pub use ops::{
+    parse_action, parse_type, type_name, widens, CheckSpec, ColumnSpec, DefaultSpec, DialectSql,
+    ForeignKeySpec, IndexSpec, Op, SchemaState, TableSpec, UniqueSpec,
+};
 pub use reflect::{reflect, reflect_table};
+pub use render::{render, sqlite_rebuilds, REBUILD_PREFIX};
+pub use revision::{Migrations, Revision};
+pub use runner::{CheckReport, Migrator, Target, VersionState};
 pub use shape::{ColumnShape, ForeignKeyShape, IndexShape, TableShape};

@@ -132,6 +132,7 @@ impl MetaData {
                 table: t.clone(),
                 if_not_exists,
                 with_indexes: inline,
+                constraint_table: None,
             }));
             if inline {
                 continue;

@@ -8,6 +8,9 @@ pub struct CreateTable {
     pub(crate) table: Table,
     pub(crate) if_not_exists: bool,
     pub(crate) with_indexes: bool,
+    // The table name constraints are named after, when not the table's own (SQLite's
+    // table rebuild creates the new table under a temporary name).
+    pub(crate) constraint_table: Option<crate::name::Name>,
 }
 
 impl CreateTable {
@@ -17,6 +20,7 @@ impl CreateTable {
             table: table.as_table(),
             if_not_exists: false,
             with_indexes: false,
+            constraint_table: None,
         }
     }
     /// Declares the table's indexes inside the statement (MySQL's way, so that

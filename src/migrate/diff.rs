@@ -1,0 +1,474 @@
+//! Autogenerate: the operations that take a database to the models.
+//!
+//! Both sides are compared in the form the database stores ([`TableShape::stored_on`]),
+//! so that a type the server spells its own way is no change. Server defaults are
+//! compared as the server writes them: the models' columns are created in a scratch
+//! table (inside a transaction that is rolled back where DDL is transactional), read
+//! back, and their defaults compared with the live table's, text for text.
+
+use super::ops::{ColumnSpec, Op, TableSpec};
+use super::reflect::{reflect, reflect_table};
+use super::shape::TableShape;
+use crate::engine::Connection;
+use crate::error::{Error, Result};
+use crate::schema::{MetaData, Table, TableBuilder};
+use crate::stmt::{CreateTable, DropTable};
+
+/// The table the migration runner keeps its place in; never part of a diff.
+pub const VERSION_TABLE: &str = "sqlkit_version";
+
+const SCRATCH: &str = "_sqlkit_scratch";
+
+/// A rename autogenerate cannot tell from a drop and an add, asked of the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenameQuestion {
+    /// The table (for a column; the old name for a table).
+    pub table: String,
+    /// The column's old name (`None` for a table rename).
+    pub from: Option<String>,
+    /// The new name (of the column, or of the table).
+    pub to: String,
+}
+
+impl std::fmt::Display for RenameQuestion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.from {
+            Some(c) => write!(f, "was column {}.{c} renamed to {}?", self.table, self.to),
+            None => write!(f, "was table {} renamed to {}?", self.table, self.to),
+        }
+    }
+}
+
+/// Renames given ahead (`--rename users.name=users.full_name`, `--rename old=new`):
+/// without one, a dropped and an added name are a drop and an add unless the prompt
+/// says otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Renames {
+    /// `(old table, new table)`.
+    pub tables: Vec<(String, String)>,
+    /// `(table, old column, new column)` (the table by its new name).
+    pub columns: Vec<(String, String, String)>,
+}
+
+impl Renames {
+    /// Reads one hint, `table.old=table.new` (a column) or `old=new` (a table).
+    pub fn add(&mut self, hint: &str) -> Result<()> {
+        let bad = || Error::Revision {
+            file: "--rename".into(),
+            reason: format!(
+                "`{hint}` is neither `table.old=table.new` (a column) nor `old=new` (a table)"
+            )
+            .into(),
+        };
+        let (old, new) = hint.split_once('=').ok_or_else(bad)?;
+        match (old.split_once('.'), new.split_once('.')) {
+            (Some((t1, c1)), Some((t2, c2))) if t1 == t2 && !c1.is_empty() && !c2.is_empty() => {
+                self.columns
+                    .push((t1.to_string(), c1.to_string(), c2.to_string()));
+            }
+            (None, None) if !old.is_empty() && !new.is_empty() => {
+                self.tables.push((old.to_string(), new.to_string()));
+            }
+            _ => return Err(bad()),
+        }
+        Ok(())
+    }
+}
+
+/// The operations that take the database `conn` is connected to from what it holds to
+/// `models`, in an order that runs: renames, then drops of keys and indexes, column
+/// changes, new tables (parents first), new keys and indexes, dropped tables (children
+/// first). `ask` decides renames the hints leave open (`None`: never a rename).
+pub fn autogenerate(
+    conn: &mut Connection,
+    models: &MetaData,
+    renames: &Renames,
+    mut ask: Option<&mut dyn FnMut(&RenameQuestion) -> bool>,
+) -> Result<Vec<Op>> {
+    let dialect = conn.dialect().name();
+    let d = crate::dialect::dialect_for(dialect)?;
+    let db = reflect(conn)?;
+    let ours = |name: &str| name == VERSION_TABLE || name.starts_with("_sqlkit_");
+    let mut db_tables: Vec<Table> = db
+        .tables()
+        .iter()
+        .filter(|t| !ours(t.name()))
+        .cloned()
+        .collect();
+    let model_tables = models.sorted_tables()?;
+    let in_models = |n: &str| model_tables.iter().any(|t| t.name() == n);
+
+    let mut renames_out = Vec::new();
+    // Table renames: hinted, else asked for each (gone, new) pair.
+    let gone: Vec<String> = db_tables
+        .iter()
+        .map(|t| t.name().to_string())
+        .filter(|n| !in_models(n))
+        .collect();
+    let added: Vec<String> = model_tables
+        .iter()
+        .map(|t| t.name().to_string())
+        .filter(|n| !db_tables.iter().any(|t| t.name() == n))
+        .collect();
+    let mut taken = Vec::new();
+    for old in &gone {
+        let hinted = renames
+            .tables
+            .iter()
+            .find(|(o, n)| o == old && added.contains(n))
+            .map(|(_, n)| n.clone());
+        let to = match hinted {
+            Some(n) => Some(n),
+            None => match ask.as_mut() {
+                Some(ask) => added
+                    .iter()
+                    .filter(|n| !taken.contains(*n))
+                    .find(|n| {
+                        ask(&RenameQuestion {
+                            table: old.clone(),
+                            from: None,
+                            to: (*n).clone(),
+                        })
+                    })
+                    .cloned(),
+                None => None,
+            },
+        };
+        if let Some(to) = to {
+            taken.push(to.clone());
+            renames_out.push(Op::RenameTable {
+                from: old.clone(),
+                to: to.clone(),
+            });
+            for t in &mut db_tables {
+                if t.name() == old {
+                    let mut spec = TableSpec::of(t.def(), d.as_ref())?;
+                    spec.table.clone_from(&to);
+                    *t = spec.to_table()?;
+                }
+            }
+        }
+    }
+
+    let mut drops = Vec::new();
+    let mut columns = Vec::new();
+    let mut creates = Vec::new();
+    let mut adds = Vec::new();
+    for m in &model_tables {
+        let Some(live) = db_tables.iter().find(|t| t.name() == m.name()) else {
+            creates.push(Op::CreateTable(TableSpec::of(m.def(), d.as_ref())?));
+            continue;
+        };
+        let want = TableSpec::of(m.def(), d.as_ref())?;
+        let have = TableSpec::of(live.def(), d.as_ref())?;
+        let want_shape = TableShape::of(m.def()).stored_on(dialect);
+        let table = want.table.clone();
+
+        // Columns: renames, adds, drops, changes.
+        let new_cols: Vec<&ColumnSpec> = want
+            .columns
+            .iter()
+            .filter(|c| have.column(&c.name).is_none())
+            .collect();
+        let old_cols: Vec<&ColumnSpec> = have
+            .columns
+            .iter()
+            .filter(|c| want.column(&c.name).is_none())
+            .collect();
+        let mut renamed: Vec<(String, String)> = Vec::new();
+        let mut dropped: Vec<ColumnSpec> = Vec::new();
+        for old in &old_cols {
+            let hinted = renames
+                .columns
+                .iter()
+                .find(|(t, o, n)| {
+                    *t == table && *o == old.name && new_cols.iter().any(|c| c.name == *n)
+                })
+                .map(|(_, _, n)| n.clone());
+            let to = match hinted {
+                Some(n) => Some(n),
+                None => match ask.as_mut() {
+                    Some(ask) => new_cols
+                        .iter()
+                        .filter(|c| !renamed.iter().any(|(_, n)| *n == c.name))
+                        .find(|c| {
+                            ask(&RenameQuestion {
+                                table: table.clone(),
+                                from: Some(old.name.clone()),
+                                to: c.name.clone(),
+                            })
+                        })
+                        .map(|c| c.name.clone()),
+                    None => None,
+                },
+            };
+            if let Some(to) = to {
+                renamed.push((old.name.clone(), to));
+            }
+        }
+        for c in &old_cols {
+            if !renamed.iter().any(|(o, _)| *o == c.name) {
+                dropped.push((*c).clone());
+            }
+        }
+        // The live table as the renames leave it: keys and indexes follow the columns.
+        let mut renamed_state = super::ops::SchemaState { tables: vec![have] };
+        for (from, to) in &renamed {
+            let op = Op::RenameColumn {
+                table: table.clone(),
+                from: from.clone(),
+                to: to.clone(),
+            };
+            renamed_state.apply(&op)?;
+            columns.push(op);
+        }
+        let Some(have) = renamed_state.tables.pop() else {
+            continue;
+        };
+        let have_shape = TableShape::of(have.to_table()?.def());
+        for c in &new_cols {
+            if !renamed.iter().any(|(_, n)| *n == c.name) {
+                columns.push(Op::AddColumn {
+                    table: table.clone(),
+                    column: (*c).clone(),
+                });
+            }
+        }
+        // Changes of columns both have (a renamed column compared under its new name).
+        let live_default = scratch_defaults(conn, &want)?;
+        for w in &want.columns {
+            let (Some(h), Some(ws), Some(hs)) = (
+                have.column(&w.name),
+                want_shape.columns.iter().find(|c| c.name == w.name),
+                have_shape.columns.iter().find(|c| c.name == w.name),
+            ) else {
+                continue;
+            };
+            let scratch = live_default
+                .iter()
+                .find(|(n, _)| *n == w.name)
+                .and_then(|(_, d)| d.clone());
+            let have_default = h.default.as_ref().map(|d| d.to_string());
+            let default_changed = match (&scratch, &have_default) {
+                (Some(a), Some(b)) => a != b,
+                (None, None) => false,
+                _ => w.default.is_some() != h.default.is_some(),
+            };
+            let type_changed = ws.sql_type != hs.sql_type;
+            let null_changed = ws.nullable != hs.nullable;
+            if type_changed || null_changed || default_changed {
+                let mut from = h.clone();
+                from.name.clone_from(&w.name);
+                let mut to = w.clone();
+                if !type_changed {
+                    // Keep the type as the database has it: no change asked.
+                    to.sql_type = from.sql_type;
+                }
+                if !default_changed {
+                    to.default.clone_from(&from.default);
+                }
+                to.autoincrement = from.autoincrement;
+                columns.push(Op::AlterColumn {
+                    table: table.clone(),
+                    from,
+                    to,
+                });
+            }
+        }
+        for column in dropped {
+            columns.push(Op::DropColumn {
+                table: table.clone(),
+                column,
+            });
+        }
+
+        // Indexes by name (on MySQL a unique index is a unique constraint).
+        let mysql = matches!(dialect, "mysql" | "mariadb");
+        for ix in &have_shape.indexes {
+            if !want_shape.indexes.iter().any(|w| w == ix) {
+                if let Some(spec) = have.indexes.iter().find(|i| i.name == ix.name) {
+                    drops.push(Op::DropIndex {
+                        table: table.clone(),
+                        index: spec.clone(),
+                    });
+                }
+            }
+        }
+        for ix in &want_shape.indexes {
+            if !have_shape.indexes.iter().any(|h| h == ix) {
+                if let Some(spec) = want.indexes.iter().find(|i| i.name == ix.name) {
+                    adds.push(Op::CreateIndex {
+                        table: table.clone(),
+                        index: spec.clone(),
+                    });
+                }
+            }
+        }
+        // Unique constraints by their columns.
+        for u in &have_shape.uniques {
+            if !want_shape.uniques.contains(u) {
+                if let Some(spec) = have.uniques.iter().find(|s| s.columns == *u) {
+                    drops.push(Op::DropUnique {
+                        table: table.clone(),
+                        unique: spec.clone(),
+                    });
+                }
+            }
+        }
+        for u in &want_shape.uniques {
+            if have_shape.uniques.contains(u) {
+                continue;
+            }
+            if let Some(spec) = want.uniques.iter().find(|s| s.columns == *u) {
+                adds.push(Op::AddUnique {
+                    table: table.clone(),
+                    unique: spec.clone(),
+                });
+            } else if let Some(ix) = want
+                .indexes
+                .iter()
+                .find(|i| mysql && i.unique && i.columns == *u)
+            {
+                adds.push(Op::CreateIndex {
+                    table: table.clone(),
+                    index: ix.clone(),
+                });
+            }
+        }
+        // Foreign keys by columns, target and actions.
+        for fk in &have_shape.foreign_keys {
+            if !want_shape.foreign_keys.contains(fk) {
+                if let Some(spec) = matching_fk(&have, fk) {
+                    drops.push(Op::DropForeignKey {
+                        table: table.clone(),
+                        foreign_key: spec,
+                    });
+                }
+            }
+        }
+        for fk in &want_shape.foreign_keys {
+            if !have_shape.foreign_keys.contains(fk) {
+                if let Some(spec) = matching_fk(&want, fk) {
+                    adds.push(Op::AddForeignKey {
+                        table: table.clone(),
+                        foreign_key: spec,
+                    });
+                }
+            }
+        }
+        // Checks by name (SQLite does not report its checks: not compared there).
+        if dialect != "sqlite" {
+            for c in &have.checks {
+                if !want.checks.iter().any(|w| w.name == c.name) {
+                    drops.push(Op::DropCheck {
+                        table: table.clone(),
+                        check: c.clone(),
+                    });
+                }
+            }
+            for c in &want.checks {
+                if !have.checks.iter().any(|h| h.name == c.name) {
+                    adds.push(Op::AddCheck {
+                        table: table.clone(),
+                        check: c.clone(),
+                    });
+                }
+            }
+        }
+    }
+    // Tables the models no longer have, children first.
+    let mut gone_tables = Vec::new();
+    let leftover: Vec<Table> = db_tables
+        .iter()
+        .filter(|t| !in_models(t.name()))
+        .cloned()
+        .collect();
+    if !leftover.is_empty() {
+        let md = MetaData::from_tables(leftover.iter().cloned()).or_else(|_| {
+            // Keys to tables that stay: order without them.
+            let mut md = MetaData::new();
+            for t in &leftover {
+                let mut spec = TableSpec::of(t.def(), d.as_ref())?;
+                spec.foreign_keys
+                    .retain(|fk| leftover.iter().any(|o| o.name() == fk.references));
+                md.add(spec.to_table()?)?;
+            }
+            Ok::<MetaData, Error>(md)
+        })?;
+        for t in md.sorted_tables()?.iter().rev() {
+            if let Some(live) = leftover.iter().find(|l| l.name() == t.name()) {
+                gone_tables.push(Op::DropTable(TableSpec::of(live.def(), d.as_ref())?));
+            }
+        }
+    }
+    let mut out = renames_out;
+    out.extend(drops);
+    out.extend(columns);
+    out.extend(creates);
+    out.extend(adds);
+    out.extend(gone_tables);
+    Ok(out)
+}
+
+/// The spec of the foreign key `fk`, found in `spec` by columns and target.
+fn matching_fk(
+    spec: &TableSpec,
+    fk: &super::shape::ForeignKeyShape,
+) -> Option<super::ops::ForeignKeySpec> {
+    spec.foreign_keys
+        .iter()
+        .find(|f| {
+            f.columns == fk.columns
+                && f.references == fk.ref_table
+                && f.ref_columns == fk.ref_columns
+        })
+        .cloned()
+}
+
+/// The models' columns as the server writes their defaults: `(column,
+/// default text)` for the columns `want` has, read back from a scratch table with those
+/// columns (no keys). Rolled back on SQLite and PostgreSQL, dropped on MySQL.
+fn scratch_defaults(
+    conn: &mut Connection,
+    want: &TableSpec,
+) -> Result<Vec<(String, Option<String>)>> {
+    if want.columns.iter().all(|c| c.default.is_none()) {
+        return Ok(want
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), None))
+            .collect());
+    }
+    let mut b = TableBuilder::new(SCRATCH);
+    for c in &want.columns {
+        let mut c = c.clone();
+        c.autoincrement = false;
+        b = b.column(c.to_def().autoincrement(false));
+    }
+    let scratch = b.build()?;
+    let transactional = conn.dialect().name() != "mysql" && conn.dialect().name() != "mariadb";
+    let read = |conn: &mut Connection| -> Result<Vec<(String, Option<String>)>> {
+        conn.execute(&CreateTable::new(&scratch))?;
+        let back = reflect_table(conn, SCRATCH)?
+            .ok_or_else(|| Error::Schema("the scratch table vanished".into()))?;
+        let spec = TableSpec::of(back.def(), conn.dialect())?;
+        Ok(spec
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.default.as_ref().map(|d| d.to_string())))
+            .collect())
+    };
+    if transactional {
+        let mut tx = conn.begin()?;
+        let r = read(&mut tx);
+        tx.rollback()?;
+        r
+    } else {
+        let _ = conn.execute(&DropTable::new(&scratch).if_exists());
+        let r = read(conn);
+        let dropped = conn.execute(&DropTable::new(&scratch).if_exists());
+        let r = r?;
+        dropped?;
+        Ok(r)
+    }
+}
