@@ -626,6 +626,16 @@ fn run_revision(
 ) -> Result<()> {
     let kind = conn.dialect().name();
     let total = u32::try_from(ops.len()).unwrap_or(u32::MAX);
+    if (kind == "mysql" || kind == "mariadb") && conn.transaction_depth() > 0 {
+        return Err(Error::Revision {
+            file: r.file.clone().into(),
+            reason: format!(
+                "{kind} commits the open transaction at the first DDL statement: run \
+                 migrations outside a transaction; nothing was run"
+            )
+            .into(),
+        });
+    }
     let pending = format!(
         "{}:{}",
         match dir {
@@ -699,7 +709,25 @@ fn run_revision(
             .transpose()?
             == Some(1);
     if fks_on {
+        // The pragma is a no-op inside a transaction, and a rebuild's DROP TABLE with
+        // foreign keys on would delete the rows that refer to the table (ON DELETE
+        // CASCADE): refuse rather than run.
         conn.execute_sql("PRAGMA foreign_keys = OFF", &[])?;
+        let still_on = conn
+            .query_sql("PRAGMA foreign_keys", &[])?
+            .first()
+            .map(|r| r.get::<i64, _>(0))
+            .transpose()?
+            == Some(1);
+        if still_on && ops.iter().any(sqlite_rebuilds) {
+            return Err(Error::Revision {
+                file: r.file.clone().into(),
+                reason: "SQLite's table rebuild needs foreign keys off, which cannot be \
+                         switched inside a transaction: run the migration outside one; \
+                         nothing was run"
+                    .into(),
+            });
+        }
     }
     let result = (|| -> Result<()> {
         let mut tx = conn.begin()?;

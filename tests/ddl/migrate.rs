@@ -732,3 +732,56 @@ fn renames_are_asked_not_guessed() {
         );
     }
 }
+
+#[test]
+fn inside_a_transaction_a_migration_runs_only_where_it_is_safe() {
+    let two = r#"
+id = "0002"
+parent = "0001"
+[[upgrade]]
+op = "drop_column"
+table = "mig_users"
+column = { name = "name", type = "varchar(40)" }
+[[downgrade]]
+op = "add_column"
+table = "mig_users"
+column = { name = "name", type = "varchar(40)", nullable = true }
+"#;
+    for db in engines() {
+        let name = db.name;
+        let mut conn = db.engine.connect().expect("connect");
+        let first = Migrator::new(migrations(&[("0001.toml", ONE)]).expect("chain"));
+        first.upgrade(&mut conn, &Target::Head).expect("upgrade");
+        conn.execute_sql("INSERT INTO mig_users (name) VALUES ('ann')", &[])
+            .expect("insert");
+        let m =
+            Migrator::new(migrations(&[("0001.toml", ONE), ("0002.toml", two)]).expect("chain"))
+                .allow_destructive(true);
+        let mut tx = conn.begin().expect("begin");
+        let r = m.upgrade(&mut tx, &Target::Head);
+        match name {
+            // PostgreSQL: a savepoint inside the caller's transaction, undone with it.
+            "postgresql" => {
+                r.expect("upgrade in a transaction");
+                tx.rollback().expect("rollback");
+                conn.query_sql("SELECT name FROM mig_users", &[])
+                    .expect("the column is back with the rollback");
+            }
+            // SQLite cannot switch foreign keys off inside a transaction; MySQL and
+            // MariaDB would commit the caller's transaction.
+            _ => {
+                let e = r.expect_err("refused");
+                assert!(e.to_string().contains("nothing was run"), "{name}: {e}");
+                tx.rollback().expect("rollback");
+                let rows = conn
+                    .query_sql("SELECT name FROM mig_users", &[])
+                    .expect("kept");
+                assert_eq!(rows.len(), 1, "{name}");
+            }
+        }
+        assert_eq!(
+            m.current(&mut conn).expect("current").revision.as_deref(),
+            Some("0001")
+        );
+    }
+}
