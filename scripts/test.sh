@@ -82,5 +82,19 @@ if [ -n "${SQLKIT_TEST_PGBOUNCER_URL:-}" ]; then
 fi
 echo "ok"
 
+step "the migrate example's tour on embedded SQLite (three revisions, check, down to base)"
+mig="$(mktemp -d)"
+migrate() { cargo run --quiet --all-features --example migrate -- --url "sqlite:///$mig/blog.db" --dir "$mig/migrations" "$@"; }
+migrate revision --autogenerate -m "create blog" >/dev/null
+migrate upgrade >/dev/null
+migrate --models 2 revision --autogenerate -m "profiles and likes" --rename users.username=users.handle >/dev/null
+migrate --models 2 upgrade >/dev/null
+migrate --models 3 revision --autogenerate -m "no ratings" >/dev/null
+migrate --models 3 --allow-destructive upgrade >/dev/null
+migrate --models 3 check >/dev/null
+migrate --allow-destructive downgrade base >/dev/null
+rm -rf "$mig"
+echo "ok"
+
 echo
 echo "tests: $passed passed, $failed failed"
