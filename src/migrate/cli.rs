@@ -28,11 +28,13 @@ options:
   --url URL              the database (default: $DATABASE_URL)
   --dir DIR              the migrations folder (default: migrations)
   --allow-destructive    run operations that drop tables or columns or narrow types
+                         (on a terminal they are listed and confirmed instead)
   --sql DIALECT          upgrade/downgrade: print the SQL for sqlite, postgresql, mysql or
                          mariadb instead of running it (no connection)
   --from REV             with --sql: the revision the database is at (default: base for
                          upgrade, head for downgrade)
-  --no-prompt            never ask about renames (a dropped and an added column stay so)
+  --no-prompt            never ask (renames stay a drop and an add; destructive steps
+                         need --allow-destructive)
 ";
 
 /// Runs the command line `args` (without the program name) for `models`, printing to
@@ -206,6 +208,24 @@ pub fn run(models: &MetaData, args: &[String], out: &mut dyn Write) -> Result<u8
                 return Ok(0);
             }
             let mut conn = connect()?;
+            // On a terminal, destructive steps are shown and confirmed; elsewhere they
+            // need --allow-destructive.
+            if !o.allow_destructive && o.prompt && std::io::stdin().is_terminal() {
+                let steps = m.destructive_steps(&mut conn, &target, down)?;
+                if !steps.is_empty() {
+                    let mut err = std::io::stderr();
+                    for (file, what) in &steps {
+                        let _ = writeln!(err, "DESTRUCTIVE: {file}: {what}");
+                    }
+                    let _ = write!(err, "run these? [y/N] ");
+                    let _ = err.flush();
+                    let mut line = String::new();
+                    let _ = std::io::stdin().lock().read_line(&mut line);
+                    if matches!(line.trim(), "y" | "Y" | "yes") {
+                        m = m.allow_destructive(true);
+                    }
+                }
+            }
             let done = if down {
                 m.downgrade(&mut conn, &target)?
             } else {

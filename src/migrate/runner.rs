@@ -267,8 +267,8 @@ impl Migrator {
         let goal: isize = match target {
             Target::Head => n as isize - 1,
             Target::Base => -1,
-            Target::Up(k) => cur + *k as isize,
-            Target::Down(k) => cur - *k as isize,
+            Target::Up(k) => cur.saturating_add(isize::try_from(*k).unwrap_or(isize::MAX)),
+            Target::Down(k) => cur.saturating_sub(isize::try_from(*k).unwrap_or(isize::MAX)),
             Target::Rev(id) => self.migrations.position(id)? as isize,
         };
         if goal >= n as isize {
@@ -302,10 +302,8 @@ impl Migrator {
         }
     }
 
-    fn refuse_destructive(&self, revs: &[usize], down: bool) -> Result<()> {
-        if self.allow_destructive {
-            return Ok(());
-        }
+    fn destructive_in(&self, revs: &[usize], down: bool) -> Vec<(String, String)> {
+        let mut out = Vec::new();
         for &i in revs {
             let Some(r) = self.migrations.revisions().get(i) else {
                 continue;
@@ -313,20 +311,44 @@ impl Migrator {
             let ops = if down { &r.downgrade } else { &r.upgrade };
             for (k, op) in ops.iter().enumerate() {
                 if let Some(why) = op.destructive() {
-                    return Err(Error::Revision {
-                        file: r.file.clone().into(),
-                        reason: format!(
-                            "operation {} ({}) is destructive: it {why}; nothing was run. \
-                             Allow it with --allow-destructive",
-                            k + 1,
-                            op.describe()
-                        )
-                        .into(),
-                    });
+                    out.push((
+                        r.file.clone(),
+                        format!("operation {} ({}) {why}", k + 1, op.describe()),
+                    ));
                 }
             }
         }
-        Ok(())
+        out
+    }
+
+    fn refuse_destructive(&self, revs: &[usize], down: bool) -> Result<()> {
+        if self.allow_destructive {
+            return Ok(());
+        }
+        match self.destructive_in(revs, down).into_iter().next() {
+            Some((file, what)) => Err(Error::Revision {
+                file: file.into(),
+                reason: format!(
+                    "{what}: it is destructive, and nothing was run. Allow it with \
+                     --allow-destructive"
+                )
+                .into(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The destructive operations (file, and what each loses) that `upgrade` (or with
+    /// `down`, `downgrade`) to `target` would run, for a prompt before running them.
+    pub fn destructive_steps(
+        &self,
+        conn: &mut Connection,
+        target: &Target,
+        down: bool,
+    ) -> Result<Vec<(String, String)>> {
+        let cur = self.position_of(&self.current(conn)?)?;
+        let plan = self.plan(cur, target, down)?;
+        Ok(self.destructive_in(&plan, down))
     }
 
     /// Applies the revisions from the database's current one up to `target`; returns

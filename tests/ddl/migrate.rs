@@ -284,6 +284,14 @@ fn the_blog_evolves_through_three_revisions_with_its_data() {
             ],
             "{name}"
         );
+        let steps = m
+            .destructive_steps(&mut conn, &Target::Head, false)
+            .expect("steps");
+        assert_eq!(steps.len(), 1, "{name}: {steps:?}");
+        assert!(
+            steps[0].1.contains("drops column `posts.rating`"),
+            "{steps:?}"
+        );
         let e = m
             .upgrade(&mut conn, &Target::Head)
             .expect_err("destructive");
