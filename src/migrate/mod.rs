@@ -29,7 +29,7 @@ mod revision;
 mod runner;
 mod shape;
 
-pub use diff::{autogenerate, RenameQuestion, Renames, VERSION_TABLE};
+pub use diff::{autogenerate, prefer_known, RenameQuestion, Renames, VERSION_TABLE};
 pub use ops::{
     parse_action, parse_type, type_name, widens, CheckSpec, ColumnSpec, DefaultSpec, DialectSql,
     ForeignKeySpec, IndexSpec, Op, SchemaState, TableSpec, UniqueSpec,

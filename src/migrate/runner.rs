@@ -628,7 +628,8 @@ impl Migrator {
                 .into(),
             });
         }
-        let ops = autogenerate(conn, models, renames, ask)?;
+        let known = self.replay(self.migrations.revisions().len().checked_sub(1))?;
+        let ops = super::diff::prefer_known(autogenerate(conn, models, renames, ask)?, &known);
         if ops.is_empty() {
             return Ok(None);
         }

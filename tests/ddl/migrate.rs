@@ -284,6 +284,21 @@ fn the_blog_evolves_through_three_revisions_with_its_data() {
             ],
             "{name}"
         );
+        // The old side of the altered default is as revision 2 wrote it, not as this
+        // database spells it, so the downgrade means the same everywhere.
+        let bio = r3
+            .upgrade
+            .iter()
+            .find_map(|op| match op {
+                Op::AlterColumn { from, .. } if from.name == "bio" => Some(from.clone()),
+                _ => None,
+            })
+            .expect("bio altered");
+        assert_eq!(
+            bio.default,
+            Some(DefaultSpec::Text(String::new())),
+            "{name}"
+        );
         let steps = m
             .destructive_steps(&mut conn, &Target::Head, false)
             .expect("steps");
