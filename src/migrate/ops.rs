@@ -21,7 +21,7 @@ use std::fmt;
 /// In a revision file an operation is a TOML table whose `op` key names the variant in
 /// snake case (`op = "add_column"`), the other keys being the variant's fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum Op {
     /// `CREATE TABLE` with its keys and constraints, then its indexes.

@@ -25,11 +25,15 @@ use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+/// The longest revision id: what the version table's column holds.
+pub const MAX_ID: usize = 64;
+
 /// One revision: its place in the chain and what it does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Revision {
-    /// The id: by default the UTC time it was made, `YYYYMMDDHHMMSS`.
+    /// The id (at most [`MAX_ID`] bytes, no spaces): by default the UTC time it was made,
+    /// `YYYYMMDDHHMMSS`.
     pub id: String,
     /// The revision it follows; `None` for the first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -62,6 +66,12 @@ impl Revision {
             return Err(Error::Revision {
                 file: file.into(),
                 reason: format!("the id `{}` is empty or has spaces", r.id).into(),
+            });
+        }
+        if r.id.len() > MAX_ID {
+            return Err(Error::Revision {
+                file: file.into(),
+                reason: format!("the id `{}` is longer than {MAX_ID} bytes", r.id).into(),
             });
         }
         r.file = file.to_string();

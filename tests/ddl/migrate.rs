@@ -467,6 +467,18 @@ fn bad_revision_files_are_typed_errors_naming_the_file() {
         file_of(migrations(&[("x.toml", bad_op)]).expect_err("op")).0,
         "x.toml"
     );
+    // A misspelt key is refused, not ignored (in an operation and in a column).
+    let typo = ONE.replace(
+        "table = \"mig_users\"\ncolumns",
+        "tabel = \"mig_users\"\ncolumns",
+    );
+    assert_ne!(typo, ONE);
+    let (file, reason) = file_of(migrations(&[("typo.toml", &typo)]).expect_err("typo"));
+    assert_eq!(file, "typo.toml");
+    assert!(reason.contains("tabel"), "{reason}");
+    let typo = ONE.replace("autoincrement = true }", "autoincrment = true }");
+    let (_, reason) = file_of(migrations(&[("typo.toml", &typo)]).expect_err("typo"));
+    assert!(reason.contains("autoincrment"), "{reason}");
     let bad_type = ONE.replace("varchar(40)", "varchar(forty)");
     let (file, reason) = file_of(migrations(&[("t.toml", &bad_type)]).expect_err("type"));
     assert_eq!(file, "t.toml");
