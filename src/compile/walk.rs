@@ -1754,6 +1754,10 @@ impl Compiler<'_> {
     }
 
     /// A parenthesised list of column names.
+    #[cfg(all(
+        feature = "migrate",
+        any(feature = "sqlite", feature = "postgres", feature = "mysql")
+    ))]
     pub(crate) fn name_list(&mut self, cols: &[crate::name::Name]) {
         self.names(cols)
     }
