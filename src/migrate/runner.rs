@@ -175,6 +175,10 @@ impl Migrator {
 
     /// The version table's row (base when the table does not exist).
     pub fn current(&self, conn: &mut Connection) -> Result<VersionState> {
+        Self::current_in(conn)
+    }
+
+    fn current_in(conn: &mut Connection) -> Result<VersionState> {
         if reflect_table(conn, VERSION_TABLE)?.is_none() {
             return Ok(VersionState::default());
         }
@@ -367,6 +371,22 @@ impl Migrator {
     }
 
     fn run(&self, conn: &mut Connection, target: &Target, down: bool) -> Result<Vec<String>> {
+        // One migration at a time per database: a second process (another instance of
+        // the application starting at once) waits, then finds the work done.
+        lock(conn)?;
+        let result = self.run_locked(conn, target, down);
+        let unlocked = unlock(conn);
+        let done = result?;
+        unlocked?;
+        Ok(done)
+    }
+
+    fn run_locked(
+        &self,
+        conn: &mut Connection,
+        target: &Target,
+        down: bool,
+    ) -> Result<Vec<String>> {
         let v = self.current(conn)?;
         let mut cur = self.position_of(&v)?;
         let mut resume: Option<(usize, u32)> = None;
@@ -637,6 +657,56 @@ impl Migrator {
     }
 }
 
+/// The key of PostgreSQL's advisory lock and the name of MySQL's named lock that
+/// migrations hold while they run.
+const LOCK_KEY: i64 = 0x5351_4c6b_6974_4d67; // "SQLkitMg"
+const LOCK_NAME: &str = "sqlkit_migrate";
+/// How long MySQL and MariaDB wait for another migration to finish, in seconds.
+const LOCK_WAIT: i64 = 600;
+
+fn lock(conn: &mut Connection) -> Result<()> {
+    match conn.dialect().name() {
+        "postgresql" => {
+            conn.execute_sql(&format!("SELECT pg_advisory_lock({LOCK_KEY})"), &[])?;
+        }
+        "mysql" | "mariadb" => {
+            let rows =
+                conn.query_sql(&format!("SELECT GET_LOCK('{LOCK_NAME}', {LOCK_WAIT})"), &[])?;
+            let got = rows
+                .first()
+                .map(|r| r.get::<Option<i64>, _>(0))
+                .transpose()?
+                .flatten();
+            if got != Some(1) {
+                return Err(Error::Revision {
+                    file: "migrations".into(),
+                    reason: format!(
+                        "another migration has held the lock `{LOCK_NAME}` for {LOCK_WAIT} \
+                         seconds; nothing was run"
+                    )
+                    .into(),
+                });
+            }
+        }
+        // SQLite: each revision's transaction checks the version it starts from.
+        _ => {}
+    }
+    Ok(())
+}
+
+fn unlock(conn: &mut Connection) -> Result<()> {
+    match conn.dialect().name() {
+        "postgresql" => {
+            conn.execute_sql(&format!("SELECT pg_advisory_unlock({LOCK_KEY})"), &[])?;
+        }
+        "mysql" | "mariadb" => {
+            conn.query_sql(&format!("SELECT RELEASE_LOCK('{LOCK_NAME}')"), &[])?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// Runs one revision's operations; see [`Migrator::upgrade`].
 fn run_revision(
     conn: &mut Connection,
@@ -752,8 +822,26 @@ fn run_revision(
             });
         }
     }
+    let from = match dir {
+        Dir::Up => r.parent.clone(),
+        Dir::Down => Some(r.id.clone()),
+    };
     let result = (|| -> Result<()> {
         let mut tx = conn.begin()?;
+        // The version this revision starts from, read again inside its transaction:
+        // another process may have moved it since.
+        let now_at = Migrator::current_in(&mut tx)?;
+        if now_at.revision != from {
+            return Err(Error::Revision {
+                file: r.file.clone().into(),
+                reason: format!(
+                    "the database moved to {} while this migration ran (another process?); \
+                     nothing was kept",
+                    now_at.revision.as_deref().unwrap_or("base")
+                )
+                .into(),
+            });
+        }
         for (k, op) in ops.iter().enumerate() {
             let run = (|| -> Result<()> {
                 for sql in statements(&mut tx, op, state)? {

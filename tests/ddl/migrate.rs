@@ -820,3 +820,69 @@ column = { name = "name", type = "varchar(40)", nullable = true }
         );
     }
 }
+
+#[test]
+fn two_migrations_at_once_apply_each_revision_once() {
+    let two = "id = \"0002\"\nparent = \"0001\"\n[[upgrade]]\nop = \"add_column\"\ntable = \"mig_users\"\ncolumn = { name = \"age\", type = \"integer\", nullable = true }\n";
+    let three = "id = \"0003\"\nparent = \"0002\"\n[[upgrade]]\nop = \"create_index\"\ntable = \"mig_users\"\nindex = { name = \"ix_mig_users_age\", columns = [\"age\"] }\n";
+    let m = Migrator::new(
+        migrations(&[("0001.toml", ONE), ("0002.toml", two), ("0003.toml", three)]).expect("chain"),
+    );
+    for db in engines() {
+        let name = db.name;
+        // Two instances of an application starting at once, each migrating at start.
+        let results: Vec<sqlkit::Result<Vec<String>>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..2)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut conn = db.engine.connect()?;
+                        m.upgrade(&mut conn, &Target::Head)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("no panic"))
+                .collect()
+        });
+        let mut conn = db.engine.connect().expect("connect");
+        let v = m.current(&mut conn).expect("current");
+        assert_eq!(
+            (v.revision.as_deref(), v.pending),
+            (Some("0003"), None),
+            "{name}"
+        );
+        assert_eq!(
+            index_names(&mut conn, "mig_users"),
+            ["ix_mig_users_age"],
+            "{name}"
+        );
+        let mut applied: Vec<String> = Vec::new();
+        for r in &results {
+            match r {
+                Ok(ids) => applied.extend(ids.iter().cloned()),
+                // SQLite has no lock to wait on: the loser's revision fails whole
+                // (its transaction checks the version it starts from, or is refused
+                // the write lock) and keeps nothing.
+                Err(e) if name == "sqlite" => assert!(
+                    matches!(
+                        e,
+                        sqlkit::Error::Revision { .. }
+                            | sqlkit::Error::Migration(_)
+                            | sqlkit::Error::Database(_)
+                    ),
+                    "{e}"
+                ),
+                Err(e) => panic!("{name}: {e}"),
+            }
+        }
+        if name != "sqlite" {
+            applied.sort();
+            assert_eq!(
+                applied,
+                ["0001", "0002", "0003"],
+                "{name}: each once, {results:?}"
+            );
+        }
+    }
+}
