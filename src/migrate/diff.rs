@@ -17,6 +17,8 @@ use crate::stmt::{CreateTable, DropTable};
 /// The table the migration runner keeps its place in; never part of a diff.
 pub const VERSION_TABLE: &str = "sqlkit_version";
 
+/// The scratch tables' name prefix (a process id and a counter follow, so that two
+/// autogenerates at once on MySQL do not meet).
 const SCRATCH: &str = "_sqlkit_scratch";
 
 /// A rename autogenerate cannot tell from a drop and an add, asked of the user.
@@ -434,7 +436,14 @@ fn scratch_defaults(
             .map(|c| (c.name.clone(), None))
             .collect());
     }
-    let mut b = TableBuilder::new(SCRATCH);
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "{SCRATCH}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut b = TableBuilder::new(name.clone());
     for c in &want.columns {
         let mut c = c.clone();
         c.autoincrement = false;
@@ -442,9 +451,20 @@ fn scratch_defaults(
     }
     let scratch = b.build()?;
     let transactional = conn.dialect().name() != "mysql" && conn.dialect().name() != "mariadb";
+    if !transactional && conn.transaction_depth() > 0 {
+        return Err(Error::Revision {
+            file: "autogenerate".into(),
+            reason: format!(
+                "comparing defaults creates a scratch table, and {} would commit the open \
+                 transaction with it: compare outside a transaction",
+                conn.dialect().name()
+            )
+            .into(),
+        });
+    }
     let read = |conn: &mut Connection| -> Result<Vec<(String, Option<String>)>> {
         conn.execute(&CreateTable::new(&scratch))?;
-        let back = reflect_table(conn, SCRATCH)?
+        let back = reflect_table(conn, &name)?
             .ok_or_else(|| Error::Schema("the scratch table vanished".into()))?;
         let spec = TableSpec::of(back.def(), conn.dialect())?;
         Ok(spec

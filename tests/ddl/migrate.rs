@@ -818,6 +818,44 @@ column = { name = "name", type = "varchar(40)", nullable = true }
             m.current(&mut conn).expect("current").revision.as_deref(),
             Some("0001")
         );
+        // Comparing defaults inside a caller's transaction: a scratch table in a
+        // savepoint where DDL is transactional; refused on MySQL, whose DDL would
+        // commit the caller's work.
+        let mut users = TableSpec::of(
+            reflect_table(&mut conn, "mig_users")
+                .expect("reflect")
+                .expect("table")
+                .def(),
+            conn.dialect(),
+        )
+        .expect("spec");
+        for c in &mut users.columns {
+            if c.name == "name" {
+                c.default = Some(DefaultSpec::Text("x".into()));
+            }
+        }
+        let models = MetaData::from_tables([users.to_table().expect("table")]).expect("md");
+        let mut tx = conn.begin().expect("begin");
+        tx.execute_sql("INSERT INTO mig_users (name) VALUES ('bob')", &[])
+            .expect("insert");
+        let r = m.check(&mut tx, &models);
+        if name == "mariadb" {
+            let e = r.expect_err("refused");
+            assert!(e.to_string().contains("commit the open transaction"), "{e}");
+        } else {
+            let report = r.expect("check");
+            assert_eq!(
+                describe(&report.changes),
+                ["alter column mig_users.name"],
+                "{name}"
+            );
+        }
+        tx.rollback().expect("rollback");
+        assert_eq!(
+            count(&mut conn, "mig_users"),
+            1,
+            "{name}: the caller's insert rolled back"
+        );
     }
 }
 
