@@ -765,20 +765,31 @@ fn run_revision(
         };
         Migrator::write_version(conn, &v)?;
         for (k, op) in ops.iter().enumerate().skip(start as usize) {
+            // How many of the operation's statements ran before one failed.
+            let mut ran: Vec<String> = Vec::new();
             let run = (|| -> Result<()> {
                 for sql in statements(conn, op, state)? {
                     conn.execute_sql(&sql, &[])?;
+                    ran.push(sql);
                 }
                 state.apply(op)
             })();
             if let Err(e) = run {
-                let state = format!(
+                let mut state = format!(
                     "{k} earlier operation(s) of this revision are applied and kept ({kind} commits \
                      DDL at once) and the version table records the revision as pending at \
                      step {k}; fix the cause and run the same command again to continue from \
                      operation {}, or undo the applied operations by hand and stamp",
                     k + 1
                 );
+                if !ran.is_empty() {
+                    state.push_str(&format!(
+                        ". Operation {} itself was applied in part: undo these first, or remove \
+                         them from the revision: {}",
+                        k + 1,
+                        ran.join("; ")
+                    ));
+                }
                 return Err(fail(k, op, state, e));
             }
             v.step = u32::try_from(k + 1).unwrap_or(u32::MAX);

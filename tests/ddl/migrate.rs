@@ -924,3 +924,34 @@ fn two_migrations_at_once_apply_each_revision_once() {
         }
     }
 }
+
+#[test]
+fn an_operation_failing_after_its_first_statement_says_what_it_left() {
+    // CREATE TABLE and the first index succeed; the second index has the same name.
+    let one = r#"
+id = "0001"
+[[upgrade]]
+op = "create_table"
+table = "mig_half"
+columns = [{ name = "id", type = "bigint" }, { name = "n", type = "integer" }]
+indexes = [{ name = "ix_mig_half", columns = ["id"] }, { name = "ix_mig_half", columns = ["n"] }]
+"#;
+    for db in engines() {
+        let name = db.name;
+        let mut conn = db.engine.connect().expect("connect");
+        let m = Migrator::new(migrations(&[("0001.toml", one)]).expect("chain"));
+        let e = m.upgrade(&mut conn, &Target::Head).expect_err("bad index");
+        let sqlkit::Error::Migration(f) = &e else {
+            panic!("{name}: {e}");
+        };
+        let table = reflect_table(&mut conn, "mig_half").expect("reflect");
+        if name == "mariadb" {
+            assert!(f.state.contains("applied in part"), "{name}: {e}");
+            assert!(f.state.contains("CREATE TABLE mig_half"), "{name}: {e}");
+            assert!(table.is_some(), "{name}: MariaDB kept the table");
+        } else {
+            assert!(f.state.contains("nothing was kept"), "{name}: {e}");
+            assert!(table.is_none(), "{name}: rolled back");
+        }
+    }
+}
