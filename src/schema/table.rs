@@ -806,6 +806,14 @@ impl TableBuilder {
                 unique,
             });
         }
+        // Index names are one namespace per schema on PostgreSQL and SQLite: two alike
+        // in one table can never be created.
+        for (i, ix) in indexes.iter().enumerate() {
+            let name = ix.name();
+            if indexes.iter().take(i).any(|o| o.name() == name) {
+                return Err(err(format!("two indexes are named `{name}`")));
+            }
+        }
         Ok(TableDef {
             name_plain: crate::dialect::plain_identifier(&self.name),
             name: self.name,
