@@ -92,13 +92,30 @@ impl Revision {
         }
         out.push_str(&format!("message = {}\n", s(&self.message)));
         out.push_str(&format!("created = {}\n", s(&self.created)));
+        // An empty list is a plain key, so it goes before the first table header (after
+        // one, a key belongs to that table).
         for (key, ops) in [("upgrade", &self.upgrade), ("downgrade", &self.downgrade)] {
             if ops.is_empty() {
                 out.push_str(&format!("{key} = []\n"));
             }
+        }
+        for (key, ops) in [("upgrade", &self.upgrade), ("downgrade", &self.downgrade)] {
             for op in ops {
                 out.push('\n');
                 if let Some(why) = op.destructive() {
+                    // A comment ends at the line's end: control characters in names are
+                    // written escaped.
+                    let why: String = why
+                        .chars()
+                        .flat_map(|c| {
+                            let escaped: Vec<char> = if c.is_control() {
+                                c.escape_default().collect()
+                            } else {
+                                vec![c]
+                            };
+                            escaped
+                        })
+                        .collect();
                     out.push_str(&format!("# DESTRUCTIVE: {why}\n"));
                 }
                 out.push_str(&format!("[[{key}]]\n"));
