@@ -871,15 +871,45 @@ impl SchemaState {
             }
             Op::DropColumn { table, column } => {
                 let t = self.table_mut(table)?;
+                // What covers the column goes first, in operations of its own, so that
+                // the downgrade (add the column back) can bring it back too; the
+                // databases would drop some of it silently and the downgrade would not.
+                let has = |cols: &[String]| cols.contains(&column.name);
+                let covering = t
+                    .indexes
+                    .iter()
+                    .filter(|i| has(&i.columns))
+                    .map(|i| format!("index `{}`", i.name))
+                    .chain(
+                        t.uniques
+                            .iter()
+                            .filter(|u| has(&u.columns))
+                            .map(|u| format!("unique constraint `{}`", u.name_in(table))),
+                    )
+                    .chain(
+                        t.foreign_keys
+                            .iter()
+                            .filter(|f| has(&f.columns))
+                            .map(|f| format!("foreign key `{}`", f.name_in(table))),
+                    )
+                    .chain(has(&t.primary_key).then(|| "the primary key".to_string()))
+                    .collect::<Vec<_>>();
+                if !covering.is_empty() {
+                    return Err(Error::Schema(
+                        format!(
+                            "column `{table}.{}` is in {}: drop that first, in its own \
+                             operation, so that the downgrade can restore it",
+                            column.name,
+                            covering.join(", ")
+                        )
+                        .into(),
+                    ));
+                }
                 let before = t.columns.len();
                 t.columns.retain(|c| c.name != column.name);
                 if t.columns.len() == before {
                     return Err(missing("column", &column.name, table));
                 }
-                let gone = |cols: &[String]| cols.contains(&column.name);
-                t.indexes.retain(|i| !gone(&i.columns));
-                t.uniques.retain(|u| !gone(&u.columns));
-                t.foreign_keys.retain(|f| !gone(&f.columns));
             }
             Op::RenameColumn { table, from, to } => {
                 let t = self.table_mut(table)?;

@@ -251,6 +251,11 @@ impl Migrator {
         };
         for r in self.migrations.revisions().iter().take(upto + 1) {
             for op in &r.upgrade {
+                // A table the revisions did not make (an adopted database) is not known
+                // here: it is read from the database when an operation needs it.
+                if source_table(op).is_some_and(|t| state.table(t).is_none()) {
+                    continue;
+                }
                 state.apply(op).map_err(|e| Error::Revision {
                     file: r.file.clone().into(),
                     reason: format!("replaying {}: {e}", op.describe()).into(),
@@ -525,10 +530,13 @@ impl Migrator {
                     out.push_str(&s);
                     out.push_str(";\n");
                 }
-                state.apply(op).map_err(|e| Error::Revision {
-                    file: r.file.clone().into(),
-                    reason: e.to_string().into(),
-                })?;
+                // Offline, a table the revisions did not make is not known.
+                if source_table(op).is_none_or(|t| state.table(t).is_some()) {
+                    state.apply(op).map_err(|e| Error::Revision {
+                        file: r.file.clone().into(),
+                        reason: e.to_string().into(),
+                    })?;
+                }
             }
             if kind == "sqlite" {
                 out.push_str("PRAGMA foreign_key_check;\n");
@@ -768,11 +776,16 @@ fn run_revision(
             // How many of the operation's statements ran before one failed.
             let mut ran: Vec<String> = Vec::new();
             let run = (|| -> Result<()> {
-                for sql in statements(conn, op, state)? {
+                // The operation must fit the schema before any of it runs.
+                let stmts = statements(conn, op, state)?;
+                let mut next = state.clone();
+                next.apply(op)?;
+                for sql in stmts {
                     conn.execute_sql(&sql, &[])?;
                     ran.push(sql);
                 }
-                state.apply(op)
+                *state = next;
+                Ok(())
             })();
             if let Err(e) = run {
                 let mut state = format!(
@@ -855,10 +868,14 @@ fn run_revision(
         }
         for (k, op) in ops.iter().enumerate() {
             let run = (|| -> Result<()> {
-                for sql in statements(&mut tx, op, state)? {
+                let stmts = statements(&mut tx, op, state)?;
+                let mut next = state.clone();
+                next.apply(op)?;
+                for sql in stmts {
                     tx.execute_sql(&sql, &[])?;
                 }
-                state.apply(op)
+                *state = next;
+                Ok(())
             })();
             if let Err(e) = run {
                 drop(tx);
@@ -906,18 +923,26 @@ fn run_revision(
     result
 }
 
-/// The statements of `op` on the connection's database. On SQLite a rebuild needs the
-/// whole table: the replayed state has it for tables the revisions made; others are
-/// read from the database.
+/// The existing table `op` works on (`None` for a new table and for raw SQL).
+fn source_table(op: &Op) -> Option<&str> {
+    match op {
+        Op::CreateTable(_) | Op::Sql(_) => None,
+        Op::RenameTable { from, .. } => Some(from.as_str()),
+        op => op.table(),
+    }
+}
+
+/// The statements of `op` on the connection's database. The operation is checked
+/// against the table, and SQLite's rebuild needs the whole table: the replayed state
+/// has it for tables the revisions made; others (a database adopted with `stamp`, a
+/// table made by raw SQL) are read from the database.
 fn statements(conn: &mut Connection, op: &Op, state: &mut SchemaState) -> Result<Vec<String>> {
-    if conn.dialect().name() == "sqlite" && sqlite_rebuilds(op) {
-        if let Some(t) = op.table() {
-            if state.table(t).is_none() {
-                if let Some(live) = reflect_table(conn, t)? {
-                    state
-                        .tables
-                        .push(TableSpec::of(live.def(), conn.dialect())?);
-                }
+    if let Some(t) = source_table(op) {
+        if state.table(t).is_none() {
+            if let Some(live) = reflect_table(conn, t)? {
+                state
+                    .tables
+                    .push(TableSpec::of(live.def(), conn.dialect())?);
             }
         }
     }
