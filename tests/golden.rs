@@ -654,6 +654,7 @@ fn migration_operations() {
     posts.checks.push(CheckSpec {
         name: "title_set".into(),
         sql: "title <> ''".into(),
+        constraint: None,
     });
     let state = SchemaState {
         tables: vec![users, posts.clone()],
@@ -681,6 +682,7 @@ fn migration_operations() {
     let check = CheckSpec {
         name: "views_positive".into(),
         sql: "views >= 0".into(),
+        constraint: None,
     };
     let index = IndexSpec {
         name: "ix_posts_title".into(),

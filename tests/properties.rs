@@ -545,6 +545,7 @@ mod revisions {
                     checks: vec![CheckSpec {
                         name: "c".into(),
                         sql: check,
+                        constraint: None,
                     }],
                     indexes: vec![IndexSpec {
                         name: ix,

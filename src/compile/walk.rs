@@ -1744,10 +1744,10 @@ impl Compiler<'_> {
         }
     }
 
-    /// `CONSTRAINT ck_<table>_<name> CHECK (..)`.
+    /// `CONSTRAINT ck_<table>_<name> CHECK (..)` (or the check's own full name).
     pub(crate) fn check_constraint(&mut self, table: &str, ck: &crate::schema::CheckConstraint) {
         self.push("CONSTRAINT ");
-        self.push_ident(&constraint_name("ck", table, &[], Some(&ck.name)));
+        self.push_ident(&ck.constraint_name(table));
         self.push(" CHECK (");
         self.push(&ck.sql);
         self.push(")");

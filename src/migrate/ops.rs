@@ -283,10 +283,15 @@ pub struct UniqueSpec {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CheckSpec {
-    /// The short name; the constraint is `ck_<table>_<name>`.
+    /// The short name; the constraint is `ck_<table>_<name>` unless `constraint` says
+    /// otherwise.
     pub name: String,
     /// The condition's SQL.
     pub sql: String,
+    /// The constraint's own whole name, when it is not `ck_<table>_<name>` (a check
+    /// made outside sqlkit, or one whose table was renamed since).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub constraint: Option<String>,
 }
 
 /// An index as a migration stores it.
@@ -545,6 +550,7 @@ impl TableSpec {
                 .map(|c| CheckSpec {
                     name: c.name().to_string(),
                     sql: c.sql().to_string(),
+                    constraint: c.is_full_name().then(|| c.name().to_string()),
                 })
                 .collect(),
             indexes: def
@@ -578,7 +584,10 @@ impl TableSpec {
             };
         }
         for c in &self.checks {
-            b = b.check(c.name.clone(), c.sql.clone());
+            b = match &c.constraint {
+                Some(full) => b.named_check(full.clone(), c.sql.clone()),
+                None => b.check(c.name.clone(), c.sql.clone()),
+            };
         }
         for ix in &self.indexes {
             b = b.named_index(ix.name.clone(), ix.columns.iter().cloned(), ix.unique);
@@ -637,9 +646,12 @@ impl UniqueSpec {
 }
 
 impl CheckSpec {
-    /// The constraint's name on a database: `ck_<table>_<name>`.
+    /// The constraint's name on a database: its own, or `ck_<table>_<name>`.
     pub fn name_in(&self, table: &str) -> String {
-        crate::schema::constraint_name("ck", table, &[], Some(&self.name))
+        match &self.constraint {
+            Some(c) => c.clone(),
+            None => crate::schema::constraint_name("ck", table, &[], Some(&self.name)),
+        }
     }
 }
 
@@ -851,7 +863,19 @@ impl SchemaState {
                 if self.table(to).is_some() {
                     return Err(Error::Schema(format!("table `{to}` already exists").into()));
                 }
-                self.table_mut(from)?.table.clone_from(to);
+                // The databases keep the constraints' names: those named after the
+                // table by default now carry the old name explicitly.
+                let t = self.table_mut(from)?;
+                for u in &mut t.uniques {
+                    u.name = Some(u.name_in(from));
+                }
+                for fk in &mut t.foreign_keys {
+                    fk.name = Some(fk.name_in(from));
+                }
+                for c in &mut t.checks {
+                    c.constraint = Some(c.name_in(from));
+                }
+                t.table.clone_from(to);
                 for t in &mut self.tables {
                     for fk in &mut t.foreign_keys {
                         if fk.references == *from {
@@ -892,6 +916,12 @@ impl SchemaState {
                             .filter(|f| has(&f.columns))
                             .map(|f| format!("foreign key `{}`", f.name_in(table))),
                     )
+                    .chain(
+                        t.checks
+                            .iter()
+                            .filter(|c| mentions(&c.sql, &column.name))
+                            .map(|c| format!("check `{}`", c.name_in(table))),
+                    )
                     .chain(has(&t.primary_key).then(|| "the primary key".to_string()))
                     .collect::<Vec<_>>();
                 if !covering.is_empty() {
@@ -918,6 +948,19 @@ impl SchemaState {
                         format!("table `{table}` already has column `{to}`").into(),
                     ));
                 }
+                // A name that needs quoting is not written into a check's SQL text:
+                // each database quotes its own way.
+                if t.checks.iter().any(|c| mentions(&c.sql, from))
+                    && !crate::dialect::plain_identifier(to)
+                {
+                    return Err(Error::Schema(
+                        format!(
+                            "a check of `{table}` names `{from}`, and `{to}` would need \
+                             quoting in its SQL: drop the check, rename, and add it again"
+                        )
+                        .into(),
+                    ));
+                }
                 let c = t
                     .columns
                     .iter_mut()
@@ -932,6 +975,11 @@ impl SchemaState {
                     }
                 };
                 rename(&mut t.primary_key);
+                // The databases rewrite a check's expression with the column; so does
+                // the state, word for word.
+                for c in &mut t.checks {
+                    c.sql = rename_word(&c.sql, from, to);
+                }
                 t.indexes.iter_mut().for_each(|i| rename(&mut i.columns));
                 t.uniques.iter_mut().for_each(|u| rename(&mut u.columns));
                 t.foreign_keys
@@ -996,7 +1044,8 @@ impl SchemaState {
             Op::DropCheck { table, check } => {
                 let t = self.table_mut(table)?;
                 let before = t.checks.len();
-                t.checks.retain(|c| c.name != check.name);
+                let name = check.name_in(table);
+                t.checks.retain(|c| c.name_in(table) != name);
                 if t.checks.len() == before {
                     return Err(missing("check", &check.name, table));
                 }
@@ -1005,4 +1054,63 @@ impl SchemaState {
         }
         Ok(())
     }
+}
+
+/// The identifier-like words of SQL text (quotes stripped), with their byte ranges.
+fn words(sql: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    // Inside a string literal ('..', '' escaping a quote) nothing is a word.
+    let mut in_string = false;
+    for (i, ch) in sql.char_indices() {
+        if ch == '\'' {
+            if let Some(s) = start.take() {
+                out.push((s, i));
+            }
+            in_string = !in_string;
+            continue;
+        }
+        if in_string {
+            continue;
+        }
+        let word = ch.is_alphanumeric() || ch == '_' || ch == '$';
+        match (word, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push((s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, sql.len()));
+    }
+    out
+}
+
+/// Whether SQL text names `column` as a whole word (case-insensitive): how a check is
+/// known to depend on a column without parsing its SQL. A false match only asks for
+/// the check to be dropped first.
+pub(crate) fn mentions(sql: &str, column: &str) -> bool {
+    words(sql).into_iter().any(|(a, b)| {
+        sql.get(a..b)
+            .is_some_and(|w| w.eq_ignore_ascii_case(column))
+    })
+}
+
+/// `sql` with each whole word `from` (case-insensitive, outside string literals)
+/// replaced by `to`, a plain identifier.
+fn rename_word(sql: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut last = 0;
+    for (a, b) in words(sql) {
+        if sql.get(a..b).is_some_and(|w| w.eq_ignore_ascii_case(from)) {
+            out.push_str(sql.get(last..a).unwrap_or(""));
+            out.push_str(to);
+            last = b;
+        }
+    }
+    out.push_str(sql.get(last..).unwrap_or(""));
+    out
 }

@@ -100,8 +100,10 @@ pub fn reflect_table(conn: &mut Connection, name: &str) -> Result<Option<Table>>
             Constraint::Check(_, sql) if json_valid_column(&sql).is_some() => b,
             Constraint::Check(cname, sql) => {
                 let prefix = format!("ck_{name}_");
-                let short = cname.strip_prefix(&prefix).unwrap_or(&cname).to_string();
-                b.check(short, sql)
+                match cname.strip_prefix(&prefix) {
+                    Some(short) => b.check(short.to_string(), sql),
+                    None => b.named_check(cname, sql),
+                }
             }
             Constraint::Index(iname, cols, unique) => b.named_index(iname, cols, unique),
         };

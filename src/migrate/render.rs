@@ -32,6 +32,9 @@ pub fn render(op: &Op, dialect: &dyn Dialect, before: &SchemaState) -> Result<Ve
             rest(c)
         })
     };
+    if kind == Db::Mysql {
+        innodb_key_types(op, before)?;
+    }
     match op {
         Op::CreateTable(spec) => create_table(spec, dialect, None),
         Op::DropTable(spec) => Ok(vec![
@@ -130,6 +133,24 @@ pub fn render(op: &Op, dialect: &dyn Dialect, before: &SchemaState) -> Result<Ve
         },
         Op::DropForeignKey { table, foreign_key } => match kind {
             Db::Sqlite => rebuild(op, dialect, before, table),
+            // InnoDB made an index for the key (named after it) unless one was there to
+            // borrow; MariaDB drops it with the key when it exists and was not declared.
+            Db::Mysql if dialect.name() == "mariadb" => {
+                let name = foreign_key.name_in(table);
+                let declared = before.table(table).is_some_and(|t| {
+                    t.indexes.iter().any(|i| i.name == name)
+                        || t.uniques.iter().any(|u| u.name_in(table) == name)
+                });
+                alter(table, &|c| {
+                    c.push("DROP FOREIGN KEY ");
+                    c.push_ident(&name);
+                    if !declared {
+                        c.push(", DROP INDEX IF EXISTS ");
+                        c.push_ident(&name);
+                    }
+                    Ok(())
+                })
+            }
             _ => alter(table, &|c| {
                 c.push(if kind == Db::Mysql {
                     "DROP FOREIGN KEY "
@@ -255,6 +276,48 @@ fn keep_fk_index(
         out.push(c.finish(false)?.sql);
     }
     Ok(out)
+}
+
+/// InnoDB refuses a foreign key whose columns' types differ from the referenced
+/// columns' ("Foreign key constraint is incorrectly formed"), where PostgreSQL and
+/// SQLite take an INTEGER referring to a BIGINT: say which columns, before anything
+/// runs. Only what the schema state knows is checked.
+fn innodb_key_types(op: &Op, before: &SchemaState) -> Result<()> {
+    let (table, keys): (&TableSpec, Vec<&super::ops::ForeignKeySpec>) = match op {
+        Op::CreateTable(spec) => (spec, spec.foreign_keys.iter().collect()),
+        Op::AddForeignKey { table, foreign_key } => match before.table(table) {
+            Some(t) => (t, vec![foreign_key]),
+            None => return Ok(()),
+        },
+        _ => return Ok(()),
+    };
+    for fk in keys {
+        let target = if fk.references == table.table {
+            Some(table)
+        } else {
+            before.table(&fk.references)
+        };
+        let Some(target) = target else { continue };
+        for (c, rc) in fk.columns.iter().zip(&fk.ref_columns) {
+            let (Some(col), Some(rcol)) = (table.column(c), target.column(rc)) else {
+                continue;
+            };
+            if col.sql_type != rcol.sql_type {
+                return Err(Error::Schema(
+                    format!(
+                        "MySQL and MariaDB refuse a foreign key between columns of different \
+                         types: `{}.{c}` is {} and `{}.{rc}` is {}; make them the same",
+                        table.table,
+                        super::ops::type_name(col.sql_type),
+                        target.table,
+                        super::ops::type_name(rcol.sql_type)
+                    )
+                    .into(),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

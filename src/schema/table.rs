@@ -141,6 +141,8 @@ pub struct UniqueConstraint {
 pub struct CheckConstraint {
     pub(crate) name: Name,
     pub(crate) sql: Name,
+    // The name is the constraint's whole name, not `ck_<table>_<name>`.
+    pub(crate) full: bool,
 }
 
 impl UniqueConstraint {
@@ -155,9 +157,22 @@ impl UniqueConstraint {
 }
 
 impl CheckConstraint {
-    /// The name (written `ck_<table>_<name>`).
+    /// The name (written `ck_<table>_<name>`, unless [`is_full_name`](Self::is_full_name)).
     pub fn name(&self) -> &str {
         &self.name
+    }
+    /// Whether [`name`](Self::name) is the constraint's whole name (as reflection finds
+    /// one not named `ck_<table>_..`), written as it is.
+    pub fn is_full_name(&self) -> bool {
+        self.full
+    }
+    /// The constraint's name in table `table`.
+    pub fn constraint_name(&self, table: &str) -> String {
+        if self.full {
+            self.name.to_string()
+        } else {
+            constraint_name("ck", table, &[], Some(&self.name))
+        }
     }
     /// The condition's SQL text.
     pub fn sql(&self) -> &str {
@@ -630,6 +645,16 @@ impl TableBuilder {
         self.checks.push(CheckConstraint {
             name: name.into(),
             sql: sql.into(),
+            full: false,
+        });
+        self
+    }
+    /// Adds a CHECK constraint named `name` exactly (as reflection finds it).
+    pub fn named_check(mut self, name: impl Into<Name>, sql: impl Into<Name>) -> Self {
+        self.checks.push(CheckConstraint {
+            name: name.into(),
+            sql: sql.into(),
+            full: true,
         });
         self
     }

@@ -503,6 +503,82 @@ fn bad_revision_files_are_typed_errors_naming_the_file() {
     let (file, _) =
         file_of(migrations(&[("0001.toml", ONE), ("copy.toml", ONE)]).expect_err("dup"));
     assert_eq!(file, "copy.toml");
+    // A foreign key between INTEGER and BIGINT: taken by PostgreSQL, refused before
+    // anything runs on MySQL and MariaDB (InnoDB would refuse it).
+    let parent = TableSpec {
+        table: "p".into(),
+        columns: vec![ColumnSpec::new("id", SqlType::BigInt)],
+        primary_key: vec!["id".into()],
+        foreign_keys: Vec::new(),
+        uniques: Vec::new(),
+        checks: Vec::new(),
+        indexes: Vec::new(),
+    };
+    let mut child = parent.clone();
+    child.table = "c".into();
+    child
+        .columns
+        .push(ColumnSpec::new("p_id", SqlType::Integer));
+    child.foreign_keys.push(ForeignKeySpec {
+        name: None,
+        columns: vec!["p_id".into()],
+        references: "p".into(),
+        ref_columns: vec!["id".into()],
+        on_delete: None,
+        on_update: None,
+    });
+    let state = sqlkit::migrate::SchemaState {
+        tables: vec![parent],
+    };
+    let op = Op::CreateTable(child);
+    assert!(sqlkit::migrate::render(&op, &sqlkit::dialect::Postgres::default(), &state).is_ok());
+    let e = sqlkit::migrate::render(&op, &sqlkit::dialect::Mysql::mariadb(), &state)
+        .expect_err("InnoDB");
+    assert!(
+        e.to_string()
+            .contains("`c.p_id` is integer and `p.id` is bigint"),
+        "{e}"
+    );
+    // A check that names a column: the column cannot be dropped before it, and a
+    // rename rewrites it (not inside string literals).
+    let mut t = TableSpec {
+        table: "k".into(),
+        columns: vec![
+            ColumnSpec::new("id", SqlType::BigInt),
+            ColumnSpec::new("status", SqlType::Text),
+        ],
+        primary_key: vec!["id".into()],
+        foreign_keys: Vec::new(),
+        uniques: Vec::new(),
+        checks: Vec::new(),
+        indexes: Vec::new(),
+    };
+    t.checks.push(sqlkit::migrate::CheckSpec {
+        name: "known".into(),
+        sql: "STATUS IN ('status', 'x')".into(),
+        constraint: None,
+    });
+    let mut state = sqlkit::migrate::SchemaState { tables: vec![t] };
+    let drop = Op::DropColumn {
+        table: "k".into(),
+        column: ColumnSpec::new("status", SqlType::Text),
+    };
+    let e = state
+        .clone()
+        .apply(&drop)
+        .expect_err("covered by the check");
+    assert!(e.to_string().contains("check `ck_k_known`"), "{e}");
+    state
+        .apply(&Op::RenameColumn {
+            table: "k".into(),
+            from: "status".into(),
+            to: "state".into(),
+        })
+        .expect("rename");
+    assert_eq!(
+        state.table("k").expect("k").checks[0].sql,
+        "state IN ('status', 'x')"
+    );
     // A written revision reads back the same.
     let m = migrations(&[("0001.toml", ONE)]).expect("chain");
     let r = &m.revisions()[0];
@@ -1001,6 +1077,13 @@ enum Step {
     DropIndex,
     Unique(usize),
     DropUnique,
+    Nullable(usize),
+    ToText(usize),
+    Fk(usize),
+    DropFk,
+    Check(i64),
+    DropCheck,
+    RenameTable,
 }
 
 fn step() -> impl proptest::strategy::Strategy<Value = Step> {
@@ -1015,6 +1098,13 @@ fn step() -> impl proptest::strategy::Strategy<Value = Step> {
         Just(Step::DropIndex),
         (1usize..8).prop_map(Step::Unique),
         Just(Step::DropUnique),
+        (1usize..8).prop_map(Step::Nullable),
+        (1usize..8).prop_map(Step::ToText),
+        (1usize..8).prop_map(Step::Fk),
+        Just(Step::DropFk),
+        (0i64..3).prop_map(Step::Check),
+        Just(Step::DropCheck),
+        Just(Step::RenameTable),
     ]
 }
 
@@ -1052,7 +1142,9 @@ fn step_op(s: &Step, t: &TableSpec, n: usize) -> Option<Op> {
         Step::Drop(i) => {
             let c = col(*i)?;
             let covered = t.indexes.iter().any(|x| x.columns.contains(&c.name))
-                || t.uniques.iter().any(|u| u.columns.contains(&c.name));
+                || t.uniques.iter().any(|u| u.columns.contains(&c.name))
+                || t.foreign_keys.iter().any(|f| f.columns.contains(&c.name))
+                || t.checks.iter().any(|k| k.sql.contains(&c.name));
             if t.columns.len() <= 2 || covered {
                 return None;
             }
@@ -1122,6 +1214,75 @@ fn step_op(s: &Step, t: &TableSpec, n: usize) -> Option<Op> {
             table,
             unique: t.uniques.first()?.clone(),
         },
+        Step::Nullable(i) => {
+            let from = col(*i)?;
+            if from.nullable {
+                return None;
+            }
+            let mut to = from.clone();
+            to.nullable = true;
+            Op::AlterColumn { table, from, to }
+        }
+        Step::ToText(i) => {
+            let from = col(*i)?;
+            if !matches!(from.sql_type, SqlType::String(_)) {
+                return None;
+            }
+            let mut to = from.clone();
+            to.sql_type = SqlType::Text;
+            Op::AlterColumn { table, from, to }
+        }
+        Step::Fk(i) => {
+            // Only where the row's value is in the parent (1) or NULL.
+            let c = col(*i)?;
+            // InnoDB wants the parent's type (BIGINT) exactly.
+            let fits = c.name == "a" || (c.nullable && c.default.is_none());
+            if !fits
+                || c.sql_type != SqlType::BigInt
+                || t.foreign_keys.iter().any(|f| f.columns == [c.name.clone()])
+            {
+                return None;
+            }
+            Op::AddForeignKey {
+                table,
+                foreign_key: ForeignKeySpec {
+                    name: Some(format!("fk_pt_{n}")),
+                    columns: vec![c.name],
+                    references: "pp".into(),
+                    ref_columns: vec!["id".into()],
+                    on_delete: Some("CASCADE".into()),
+                    on_update: None,
+                },
+            }
+        }
+        Step::DropFk => Op::DropForeignKey {
+            table,
+            foreign_key: t.foreign_keys.first()?.clone(),
+        },
+        Step::Check(k) => {
+            t.column("a")?;
+            let name = format!("pos{n}");
+            Op::AddCheck {
+                table,
+                check: sqlkit::migrate::CheckSpec {
+                    name,
+                    sql: format!("a IS NULL OR a > -{k}"),
+                    constraint: None,
+                },
+            }
+        }
+        Step::DropCheck => Op::DropCheck {
+            table,
+            check: t.checks.first()?.clone(),
+        },
+        Step::RenameTable => Op::RenameTable {
+            to: if table == "pt" {
+                "pt2".into()
+            } else {
+                "pt".into()
+            },
+            from: table,
+        },
     })
 }
 
@@ -1156,7 +1317,7 @@ fn random_migration_chains_do_what_they_say_and_keep_the_row() {
             },
             ColumnSpec {
                 nullable: true,
-                ..ColumnSpec::new("a", SqlType::Integer)
+                ..ColumnSpec::new("a", SqlType::BigInt)
             },
             ColumnSpec {
                 default: Some(DefaultSpec::Text("x".into())),
@@ -1171,7 +1332,16 @@ fn random_migration_chains_do_what_they_say_and_keep_the_row() {
     };
     for db in engines() {
         let name = db.name;
-        let cases = if name == "sqlite" { 64 } else { 12 };
+        // PROPTEST_CASES raises the SQLite count (the servers get a fifth of it).
+        let sqlite_cases: u32 = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(64);
+        let cases = if name == "sqlite" {
+            sqlite_cases
+        } else {
+            (sqlite_cases / 5).max(12)
+        };
         let mut runner = TestRunner::new(Config {
             cases,
             failure_persistence: None,
@@ -1181,22 +1351,36 @@ fn random_migration_chains_do_what_they_say_and_keep_the_row() {
         let result = runner.run(&strategy, |steps| {
             let mut conn = db.engine.connect().expect("connect");
             // A failed case (while shrinking) may have left its tables.
-            for t in ["pt", "sqlkit_version"] {
+            for t in ["pt", "pt2", "pp", "sqlkit_version"] {
                 conn.execute_sql(&format!("DROP TABLE IF EXISTS {t}"), &[])
                     .expect("clean");
             }
+            let parent = TableSpec {
+                table: "pp".into(),
+                columns: vec![ColumnSpec::new("id", SqlType::BigInt)],
+                primary_key: vec!["id".into()],
+                foreign_keys: Vec::new(),
+                uniques: Vec::new(),
+                checks: Vec::new(),
+                indexes: Vec::new(),
+            };
             let mut revs = vec![Revision {
                 id: "000".into(),
                 parent: None,
                 message: String::new(),
                 created: String::new(),
-                upgrade: vec![Op::CreateTable(base.clone())],
-                downgrade: vec![Op::DropTable(base.clone())],
+                upgrade: vec![
+                    Op::CreateTable(parent.clone()),
+                    Op::CreateTable(base.clone()),
+                ],
+                downgrade: vec![Op::DropTable(base.clone()), Op::DropTable(parent)],
                 file: "000.toml".into(),
             }];
             let m = Migrator::new(Migrations::from_revisions(revs.clone()).expect("chain"))
                 .allow_destructive(true);
             m.upgrade(&mut conn, &Target::Head).expect("base");
+            conn.execute_sql("INSERT INTO pp (id) VALUES (1)", &[])
+                .expect("parent row");
             conn.execute_sql("INSERT INTO pt (a, b) VALUES (1, 'one')", &[])
                 .expect("row");
             let mut state = base.clone();
@@ -1226,7 +1410,7 @@ fn random_migration_chains_do_what_they_say_and_keep_the_row() {
                 let (got, want) = shape_on(&mut conn, &state);
                 assert_eq!(got, want, "{name}: after {} in {steps:?}", op.describe());
                 assert_eq!(
-                    count(&mut conn, "pt"),
+                    count(&mut conn, &state.table),
                     1,
                     "{name}: the row survives {}",
                     op.describe()
