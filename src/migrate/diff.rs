@@ -353,10 +353,14 @@ pub fn autogenerate(
                 }
             }
         }
-        // Checks by name (SQLite does not report its checks: not compared there).
-        if dialect != "sqlite" {
+        // Checks by name.
+        {
             for c in &have.checks {
-                if !want.checks.iter().any(|w| w.name == c.name) {
+                if !want
+                    .checks
+                    .iter()
+                    .any(|w| w.name_in(&table) == c.name_in(&table))
+                {
                     drops.push(Op::DropCheck {
                         table: table.clone(),
                         check: c.clone(),
@@ -364,7 +368,11 @@ pub fn autogenerate(
                 }
             }
             for c in &want.checks {
-                if !have.checks.iter().any(|h| h.name == c.name) {
+                if !have
+                    .checks
+                    .iter()
+                    .any(|h| h.name_in(&table) == c.name_in(&table))
+                {
                     adds.push(Op::AddCheck {
                         table: table.clone(),
                         check: c.clone(),

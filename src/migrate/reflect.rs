@@ -11,8 +11,8 @@ use crate::value::Value;
 /// Every table of the connection's database (SQLite), current schema (PostgreSQL) or
 /// current database (MySQL, MariaDB), with its columns, types, nullability, server
 /// defaults (as the server writes them), autoincrement key, primary key, foreign keys
-/// with their actions, unique constraints, indexes and check constraints (not on
-/// SQLite, whose checks are only in the table's SQL text). Tables are in name order.
+/// with their actions, unique constraints, indexes and check constraints (on SQLite
+/// read from the table's SQL text, where it keeps them). Tables are in name order.
 ///
 /// Types map back to [`SqlType`], sqlkit's own storage choices included, so a table
 /// sqlkit created reflects back to its definition up to what the database keeps (see
@@ -464,6 +464,18 @@ fn constraints(conn: &mut Connection, kind: Kind, table: &str) -> Result<Vec<Con
                     Constraint::Index(iname, cols, unique)
                 });
             }
+            // SQLite keeps checks only in the table's SQL text: read them from it.
+            let sql = conn.query_sql(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                &name,
+            )?;
+            if let Some(r) = sql.first() {
+                let text = opt_text(r, 0)?.unwrap_or_default();
+                for (i, (cname, expr)) in sqlite_checks(&text).into_iter().enumerate() {
+                    let cname = cname.unwrap_or_else(|| format!("ck_{table}_check_{}", i + 1));
+                    out.push(Constraint::Check(cname, expr));
+                }
+            }
         }
         Kind::Postgres => {
             let rows = conn.query_sql(
@@ -620,4 +632,153 @@ fn constraints(conn: &mut Connection, kind: Kind, table: &str) -> Result<Vec<Con
         }
     }
     Ok(out)
+}
+
+/// A token of SQLite's CREATE TABLE text, with its byte range.
+#[derive(Debug, PartialEq)]
+enum Tok {
+    /// A bare word (keyword or identifier).
+    Word,
+    /// A quoted identifier (`"a"`, `` `a` ``, `[a]`): its unquoted text.
+    Quoted(String),
+    /// A string literal.
+    Str,
+    Open,
+    Close,
+    Other,
+}
+
+fn sqlite_tokens(sql: &str) -> Vec<(Tok, usize, usize)> {
+    let mut out = Vec::new();
+    let mut it = sql.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        match c {
+            '(' => out.push((Tok::Open, i, i + 1)),
+            ')' => out.push((Tok::Close, i, i + 1)),
+            '\'' | '"' | '`' | '[' => {
+                let close = if c == '[' { ']' } else { c };
+                let mut text = String::new();
+                let mut end = sql.len();
+                while let Some((j, d)) = it.next() {
+                    if d == close {
+                        // A doubled quote is the quote itself (not for `[..]`).
+                        if close != ']' && it.peek().is_some_and(|&(_, n)| n == close) {
+                            it.next();
+                            text.push(d);
+                            continue;
+                        }
+                        end = j + d.len_utf8();
+                        break;
+                    }
+                    text.push(d);
+                }
+                out.push((
+                    if c == '\'' {
+                        Tok::Str
+                    } else {
+                        Tok::Quoted(text)
+                    },
+                    i,
+                    end,
+                ));
+            }
+            c if c.is_alphanumeric() || c == '_' => {
+                let mut end = i + c.len_utf8();
+                while let Some(&(j, d)) = it.peek() {
+                    if d.is_alphanumeric() || d == '_' || d == '$' {
+                        end = j + d.len_utf8();
+                        it.next();
+                    } else {
+                        break;
+                    }
+                }
+                out.push((Tok::Word, i, end));
+            }
+            c if c.is_whitespace() => {}
+            _ => out.push((Tok::Other, i, i + c.len_utf8())),
+        }
+    }
+    out
+}
+
+/// The CHECK constraints of a SQLite CREATE TABLE statement: `(name, expression)`, the
+/// name when a `CONSTRAINT name` precedes the check (table or column level).
+fn sqlite_checks(sql: &str) -> Vec<(Option<String>, String)> {
+    let toks = sqlite_tokens(sql);
+    let word = |k: usize, w: &str| {
+        toks.get(k).is_some_and(|(t, a, b)| {
+            *t == Tok::Word && sql.get(*a..*b).is_some_and(|x| x.eq_ignore_ascii_case(w))
+        })
+    };
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut k = 0;
+    while let Some((t, _, _)) = toks.get(k) {
+        match t {
+            Tok::Open => depth += 1,
+            Tok::Close => depth = depth.saturating_sub(1),
+            Tok::Word if depth == 1 && word(k, "check") => {
+                if let Some((Tok::Open, _, start)) = toks.get(k + 1) {
+                    // The expression runs to the parenthesis that closes this one.
+                    let mut d = 0usize;
+                    let mut j = k + 1;
+                    let mut end = None;
+                    while let Some((t, a, _)) = toks.get(j) {
+                        match t {
+                            Tok::Open => d += 1,
+                            Tok::Close => {
+                                d = d.saturating_sub(1);
+                                if d == 0 {
+                                    end = Some((*a, j));
+                                    break;
+                                }
+                            }
+                            _ => {}
+                        }
+                        j += 1;
+                    }
+                    if let Some((end, at)) = end {
+                        let name = match (k.checked_sub(2), toks.get(k.wrapping_sub(1))) {
+                            (Some(c), Some((n, a, b))) if word(c, "constraint") => match n {
+                                Tok::Quoted(q) => Some(q.clone()),
+                                Tok::Word => sql.get(*a..*b).map(str::to_string),
+                                _ => None,
+                            },
+                            _ => None,
+                        };
+                        let expr = sql.get(*start..end).unwrap_or("").trim().to_string();
+                        out.push((name, expr));
+                        k = at + 1;
+                        continue;
+                    }
+                }
+            }
+            _ => {}
+        }
+        k += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_checks;
+
+    #[test]
+    fn sqlite_checks_are_read_from_the_table_text() {
+        let sql = "CREATE TABLE \"t\" (a INTEGER CHECK (a > 0), \"b\" TEXT DEFAULT 'CHECK (x)', \
+                   CONSTRAINT \"ck_t_b\" CHECK (b <> ')' AND length(b) < 5), \
+                   CONSTRAINT plain CHECK((a))) ";
+        assert_eq!(
+            sqlite_checks(sql),
+            [
+                (None, "a > 0".to_string()),
+                (
+                    Some("ck_t_b".to_string()),
+                    "b <> ')' AND length(b) < 5".to_string()
+                ),
+                (Some("plain".to_string()), "(a)".to_string()),
+            ]
+        );
+    }
 }

@@ -21,7 +21,8 @@ pub struct TableShape {
     pub uniques: Vec<Vec<String>>,
     /// The indexes, by name.
     pub indexes: Vec<IndexShape>,
-    /// The check constraints' names, sorted.
+    /// The check constraints' names as the database has them (`ck_<table>_<name>`, or a
+    /// check's own full name), sorted.
     pub checks: Vec<String>,
 }
 
@@ -118,7 +119,7 @@ impl TableShape {
         let mut checks: Vec<String> = def
             .check_constraints()
             .iter()
-            .map(|c| c.name().to_string())
+            .map(|c| c.constraint_name(def.name()))
             .collect();
         checks.sort();
         TableShape {
