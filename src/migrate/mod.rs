@@ -36,6 +36,6 @@ pub use ops::{
 };
 pub use reflect::{reflect, reflect_table};
 pub use render::{render, sqlite_rebuilds, REBUILD_PREFIX};
-pub use revision::{Migrations, Revision};
+pub use revision::{Migrations, Revision, MAX_ID};
 pub use runner::{CheckReport, Migrator, Target, VersionState};
 pub use shape::{ColumnShape, ForeignKeyShape, IndexShape, TableShape};
