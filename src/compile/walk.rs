@@ -1595,7 +1595,8 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    fn names(&mut self, cols: &[crate::name::Name]) {
+    /// A parenthesised list of column names.
+    pub(crate) fn names(&mut self, cols: &[crate::name::Name]) {
         self.push("(");
         for (i, c) in cols.iter().enumerate() {
             if i > 0 {
@@ -1669,13 +1670,10 @@ impl Compiler<'_> {
         c: &crate::schema::ColumnDef,
         auto: bool,
     ) -> Result<()> {
-        let was = std::mem::replace(&mut self.inline, true);
         self.push_ident(c.name());
         self.push(" ");
         let d = self.dialect;
-        let r = d.write_column_spec(self, c.sql_type(), c.is_nullable(), auto);
-        self.inline = was;
-        r?;
+        d.write_column_spec(self, c.sql_type(), c.is_nullable(), auto)?;
         if let Some(default) = c.server_default_node() {
             self.push(" DEFAULT ");
             self.default_value(default)?;
@@ -1753,33 +1751,35 @@ impl Compiler<'_> {
         self.push(")");
     }
 
-    /// A parenthesised list of column names.
-    #[cfg(all(
-        feature = "migrate",
-        any(feature = "sqlite", feature = "postgres", feature = "mysql")
-    ))]
-    pub(crate) fn name_list(&mut self, cols: &[crate::name::Name]) {
-        self.names(cols)
-    }
-
     pub(crate) fn create_index(&mut self, q: &CreateIndex) -> Result<()> {
         let idx = q.table.def().indexes().get(q.index).ok_or_else(|| {
             Error::Schema(format!("table `{}` has no index #{}", q.table.name(), q.index).into())
         })?;
-        self.push(if idx.is_unique() {
+        self.index_head(idx.is_unique(), &idx.name(), q.if_not_exists)?;
+        self.table_name(&q.table);
+        self.push(" ");
+        self.names(idx.columns());
+        Ok(())
+    }
+
+    /// `CREATE [UNIQUE] INDEX [IF NOT EXISTS] <name> ON `: the table and columns follow.
+    pub(crate) fn index_head(
+        &mut self,
+        unique: bool,
+        name: &str,
+        if_not_exists: bool,
+    ) -> Result<()> {
+        self.push(if unique {
             "CREATE UNIQUE INDEX "
         } else {
             "CREATE INDEX "
         });
-        if q.if_not_exists {
+        if if_not_exists {
             self.require(Feature::CreateIndexIfNotExists)?;
             self.push("IF NOT EXISTS ");
         }
-        self.push_ident(&idx.name());
+        self.push_ident(name);
         self.push(" ON ");
-        self.table_name(&q.table);
-        self.push(" ");
-        self.names(idx.columns());
         Ok(())
     }
 

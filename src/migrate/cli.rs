@@ -120,6 +120,16 @@ fn parse(args: &[String]) -> Result<Options> {
     Ok(o)
 }
 
+/// Asks `question [y/N]` on standard error; `true` for a yes on standard input.
+fn confirm(question: &str) -> bool {
+    let mut err = std::io::stderr();
+    let _ = write!(err, "{question} [y/N] ");
+    let _ = err.flush();
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    matches!(line.trim(), "y" | "Y" | "yes")
+}
+
 /// [`main`] without the process: output to `out`, the exit code returned, errors as
 /// errors.
 pub fn run(models: &MetaData, args: &[String], out: &mut dyn Write) -> Result<u8> {
@@ -165,13 +175,7 @@ pub fn run(models: &MetaData, args: &[String], out: &mut dyn Write) -> Result<u8
             let rev = if o.autogenerate {
                 let mut conn = connect()?;
                 let interactive = o.prompt && std::io::stdin().is_terminal();
-                let mut ask = |q: &RenameQuestion| -> bool {
-                    let _ = write!(std::io::stderr(), "{q} [y/N] ");
-                    let _ = std::io::stderr().flush();
-                    let mut line = String::new();
-                    let _ = std::io::stdin().lock().read_line(&mut line);
-                    matches!(line.trim(), "y" | "Y" | "yes")
-                };
+                let mut ask = |q: &RenameQuestion| confirm(&q.to_string());
                 let ask: Option<&mut dyn FnMut(&RenameQuestion) -> bool> =
                     if interactive { Some(&mut ask) } else { None };
                 match m.autogenerate_revision(&mut conn, models, &message, &o.renames, ask)? {
@@ -217,11 +221,7 @@ pub fn run(models: &MetaData, args: &[String], out: &mut dyn Write) -> Result<u8
                     for (file, what) in &steps {
                         let _ = writeln!(err, "DESTRUCTIVE: {file}: {what}");
                     }
-                    let _ = write!(err, "run these? [y/N] ");
-                    let _ = err.flush();
-                    let mut line = String::new();
-                    let _ = std::io::stdin().lock().read_line(&mut line);
-                    if matches!(line.trim(), "y" | "Y" | "yes") {
+                    if confirm("run these?") {
                         m = m.allow_destructive(true);
                     }
                 }

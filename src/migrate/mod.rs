@@ -28,6 +28,7 @@ mod render;
 mod revision;
 mod runner;
 mod shape;
+mod sqltext;
 
 pub use diff::{autogenerate, prefer_known, RenameQuestion, Renames, VERSION_TABLE};
 pub use ops::{

@@ -6,6 +6,7 @@
 //! and numbers. Client-side defaults and on-update values are not schema and are not
 //! in specs.
 
+use super::sqltext::{mentions, rename_word};
 use crate::compile::Compiler;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
@@ -1054,63 +1055,4 @@ impl SchemaState {
         }
         Ok(())
     }
-}
-
-/// The identifier-like words of SQL text (quotes stripped), with their byte ranges.
-fn words(sql: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    // Inside a string literal ('..', '' escaping a quote) nothing is a word.
-    let mut in_string = false;
-    for (i, ch) in sql.char_indices() {
-        if ch == '\'' {
-            if let Some(s) = start.take() {
-                out.push((s, i));
-            }
-            in_string = !in_string;
-            continue;
-        }
-        if in_string {
-            continue;
-        }
-        let word = ch.is_alphanumeric() || ch == '_' || ch == '$';
-        match (word, start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                out.push((s, i));
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        out.push((s, sql.len()));
-    }
-    out
-}
-
-/// Whether SQL text names `column` as a whole word (case-insensitive): how a check is
-/// known to depend on a column without parsing its SQL. A false match only asks for
-/// the check to be dropped first.
-pub(crate) fn mentions(sql: &str, column: &str) -> bool {
-    words(sql).into_iter().any(|(a, b)| {
-        sql.get(a..b)
-            .is_some_and(|w| w.eq_ignore_ascii_case(column))
-    })
-}
-
-/// `sql` with each whole word `from` (case-insensitive, outside string literals)
-/// replaced by `to`, a plain identifier.
-fn rename_word(sql: &str, from: &str, to: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut last = 0;
-    for (a, b) in words(sql) {
-        if sql.get(a..b).is_some_and(|w| w.eq_ignore_ascii_case(from)) {
-            out.push_str(sql.get(last..a).unwrap_or(""));
-            out.push_str(to);
-            last = b;
-        }
-    }
-    out.push_str(sql.get(last..).unwrap_or(""));
-    out
 }

@@ -2,6 +2,7 @@
 //! functions, PostgreSQL's `information_schema` and `pg_catalog` (the connection's
 //! current schema), MySQL's and MariaDB's `information_schema` (the current database).
 
+use super::sqltext::{tokens, Tok};
 use crate::engine::{Connection, Row};
 use crate::error::{Error, Result};
 use crate::expr::Node;
@@ -634,77 +635,10 @@ fn constraints(conn: &mut Connection, kind: Kind, table: &str) -> Result<Vec<Con
     Ok(out)
 }
 
-/// A token of SQLite's CREATE TABLE text, with its byte range.
-#[derive(Debug, PartialEq)]
-enum Tok {
-    /// A bare word (keyword or identifier).
-    Word,
-    /// A quoted identifier (`"a"`, `` `a` ``, `[a]`): its unquoted text.
-    Quoted(String),
-    /// A string literal.
-    Str,
-    Open,
-    Close,
-    Other,
-}
-
-fn sqlite_tokens(sql: &str) -> Vec<(Tok, usize, usize)> {
-    let mut out = Vec::new();
-    let mut it = sql.char_indices().peekable();
-    while let Some((i, c)) = it.next() {
-        match c {
-            '(' => out.push((Tok::Open, i, i + 1)),
-            ')' => out.push((Tok::Close, i, i + 1)),
-            '\'' | '"' | '`' | '[' => {
-                let close = if c == '[' { ']' } else { c };
-                let mut text = String::new();
-                let mut end = sql.len();
-                while let Some((j, d)) = it.next() {
-                    if d == close {
-                        // A doubled quote is the quote itself (not for `[..]`).
-                        if close != ']' && it.peek().is_some_and(|&(_, n)| n == close) {
-                            it.next();
-                            text.push(d);
-                            continue;
-                        }
-                        end = j + d.len_utf8();
-                        break;
-                    }
-                    text.push(d);
-                }
-                out.push((
-                    if c == '\'' {
-                        Tok::Str
-                    } else {
-                        Tok::Quoted(text)
-                    },
-                    i,
-                    end,
-                ));
-            }
-            c if c.is_alphanumeric() || c == '_' => {
-                let mut end = i + c.len_utf8();
-                while let Some(&(j, d)) = it.peek() {
-                    if d.is_alphanumeric() || d == '_' || d == '$' {
-                        end = j + d.len_utf8();
-                        it.next();
-                    } else {
-                        break;
-                    }
-                }
-                out.push((Tok::Word, i, end));
-            }
-            c if c.is_whitespace() => {}
-            _ => out.push((Tok::Other, i, i + c.len_utf8())),
-        }
-    }
-    out
-}
-
 /// The CHECK constraints of a SQLite CREATE TABLE statement: `(name, expression)`, the
 /// name when a `CONSTRAINT name` precedes the check (table or column level).
 fn sqlite_checks(sql: &str) -> Vec<(Option<String>, String)> {
-    let toks = sqlite_tokens(sql);
+    let toks = tokens(sql);
     let word = |k: usize, w: &str| {
         toks.get(k).is_some_and(|(t, a, b)| {
             *t == Tok::Word && sql.get(*a..*b).is_some_and(|x| x.eq_ignore_ascii_case(w))

@@ -95,16 +95,10 @@ pub fn render(op: &Op, dialect: &dyn Dialect, before: &SchemaState) -> Result<Ve
             }
         }
         Op::CreateIndex { table, index } => one(&|c| {
-            c.push(if index.unique {
-                "CREATE UNIQUE INDEX "
-            } else {
-                "CREATE INDEX "
-            });
-            c.push_ident(&index.name);
-            c.push(" ON ");
+            c.index_head(index.unique, &index.name, false)?;
             c.push_ident(table);
             c.push(" ");
-            c.name_list(&names(&index.columns));
+            c.names(&names(&index.columns));
             Ok(())
         }),
         Op::DropIndex { table, index } => {
@@ -167,7 +161,7 @@ pub fn render(op: &Op, dialect: &dyn Dialect, before: &SchemaState) -> Result<Ve
                 c.push("ADD CONSTRAINT ");
                 c.push_ident(&unique.name_in(table));
                 c.push(" UNIQUE ");
-                c.name_list(&names(&unique.columns));
+                c.names(&names(&unique.columns));
                 Ok(())
             }),
         },
@@ -267,12 +261,10 @@ fn keep_fk_index(
             continue;
         }
         let mut c = Compiler::new(dialect, true);
-        c.push("CREATE INDEX ");
-        c.push_ident(&fk.name_in(table));
-        c.push(" ON ");
+        c.index_head(false, &fk.name_in(table), false)?;
         c.push_ident(table);
         c.push(" ");
-        c.name_list(&names(&fk.columns));
+        c.names(&names(&fk.columns));
         out.push(c.finish(false)?.sql);
     }
     Ok(out)
@@ -479,7 +471,7 @@ fn rebuild(
     c.push_ident(&temp);
     c.push(" ");
     let cols: Vec<crate::name::Name> = shared.iter().map(|s| s.to_string().into()).collect();
-    c.name_list(&cols);
+    c.names(&cols);
     c.push(" SELECT ");
     for (i, col) in shared.iter().enumerate() {
         if i > 0 {

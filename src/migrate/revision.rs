@@ -173,11 +173,10 @@ fn write_op(out: &mut String, op: &Op) -> Result<()> {
     });
     for k in keys {
         let Some(v) = table.get(k) else { continue };
-        let key = toml::Value::String(k.clone()).to_string();
         let key = if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             k.clone()
         } else {
-            key
+            toml::Value::String(k.clone()).to_string()
         };
         match v {
             toml::Value::Array(items) if items.iter().any(|i| i.is_table()) => {

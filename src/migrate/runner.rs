@@ -775,18 +775,7 @@ fn run_revision(
         for (k, op) in ops.iter().enumerate().skip(start as usize) {
             // How many of the operation's statements ran before one failed.
             let mut ran: Vec<String> = Vec::new();
-            let run = (|| -> Result<()> {
-                // The operation must fit the schema before any of it runs.
-                let stmts = statements(conn, op, state)?;
-                let mut next = state.clone();
-                next.apply(op)?;
-                for sql in stmts {
-                    conn.execute_sql(&sql, &[])?;
-                    ran.push(sql);
-                }
-                *state = next;
-                Ok(())
-            })();
+            let run = run_op(conn, op, state, &mut ran);
             if let Err(e) = run {
                 let mut state = format!(
                     "{k} earlier operation(s) of this revision are applied and kept ({kind} commits \
@@ -867,16 +856,7 @@ fn run_revision(
             });
         }
         for (k, op) in ops.iter().enumerate() {
-            let run = (|| -> Result<()> {
-                let stmts = statements(&mut tx, op, state)?;
-                let mut next = state.clone();
-                next.apply(op)?;
-                for sql in stmts {
-                    tx.execute_sql(&sql, &[])?;
-                }
-                *state = next;
-                Ok(())
-            })();
+            let run = run_op(&mut tx, op, state, &mut Vec::new());
             if let Err(e) = run {
                 drop(tx);
                 return Err(fail(
@@ -921,6 +901,25 @@ fn run_revision(
         return Ok(());
     }
     result
+}
+
+/// Runs one operation: checked against the schema before any of its SQL runs, the
+/// statements that ran noted in `ran`, and `state` moved on only when all of it ran.
+fn run_op(
+    conn: &mut Connection,
+    op: &Op,
+    state: &mut SchemaState,
+    ran: &mut Vec<String>,
+) -> Result<()> {
+    let stmts = statements(conn, op, state)?;
+    let mut next = state.clone();
+    next.apply(op)?;
+    for sql in stmts {
+        conn.execute_sql(&sql, &[])?;
+        ran.push(sql);
+    }
+    *state = next;
+    Ok(())
 }
 
 /// The existing table `op` works on (`None` for a new table and for raw SQL).
