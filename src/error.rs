@@ -157,6 +157,26 @@ pub enum Error {
         /// The dialect's limit.
         limit: usize,
     },
+    /// An ORM session cannot do what was asked: a handle of another session or of an
+    /// object no longer in this one, an object that is deleted, a model the session's
+    /// relationships do not know.
+    #[error("session: {0}")]
+    Session(Box<str>),
+    /// A relationship that was not loaded was read: the ORM never runs a query behind a
+    /// read. Load it with a loader option (`selectinload`, `joinedload`) or
+    /// `Session::load`.
+    #[error("{model}.{relationship} is not loaded; load it with a loader option (selectinload, joinedload) or Session::load")]
+    NotLoaded {
+        /// The model (table) holding the relationship.
+        model: &'static str,
+        /// The relationship's name.
+        relationship: &'static str,
+    },
+    /// A flush's UPDATE or DELETE did not match the rows it expected: the row changed or
+    /// went away outside the session (SQLAlchemy's `StaleDataError`). The flush was
+    /// undone.
+    #[error("stale data: {0}")]
+    StaleData(Box<str>),
     /// An engine option out of its range.
     #[error("invalid engine option `{option}`: {reason}")]
     InvalidOption {

@@ -105,6 +105,11 @@ pub mod expr;
 ))]
 pub mod migrate;
 mod name;
+#[cfg(all(
+    feature = "orm",
+    any(feature = "sqlite", feature = "postgres", feature = "mysql")
+))]
+pub mod orm;
 pub mod schema;
 pub mod stmt;
 pub mod url;
@@ -118,7 +123,7 @@ pub use name::Name;
     any(feature = "sqlite", feature = "postgres", feature = "mysql")
 ))]
 pub use sqlkit_macros::embed_migrations;
-pub use sqlkit_macros::{FromRow, Record, Table};
+pub use sqlkit_macros::{FromRow, Model, Record, Table};
 
 /// Used by the derives: the `FromRow` impl, kept where the connection layer (which
 /// defines the trait) is built, dropped where it is not.
@@ -133,6 +138,28 @@ macro_rules! __from_row {
 #[macro_export]
 macro_rules! __from_row {
     ($($t:tt)*) => {};
+}
+#[doc(hidden)]
+#[cfg(all(
+    feature = "orm",
+    any(feature = "sqlite", feature = "postgres", feature = "mysql")
+))]
+#[macro_export]
+macro_rules! __orm_model {
+    ($($t:tt)*) => { $($t)* };
+}
+#[doc(hidden)]
+#[cfg(not(all(
+    feature = "orm",
+    any(feature = "sqlite", feature = "postgres", feature = "mysql")
+)))]
+#[macro_export]
+macro_rules! __orm_model {
+    ($($t:tt)*) => {
+        ::std::compile_error!(
+            "#[derive(sqlkit::Model)] needs sqlkit's `orm` feature and a database driver"
+        );
+    };
 }
 pub use value::{ColumnType, FromValue, Text, ToValue, Value};
 

@@ -2,6 +2,9 @@
 //! the RAII form rolls back on drop; savepoints nest. Run on every configured database.
 
 mod common;
+#[cfg(feature = "orm")]
+#[path = "transactions/orm.rs"]
+mod orm;
 
 use common::models::*;
 use common::on_each_db;

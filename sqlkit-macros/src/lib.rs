@@ -151,6 +151,9 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
                 handle = meta.value()?.parse::<Ident>()?;
             } else if meta.path.is_ident("primary_key") {
                 composite_pk = ident_list(&meta)?;
+            } else if meta.path.is_ident("relationships") {
+                // The ORM's (`#[derive(Model)]`).
+                ident_list(&meta)?;
             } else if meta.path.is_ident("unique") {
                 uniques.push(ident_list(&meta)?);
             } else if meta.path.is_ident("index") {
@@ -174,7 +177,7 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
                 }
             } else {
                 return Err(meta.error(
-                    "unknown table attribute; expected table, schema, handle, primary_key(..), unique(..), index(..) or check(..)",
+                    "unknown table attribute; expected table, schema, handle, primary_key(..), unique(..), index(..), check(..) or relationships(..)",
                 ));
             }
             Ok(())
@@ -596,6 +599,101 @@ fn plain_fields(input: &DeriveInput, what: &str) -> syn::Result<(Columns, Vec<Id
         }
     }
     Ok((columns, skipped))
+}
+
+/// Makes a `#[derive(Table)]` struct a model of the ORM (`sqlkit::orm::Model`, feature
+/// `orm`): objects a `Session` keeps in its identity map, compares with what it
+/// loaded, and writes in a flush.
+///
+/// It reads the same `#[sqlkit(..)]` attributes as `Table` (`skip`, `rename`, and the
+/// table's `handle = ..`). Every column field must be `Clone + PartialEq` and convert
+/// to and from a `Value` (`ToValue`, `FromValue`); skipped fields are not the
+/// session's business and are `Default::default()` in the copies it keeps.
+///
+/// ```text
+/// #[derive(sqlkit::Table, sqlkit::Model)]
+/// #[sqlkit(table = "users")]
+/// struct User { #[sqlkit(primary_key)] id: Option<i64>, name: String }
+/// ```
+#[proc_macro_derive(Model, attributes(sqlkit))]
+pub fn derive_model(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    match expand_model(input) {
+        Ok(ts) => ts.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+fn expand_model(input: DeriveInput) -> syn::Result<TokenStream2> {
+    let name = &input.ident;
+    let mut handle = format_ident!("{}Table", name);
+    let mut rels: Vec<Ident> = Vec::new();
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("sqlkit")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("handle") {
+                handle = meta.value()?.parse::<Ident>()?;
+            } else if meta.path.is_ident("relationships") {
+                rels = ident_list(&meta)?;
+            } else if meta.input.peek(Token![=]) {
+                let _: Expr = meta.value()?.parse()?;
+            } else if meta.input.peek(syn::token::Paren) {
+                let _content;
+                syn::parenthesized!(_content in meta.input);
+                let _: TokenStream2 = _content.parse()?;
+            }
+            Ok(())
+        })?;
+    }
+    let (columns, skipped) = plain_fields(&input, "Model")?;
+    let idents: Vec<&Ident> = columns.iter().map(|(i, _)| i).collect();
+    let names: Vec<&String> = columns.iter().map(|(_, c)| c).collect();
+    let idx: Vec<usize> = (0..columns.len()).collect();
+    let (impl_g, ty_g, where_g) = input.generics.split_for_impl();
+    Ok(quote! {
+        ::sqlkit::__orm_model! {
+            impl #impl_g ::sqlkit::orm::Model for #name #ty_g #where_g {
+                type Table = #handle;
+                fn table() -> #handle {
+                    #name::table()
+                }
+                fn definition() -> &'static ::sqlkit::schema::TableDef {
+                    #handle::definition()
+                }
+                fn value(&self, column: usize) -> ::sqlkit::Value {
+                    match column {
+                        #(#idx => ::sqlkit::ToValue::to_value(&self.#idents),)*
+                        _ => ::sqlkit::Value::Null,
+                    }
+                }
+                fn set_value(&mut self, column: usize, value: ::sqlkit::Value) -> ::sqlkit::Result<()> {
+                    match column {
+                        #(#idx => self.#idents = ::sqlkit::FromValue::from_value(value, #names)?,)*
+                        _ => return ::std::result::Result::Err(::sqlkit::orm::no_column(#name::table(), column)),
+                    }
+                    ::std::result::Result::Ok(())
+                }
+                fn from_values(values: ::std::vec::Vec<::sqlkit::Value>) -> ::sqlkit::Result<Self> {
+                    let mut it = values.into_iter();
+                    ::std::result::Result::Ok(#name {
+                        #(#idents: ::sqlkit::FromValue::from_value(it.next().unwrap_or_default(), #names)?,)*
+                        #(#skipped: ::std::default::Default::default(),)*
+                    })
+                }
+                fn changed(&self, old: &Self, out: &mut ::std::vec::Vec<usize>) {
+                    #(if self.#idents != old.#idents { out.push(#idx); })*
+                }
+                fn relationships() -> ::std::vec::Vec<::sqlkit::orm::Relation> {
+                    ::std::vec![#(::sqlkit::orm::Relation::from(#name::#rels())),*]
+                }
+                fn snapshot(&self) -> Self {
+                    #name {
+                        #(#idents: ::std::clone::Clone::clone(&self.#idents),)*
+                        #(#skipped: ::std::default::Default::default(),)*
+                    }
+                }
+            }
+        }
+    })
 }
 
 /// Embeds a folder of migration revision files in the binary:

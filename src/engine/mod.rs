@@ -1957,6 +1957,16 @@ impl Connection {
     /// # Ok::<(), sqlkit::Error>(())
     /// ```
     pub fn begin(&mut self) -> Result<Transaction<'_>> {
+        let depth = self.open_level()?;
+        Ok(Transaction {
+            conn: self,
+            depth,
+            done: false,
+        })
+    }
+
+    /// Opens a transaction (a savepoint inside one) and returns its depth.
+    fn open_level(&mut self) -> Result<u32> {
         self.alive()?;
         let depth = self.depth + 1;
         if depth == 1 {
@@ -1967,11 +1977,123 @@ impl Connection {
             self.batch(&format!("SAVEPOINT sqlkit_sp_{depth}"))?;
         }
         self.depth = depth;
-        Ok(Transaction {
-            conn: self,
-            depth,
-            done: false,
-        })
+        Ok(depth)
+    }
+
+    /// Begins a transaction (a savepoint inside one) without a guard borrowing the
+    /// connection, for layers that keep a connection and its transaction across calls
+    /// (the ORM's `Session`). End it with [`end_level`](Self::end_level); the same
+    /// rules hold as for [`Transaction`]: a transaction a failure aborted cannot be
+    /// committed, and a connection dropped (or returned to its pool) inside one rolls
+    /// it back.
+    ///
+    /// ```
+    /// # use sqlkit::prelude::*;
+    /// # let t = Table::builder("tags").column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    /// #   .column(ColumnDef::new("name", SqlType::Text)).build()?;
+    /// # let mut conn = Engine::from_url("sqlite://")?.connect()?;
+    /// # conn.execute(&CreateTable::new(&t))?;
+    /// let outer = conn.begin_level()?;
+    /// conn.execute(&insert(&t).value("name", "kept"))?;
+    /// let inner = conn.begin_level()?; // a savepoint
+    /// conn.execute(&insert(&t).value("name", "undone"))?;
+    /// conn.end_level(inner, false)?;
+    /// conn.end_level(outer, true)?;
+    /// let n: i64 = conn.query_scalar(&select(func::count_star()).select_from(&t))?;
+    /// assert_eq!(n, 1);
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
+    pub fn begin_level(&mut self) -> Result<TxLevel> {
+        self.open_level().map(|depth| TxLevel { depth })
+    }
+
+    /// Commits (`commit = true`) or rolls back a level begun with
+    /// [`begin_level`](Self::begin_level). Levels end innermost first: ending an
+    /// outer one while an inner one is open is an error that ends nothing. Committing
+    /// a level a failure aborted rolls it back and returns
+    /// [`Error::TransactionAborted`], as [`Transaction::commit`] does.
+    pub fn end_level(&mut self, level: TxLevel, commit: bool) -> Result<()> {
+        if level.depth != self.depth {
+            return Err(Error::invalid(
+                "transaction",
+                format!(
+                    "level {} ended while the connection is at level {}: end the inner levels first",
+                    level.depth, self.depth
+                ),
+            ));
+        }
+        self.end_depth(level.depth, commit)
+    }
+
+    /// Whether a failure aborted the open transaction, so that only a rollback is left.
+    pub fn is_aborted(&self) -> bool {
+        self.aborted.is_some()
+    }
+
+    fn end_depth(&mut self, d: u32, commit: bool) -> Result<()> {
+        if let Some(a) = self.aborted.take() {
+            return self.end_aborted(d, commit, a);
+        }
+        let r = match (d, commit) {
+            (1, true) => self.batch("COMMIT"),
+            (1, false) => self.batch("ROLLBACK"),
+            (_, true) => self.batch(&format!("RELEASE SAVEPOINT sqlkit_sp_{d}")),
+            (_, false) => self
+                .batch(&format!("ROLLBACK TO SAVEPOINT sqlkit_sp_{d}"))
+                .and_then(|()| self.batch(&format!("RELEASE SAVEPOINT sqlkit_sp_{d}"))),
+        };
+        self.depth = d - 1;
+        if d == 1 {
+            self.ended();
+        }
+        if r.is_err() && d == 1 {
+            // A failed COMMIT can leave the connection in the transaction (SQLite):
+            // end it so the pooled connection is clean.
+            let _ = self.batch("ROLLBACK");
+        }
+        r
+    }
+
+    /// Ends a transaction or savepoint that a failure aborted: the transaction is
+    /// rolled back; a savepoint is rolled back to, which contains the failure unless
+    /// the server ended the whole transaction or the caller asked to commit.
+    fn end_aborted(&mut self, d: u32, commit: bool, a: Aborted) -> Result<()> {
+        self.depth = d - 1;
+        if d == 1 {
+            self.ended();
+        }
+        let refused = |a: &Aborted| Error::TransactionAborted {
+            cause: Box::new(a.cause.clone()),
+        };
+        if d == 1 {
+            let _ = self.batch("ROLLBACK");
+            return if commit { Err(refused(&a)) } else { Ok(()) };
+        }
+        if a.whole {
+            // Nothing left on the server to roll back to: the enclosing transaction
+            // stays aborted.
+            let err = refused(&a);
+            self.aborted = Some(a);
+            return if commit { Err(err) } else { Ok(()) };
+        }
+        let back = self
+            .batch(&format!("ROLLBACK TO SAVEPOINT sqlkit_sp_{d}"))
+            .and_then(|()| self.batch(&format!("RELEASE SAVEPOINT sqlkit_sp_{d}")));
+        if let Err(e) = back {
+            self.aborted = Some(Aborted {
+                cause: e,
+                whole: true,
+            });
+            return Err(refused(&a));
+        }
+        if commit {
+            // The work of the savepoint is undone, but the caller meant to keep it: the
+            // enclosing transaction cannot be committed as if it had succeeded.
+            let err = refused(&a);
+            self.aborted = Some(a);
+            return Err(err);
+        }
+        Ok(())
     }
 
     /// Runs `f` in a transaction (a savepoint when already in one): commits when `f`
@@ -2089,6 +2211,22 @@ impl Connection {
     }
 }
 
+/// A transaction level begun with [`Connection::begin_level`]: its depth, to be
+/// handed back to [`Connection::end_level`]. It borrows nothing; a level never ended
+/// is rolled back when the connection is dropped or returned to its pool.
+#[must_use = "a transaction level is ended with Connection::end_level"]
+#[derive(Debug, PartialEq, Eq)]
+pub struct TxLevel {
+    depth: u32,
+}
+
+impl TxLevel {
+    /// The level's depth (1: the transaction, 2+: savepoints).
+    pub fn depth(&self) -> u32 {
+        self.depth
+    }
+}
+
 /// A transaction (or savepoint) on a [`Connection`]. It dereferences to the
 /// connection, so everything a connection does works inside it, including
 /// [`begin`](Connection::begin) for a nested savepoint. Dropping it without
@@ -2132,72 +2270,7 @@ impl fmt::Debug for Transaction<'_> {
 impl Transaction<'_> {
     fn end(&mut self, commit: bool) -> Result<()> {
         self.done = true;
-        if let Some(a) = self.conn.aborted.take() {
-            return self.end_aborted(commit, a);
-        }
-        let d = self.depth;
-        let r = match (d, commit) {
-            (1, true) => self.conn.batch("COMMIT"),
-            (1, false) => self.conn.batch("ROLLBACK"),
-            (_, true) => self.conn.batch(&format!("RELEASE SAVEPOINT sqlkit_sp_{d}")),
-            (_, false) => self
-                .conn
-                .batch(&format!("ROLLBACK TO SAVEPOINT sqlkit_sp_{d}"))
-                .and_then(|()| self.conn.batch(&format!("RELEASE SAVEPOINT sqlkit_sp_{d}"))),
-        };
-        self.conn.depth = d - 1;
-        if d == 1 {
-            self.conn.ended();
-        }
-        if r.is_err() && d == 1 {
-            // A failed COMMIT can leave the connection in the transaction (SQLite):
-            // end it so the pooled connection is clean.
-            let _ = self.conn.batch("ROLLBACK");
-        }
-        r
-    }
-    /// Ends a transaction or savepoint that a failure aborted: the transaction is
-    /// rolled back; a savepoint is rolled back to, which contains the failure unless
-    /// the server ended the whole transaction or the caller asked to commit.
-    fn end_aborted(&mut self, commit: bool, a: Aborted) -> Result<()> {
-        let d = self.depth;
-        self.conn.depth = d - 1;
-        if d == 1 {
-            self.conn.ended();
-        }
-        let refused = |a: &Aborted| Error::TransactionAborted {
-            cause: Box::new(a.cause.clone()),
-        };
-        if d == 1 {
-            let _ = self.conn.batch("ROLLBACK");
-            return if commit { Err(refused(&a)) } else { Ok(()) };
-        }
-        if a.whole {
-            // Nothing left on the server to roll back to: the enclosing transaction
-            // stays aborted.
-            let err = refused(&a);
-            self.conn.aborted = Some(a);
-            return if commit { Err(err) } else { Ok(()) };
-        }
-        let back = self
-            .conn
-            .batch(&format!("ROLLBACK TO SAVEPOINT sqlkit_sp_{d}"))
-            .and_then(|()| self.conn.batch(&format!("RELEASE SAVEPOINT sqlkit_sp_{d}")));
-        if let Err(e) = back {
-            self.conn.aborted = Some(Aborted {
-                cause: e,
-                whole: true,
-            });
-            return Err(refused(&a));
-        }
-        if commit {
-            // The work of the savepoint is undone, but the caller meant to keep it: the
-            // enclosing transaction cannot be committed as if it had succeeded.
-            let err = refused(&a);
-            self.conn.aborted = Some(a);
-            return Err(err);
-        }
-        Ok(())
+        self.conn.end_depth(self.depth, commit)
     }
 
     /// Whether a failure aborted this transaction, so that only a rollback is left.

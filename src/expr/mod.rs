@@ -403,6 +403,10 @@ impl<T> Column<T> {
             .get(self.idx as usize)
             .map_or("?", |c| c.name())
     }
+    /// The definition of the column's table, and the column's position in it.
+    pub fn position(&self) -> (&'static TableDef, usize) {
+        (self.def, self.idx as usize)
+    }
     /// The table handle the column belongs to.
     #[inline]
     pub fn table(&self) -> Table {

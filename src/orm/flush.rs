@@ -1,0 +1,816 @@
+//! The flush as a plan: [`Flush::next`] makes the next statement from the session's
+//! state, the caller runs it, and [`Flush::complete`] takes its result back. No
+//! connection is involved, so a sync and an async session drive the same plan.
+
+use std::collections::{HashSet, VecDeque};
+
+use super::key::Key;
+use super::rel::{Kind, Relation};
+use super::state::{ObjectState, State, Undo};
+use crate::engine::Row;
+use crate::expr::{Any as AnyKind, Expr, ExprOps};
+use crate::schema::{Default, Table, TableDef};
+use crate::stmt::{delete, insert, select, update, Statement};
+use crate::{Error, Result, Value};
+
+/// At most this many rows in one INSERT, and keys in one `IN` list.
+const BATCH_ROWS: usize = 500;
+/// At most this many parameters in one statement (under SQLite's 32,766).
+const MAX_PARAMS: usize = 30_000;
+
+/// What a step's statement is for.
+enum Work {
+    /// Children of objects being deleted, read so the delete can cascade to them.
+    Cascade {
+        rel: Relation,
+        owners: Vec<u32>,
+        target: usize,
+    },
+    Insert {
+        store: usize,
+        rows: Vec<(u32, Vec<(usize, Value)>)>,
+        returned: Vec<usize>,
+        sort_by: Option<usize>,
+    },
+    Update {
+        store: usize,
+        idx: u32,
+        fields: Vec<(usize, Value)>,
+    },
+    Delete {
+        store: usize,
+        idxs: Vec<u32>,
+    },
+    Plain,
+}
+
+/// One statement of a flush, to run and hand back to [`Flush::complete`].
+pub struct Step {
+    stmt: Box<dyn Statement>,
+    rows: bool,
+    expect: Option<u64>,
+    work: Work,
+}
+
+impl Step {
+    /// The statement to run.
+    pub fn statement(&self) -> &dyn Statement {
+        &*self.stmt
+    }
+    /// Whether the statement returns rows (run it as a query).
+    pub fn returns_rows(&self) -> bool {
+        self.rows
+    }
+}
+
+impl std::fmt::Debug for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Step").field("rows", &self.rows).finish()
+    }
+}
+
+/// What running a step gave.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The rows of a query or of RETURNING.
+    pub rows: Vec<Row>,
+    /// Rows affected.
+    pub affected: u64,
+    /// The server's last insert id.
+    pub last_insert_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Cascade,
+    Insert,
+    Secondary,
+    Update,
+    Unlink,
+    Delete,
+    Done,
+}
+
+/// A flush in progress (see the module documentation of [`orm`](super)).
+pub struct Flush {
+    phase: Phase,
+    /// Stores, parents first.
+    order: Vec<usize>,
+    pos: usize,
+    queue: VecDeque<Step>,
+    returning: bool,
+    /// Objects whose DELETE is queued.
+    queued: HashSet<(usize, u32)>,
+    /// The journal's length when the flush began: undoing to it undoes the flush.
+    pub(crate) mark: usize,
+}
+
+impl std::fmt::Debug for Flush {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Flush").field("phase", &self.phase).finish()
+    }
+}
+
+fn table(def: &'static TableDef) -> Table {
+    Table::from_static(def)
+}
+
+fn col(def: &'static TableDef, c: usize) -> Result<Expr<AnyKind>> {
+    let name = def.columns().get(c).map(|c| c.name()).unwrap_or("?");
+    table(def).c(name)
+}
+
+fn col_name(def: &TableDef, c: usize) -> &str {
+    def.columns().get(c).map_or("?", |c| c.name())
+}
+
+/// The stores in foreign-key order, parents first (a cycle keeps declaration order).
+fn dependency_order(state: &State) -> Vec<usize> {
+    let n = state.stores.len();
+    let names: Vec<&str> = state.stores.iter().map(|s| s.def().name()).collect();
+    let parents: Vec<Vec<usize>> = state
+        .stores
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            s.def()
+                .foreign_keys()
+                .iter()
+                .filter_map(|fk| names.iter().position(|n| *n == fk.ref_table()))
+                .filter(|&p| p != i)
+                .collect()
+        })
+        .collect();
+    let mut done = vec![false; n];
+    let mut order = Vec::with_capacity(n);
+    while order.len() < n {
+        let ready = (0..n).find(|&i| {
+            !done.get(i).copied().unwrap_or(true)
+                && parents
+                    .get(i)
+                    .is_some_and(|ps| ps.iter().all(|&p| done.get(p).copied().unwrap_or(true)))
+        });
+        let next = ready.or_else(|| (0..n).find(|&i| !done.get(i).copied().unwrap_or(true)));
+        let Some(i) = next else { break };
+        if let Some(d) = done.get_mut(i) {
+            *d = true;
+        }
+        order.push(i);
+    }
+    order
+}
+
+fn stale(what: &str, table: &str, expected: u64, got: u64) -> Error {
+    Error::StaleData(
+        format!("{what} of {table} expected to match {expected} row(s), matched {got}").into(),
+    )
+}
+
+impl Flush {
+    /// Starts a flush of `state`; `returning`: whether INSERT .. RETURNING is there.
+    pub(crate) fn new(state: &mut State, returning: bool) -> Flush {
+        let mark = state.journal.len();
+        state.journal.push(Undo::Links {
+            links: state.links.clone(),
+            secondary: state.secondary.clone(),
+        });
+        Flush {
+            phase: Phase::Cascade,
+            order: dependency_order(state),
+            pos: 0,
+            queue: VecDeque::new(),
+            returning,
+            queued: HashSet::new(),
+            mark,
+        }
+    }
+
+    /// The next statement, or `None` when the flush is complete.
+    pub(crate) fn next(&mut self, state: &mut State) -> Result<Option<Step>> {
+        loop {
+            if let Some(s) = self.queue.pop_front() {
+                return Ok(Some(s));
+            }
+            match self.phase {
+                Phase::Cascade => {
+                    if !self.cascade(state)? {
+                        self.phase = Phase::Insert;
+                        self.order = dependency_order(state);
+                        self.pos = 0;
+                    }
+                }
+                Phase::Insert => match self.order.get(self.pos).copied() {
+                    Some(s) => {
+                        if !self.inserts(state, s)? {
+                            self.pos += 1;
+                        }
+                    }
+                    None => self.phase = Phase::Secondary,
+                },
+                Phase::Secondary => {
+                    self.secondary(state, true)?;
+                    self.phase = Phase::Update;
+                    self.pos = 0;
+                }
+                Phase::Update => match self.order.get(self.pos).copied() {
+                    Some(s) => {
+                        self.updates(state, s)?;
+                        self.pos += 1;
+                    }
+                    None => self.phase = Phase::Unlink,
+                },
+                Phase::Unlink => {
+                    self.secondary(state, false)?;
+                    self.phase = Phase::Delete;
+                    self.pos = self.order.len();
+                }
+                Phase::Delete => {
+                    if self.pos == 0 {
+                        self.phase = Phase::Done;
+                        continue;
+                    }
+                    let s = self.order.get(self.pos - 1).copied().unwrap_or_default();
+                    if !self.deletes(state, s)? {
+                        self.pos -= 1;
+                    }
+                }
+                Phase::Done => {
+                    state.links.clear();
+                    state.secondary.clear();
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    /// Queues reads of the children a delete cascades to; marks the loaded ones.
+    /// `false` when there is nothing left to cascade.
+    fn cascade(&mut self, state: &mut State) -> Result<bool> {
+        loop {
+            let mut newly = Vec::new();
+            for (si, s) in state.stores.iter().enumerate() {
+                for rel in s.relations() {
+                    if !rel.cascade.delete {
+                        continue;
+                    }
+                    let Kind::OneToMany { fk, owner_col } = rel.kind else {
+                        continue;
+                    };
+                    let Some(target) = state.find_store(rel.target) else {
+                        continue;
+                    };
+                    let mut unloaded = Vec::new();
+                    for idx in s.in_state(ObjectState::Persistent) {
+                        if !s.marked(idx) {
+                            continue;
+                        }
+                        match state.collections.get(&(rel.owner, rel.name, idx)) {
+                            Some(children) => {
+                                for &c in children {
+                                    newly.push((target, c));
+                                }
+                            }
+                            None => unloaded.push(idx),
+                        }
+                    }
+                    for chunk in unloaded.chunks(BATCH_ROWS) {
+                        let keys: Vec<Value> =
+                            chunk.iter().map(|&i| s.value(i, owner_col)).collect();
+                        let q = select(table(rel.target_def))
+                            .where_(col(rel.target_def, fk)?.in_(keys));
+                        self.queue.push_back(Step {
+                            stmt: Box::new(q),
+                            rows: true,
+                            expect: None,
+                            work: Work::Cascade {
+                                rel: rel.clone(),
+                                owners: chunk.to_vec(),
+                                target,
+                            },
+                        });
+                    }
+                    let _ = si;
+                }
+            }
+            if !self.queue.is_empty() {
+                return Ok(true);
+            }
+            let mut any = false;
+            for (t, c) in newly {
+                let st = state.store_mut(t)?;
+                if st.state(c) == ObjectState::Persistent && !st.marked(c) {
+                    st.set_marked(c, true);
+                    state.journal.push(Undo::Marked { store: t, idx: c });
+                    any = true;
+                }
+            }
+            if !any {
+                return Ok(false);
+            }
+        }
+    }
+
+    /// Writes the foreign keys of `idx`'s pending many-to-one links; the fields'
+    /// previous values go to `fields`. A link to an object without a key yet is `Ok(false)`.
+    fn apply_links(
+        state: &mut State,
+        store: usize,
+        idx: u32,
+        fields: &mut Vec<(usize, Value)>,
+    ) -> Result<bool> {
+        let rels: Vec<Relation> = state.store(store)?.relations().to_vec();
+        for rel in rels {
+            let Kind::ManyToOne { fk, target_col } = rel.kind else {
+                continue;
+            };
+            let Some(link) = state.links.get(&(rel.owner, rel.name, idx)).copied() else {
+                continue;
+            };
+            let v = match link {
+                None => Value::Null,
+                Some(t) => {
+                    let ts = state
+                        .find_store(rel.target)
+                        .ok_or_else(|| Error::Session("no store".into()))?;
+                    let v = state.store(ts)?.value(t, target_col);
+                    if v.is_null() {
+                        return Ok(false);
+                    }
+                    v
+                }
+            };
+            let s = state.store_mut(store)?;
+            let old = s.value(idx, fk);
+            if old != v {
+                s.set_value(idx, fk, v)?;
+                fields.push((fk, old));
+            }
+        }
+        Ok(true)
+    }
+
+    /// Queues the INSERTs of the pending objects of `store` whose links can be written;
+    /// `false` when none is left.
+    fn inserts(&mut self, state: &mut State, store: usize) -> Result<bool> {
+        let pending = state.store(store)?.in_state(ObjectState::Pending);
+        if pending.is_empty() {
+            return Ok(false);
+        }
+        let def = state.store(store)?.def();
+        let auto = def.autoincrement_column();
+        let ncols = def.columns().len();
+        // Rows grouped by which columns they set.
+        let mut groups: Vec<(Vec<bool>, Vec<(u32, Vec<(usize, Value)>, Vec<Value>)>)> = Vec::new();
+        for idx in pending {
+            let mut fields = Vec::new();
+            if !Self::apply_links(state, store, idx, &mut fields)? {
+                // Waits for its target (the same table) to be inserted first.
+                for (c, v) in fields.into_iter().rev() {
+                    state.store_mut(store)?.set_value(idx, c, v)?;
+                }
+                continue;
+            }
+            let s = state.store_mut(store)?;
+            let mut mask = Vec::with_capacity(ncols);
+            let mut values = Vec::with_capacity(ncols);
+            for (c, cd) in def.columns().iter().enumerate() {
+                let mut v = s.value(idx, c);
+                if v.is_null() {
+                    let d = match cd.client_default() {
+                        Some(Default::Value(d)) => Some(d.clone()),
+                        Some(Default::Func(f)) => Some(f()),
+                        _ => None,
+                    };
+                    if let Some(d) = d {
+                        s.set_value(idx, c, d.clone())?;
+                        fields.push((c, Value::Null));
+                        v = d;
+                    }
+                }
+                let omitted = v.is_null()
+                    && (auto == Some(c)
+                        || cd.server_default_node().is_some()
+                        || matches!(cd.client_default(), Some(Default::Expr(_))));
+                mask.push(!omitted);
+                if !omitted {
+                    values.push(v);
+                }
+            }
+            match groups.iter_mut().find(|(m, _)| *m == mask) {
+                Some((_, rows)) => rows.push((idx, fields, values)),
+                None => groups.push((mask, vec![(idx, fields, values)])),
+            }
+        }
+        if groups.is_empty() {
+            return Err(Error::Session(
+                format!(
+                    "the pending {} objects link to each other in a cycle",
+                    def.name()
+                )
+                .into(),
+            ));
+        }
+        for (mask, rows) in groups {
+            let names: Vec<&str> = def
+                .columns()
+                .iter()
+                .zip(&mask)
+                .filter(|(_, m)| **m)
+                .map(|(c, _)| c.name())
+                .collect();
+            let returned: Vec<usize> = (0..ncols)
+                .filter(|&c| !mask.get(c).copied().unwrap_or(true))
+                .collect();
+            let width = names.len().max(1);
+            let per = if returned.is_empty() || self.returning {
+                BATCH_ROWS.min(MAX_PARAMS / width).max(1)
+            } else {
+                1
+            };
+            let mut rows = rows.into_iter().peekable();
+            while rows.peek().is_some() {
+                let chunk: Vec<_> = rows.by_ref().take(per).collect();
+                let mut q = insert(table(def));
+                if names.is_empty() {
+                    q = q.default_values();
+                } else {
+                    q = q.columns(names.clone());
+                }
+                let mut work_rows = Vec::with_capacity(chunk.len());
+                for (idx, fields, values) in chunk {
+                    if !names.is_empty() {
+                        q = q.row(values);
+                    }
+                    work_rows.push((idx, fields));
+                }
+                let rows_back = !returned.is_empty() && self.returning;
+                if rows_back {
+                    let mut list = Vec::with_capacity(returned.len());
+                    for &c in &returned {
+                        list.push(col(def, c)?);
+                    }
+                    q = q.returning(list);
+                }
+                let n = work_rows.len() as u64;
+                self.queue.push_back(Step {
+                    stmt: Box::new(q),
+                    rows: rows_back,
+                    expect: Some(n),
+                    work: Work::Insert {
+                        store,
+                        rows: work_rows,
+                        returned: returned.clone(),
+                        sort_by: auto.filter(|a| returned.contains(a)),
+                    },
+                });
+            }
+        }
+        Ok(true)
+    }
+
+    /// Association rows: `add` writes the new ones, else deletes the removed ones and
+    /// those of objects being deleted.
+    fn secondary(&mut self, state: &mut State, add: bool) -> Result<()> {
+        let ops: Vec<_> = state
+            .secondary
+            .iter()
+            .filter(|o| o.add == add)
+            .cloned()
+            .collect();
+        for op in ops {
+            let Kind::ManyToMany {
+                secondary,
+                left,
+                owner_col,
+                right,
+                target_col,
+            } = op.rel.kind
+            else {
+                continue;
+            };
+            let os = state
+                .find_store(op.rel.owner)
+                .ok_or_else(|| Error::Session("no store".into()))?;
+            let ts = state
+                .find_store(op.rel.target)
+                .ok_or_else(|| Error::Session("no store".into()))?;
+            let a = state.store(os)?.value(op.owner, owner_col);
+            let b = state.store(ts)?.value(op.target, target_col);
+            let stmt: Box<dyn Statement> = if add {
+                Box::new(
+                    insert(table(secondary))
+                        .columns(vec![col_name(secondary, left), col_name(secondary, right)])
+                        .row(vec![a, b]),
+                )
+            } else {
+                Box::new(delete(table(secondary)).where_(crate::expr::and_([
+                    col(secondary, left)?.eq(a),
+                    col(secondary, right)?.eq(b),
+                ])))
+            };
+            self.queue.push_back(Step {
+                stmt,
+                rows: false,
+                expect: None,
+                work: Work::Plain,
+            });
+        }
+        if !add {
+            // Association rows of deleted objects go first.
+            for s in &state.stores {
+                for rel in s.relations() {
+                    let Kind::ManyToMany {
+                        secondary,
+                        left,
+                        owner_col,
+                        ..
+                    } = rel.kind
+                    else {
+                        continue;
+                    };
+                    let keys: Vec<Value> = s
+                        .in_state(ObjectState::Persistent)
+                        .into_iter()
+                        .filter(|&i| s.marked(i))
+                        .map(|i| s.value(i, owner_col))
+                        .collect();
+                    for chunk in keys.chunks(BATCH_ROWS) {
+                        self.queue.push_back(Step {
+                            stmt: Box::new(
+                                delete(table(secondary))
+                                    .where_(col(secondary, left)?.in_(chunk.to_vec())),
+                            ),
+                            rows: false,
+                            expect: None,
+                            work: Work::Plain,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The WHERE of one object's row: its primary key as the database has it.
+    fn pk_where(state: &State, store: usize, idx: u32) -> Result<Expr<bool>> {
+        let s = state.store(store)?;
+        let def = s.def();
+        let mut conds = Vec::new();
+        for name in def.primary_key() {
+            let c = def.column_index(name).unwrap_or_default();
+            let v = s.loaded_value(idx, c).unwrap_or_default();
+            conds.push(col(def, c)?.eq(v));
+        }
+        if conds.is_empty() {
+            return Err(Error::Session(
+                format!("{} has no primary key", def.name()).into(),
+            ));
+        }
+        Ok(crate::expr::and_(conds))
+    }
+
+    fn updates(&mut self, state: &mut State, store: usize) -> Result<()> {
+        let persistent = state.store(store)?.in_state(ObjectState::Persistent);
+        let def = state.store(store)?.def();
+        let mut changed = Vec::new();
+        for idx in persistent {
+            if state.store(store)?.marked(idx) {
+                continue;
+            }
+            let mut fields = Vec::new();
+            Self::apply_links(state, store, idx, &mut fields)?;
+            changed.clear();
+            state.store(store)?.changed(idx, &mut changed);
+            if changed.is_empty() {
+                continue;
+            }
+            let s = state.store_mut(store)?;
+            for (c, cd) in def.columns().iter().enumerate() {
+                if changed.contains(&c) {
+                    continue;
+                }
+                let v = match cd.on_update_value() {
+                    Some(Default::Value(v)) => v.clone(),
+                    Some(Default::Func(f)) => f(),
+                    _ => continue,
+                };
+                fields.push((c, s.value(idx, c)));
+                s.set_value(idx, c, v)?;
+                changed.push(c);
+            }
+            changed.sort_unstable();
+            let mut q = update(table(def));
+            for &c in &changed {
+                q = q.set(col_name(def, c), s.value(idx, c));
+            }
+            let q = q.where_(Self::pk_where(state, store, idx)?);
+            self.queue.push_back(Step {
+                stmt: Box::new(q),
+                rows: false,
+                expect: Some(1),
+                work: Work::Update { store, idx, fields },
+            });
+        }
+        Ok(())
+    }
+
+    /// Queues the DELETEs of `store`'s marked objects (a self-referencing table one
+    /// layer at a time, rows others point at last); `false` when none is left.
+    fn deletes(&mut self, state: &mut State, store: usize) -> Result<bool> {
+        let s = state.store(store)?;
+        let def = s.def();
+        let marked: Vec<u32> = s
+            .in_state(ObjectState::Persistent)
+            .into_iter()
+            .filter(|&i| s.marked(i) && !self.queued.contains(&(store, i)))
+            .collect();
+        if marked.is_empty() {
+            return Ok(false);
+        }
+        // Columns of this table that refer to this table.
+        let self_refs: Vec<(usize, usize)> = def
+            .foreign_keys()
+            .iter()
+            .filter(|fk| fk.ref_table() == def.name() && fk.columns().len() == 1)
+            .filter_map(|fk| {
+                let c = def.column_index(fk.columns().first()?)?;
+                let r = def.column_index(fk.ref_columns().first()?)?;
+                Some((c, r))
+            })
+            .collect();
+        let layer: Vec<u32> = if self_refs.is_empty() {
+            marked
+        } else {
+            let referenced: HashSet<Key> = marked
+                .iter()
+                .flat_map(|&i| {
+                    self_refs
+                        .iter()
+                        .filter_map(move |&(c, _)| s.loaded_value(i, c))
+                })
+                .filter_map(|v| Key::of(std::slice::from_ref(&v)))
+                .collect();
+            let free: Vec<u32> = marked
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    !self_refs.iter().any(|&(_, r)| {
+                        s.loaded_value(i, r)
+                            .and_then(|v| Key::of(std::slice::from_ref(&v)))
+                            .is_some_and(|k| referenced.contains(&k))
+                    })
+                })
+                .collect();
+            if free.is_empty() {
+                marked
+            } else {
+                free
+            }
+        };
+        let pk: Vec<usize> = def
+            .primary_key()
+            .iter()
+            .filter_map(|n| def.column_index(n))
+            .collect();
+        if let [single] = pk.as_slice() {
+            for chunk in layer.chunks(BATCH_ROWS) {
+                let keys: Vec<Value> = chunk
+                    .iter()
+                    .map(|&i| s.loaded_value(i, *single).unwrap_or_default())
+                    .collect();
+                self.queue.push_back(Step {
+                    stmt: Box::new(delete(table(def)).where_(col(def, *single)?.in_(keys))),
+                    rows: false,
+                    expect: Some(chunk.len() as u64),
+                    work: Work::Delete {
+                        store,
+                        idxs: chunk.to_vec(),
+                    },
+                });
+            }
+        } else {
+            for &i in &layer {
+                self.queue.push_back(Step {
+                    stmt: Box::new(delete(table(def)).where_(Self::pk_where(state, store, i)?)),
+                    rows: false,
+                    expect: Some(1),
+                    work: Work::Delete {
+                        store,
+                        idxs: vec![i],
+                    },
+                });
+            }
+        }
+        self.queued.extend(layer.iter().map(|&i| (store, i)));
+        Ok(true)
+    }
+
+    /// Takes back the result of a step.
+    pub(crate) fn complete(&mut self, state: &mut State, step: Step, out: Outcome) -> Result<()> {
+        if let Some(n) = step.expect {
+            if !step.rows && out.affected != n {
+                let what = match step.work {
+                    Work::Update { .. } => "UPDATE",
+                    Work::Delete { .. } => "DELETE",
+                    _ => "INSERT",
+                };
+                return Err(stale(what, "the table", n, out.affected));
+            }
+        }
+        match step.work {
+            Work::Plain => {}
+            Work::Cascade {
+                rel,
+                owners,
+                target,
+            } => {
+                let Kind::OneToMany { fk, owner_col } = rel.kind else {
+                    return Ok(());
+                };
+                let os = state
+                    .find_store(rel.owner)
+                    .ok_or_else(|| Error::Session("no store".into()))?;
+                let mut found = Vec::with_capacity(out.rows.len());
+                for row in out.rows {
+                    found.push(
+                        state
+                            .store_mut(target)?
+                            .absorb_values(row.into_values(), false)?,
+                    );
+                }
+                for o in owners {
+                    let k = state.store(os)?.value(o, owner_col);
+                    let t = state.store(target)?;
+                    let kids: Vec<u32> = found
+                        .iter()
+                        .copied()
+                        .filter(|&c| t.value(c, fk) == k)
+                        .collect();
+                    state.collections.insert((rel.owner, rel.name, o), kids);
+                }
+            }
+            Work::Insert {
+                store,
+                rows,
+                returned,
+                sort_by,
+            } => {
+                let mut back = out.rows;
+                if step.rows && back.len() != rows.len() {
+                    return Err(stale(
+                        "INSERT .. RETURNING",
+                        "the table",
+                        rows.len() as u64,
+                        back.len() as u64,
+                    ));
+                }
+                if let Some(a) = sort_by.and_then(|a| returned.iter().position(|&c| c == a)) {
+                    back.sort_by_key(|r| {
+                        r.values().get(a).and_then(|v| match v {
+                            Value::Int(i) => Some(*i),
+                            _ => None,
+                        })
+                    });
+                }
+                if back.is_empty() && !returned.is_empty() {
+                    // One row, its key from the server.
+                    if let (Some(a), Some(id), [(idx, _)]) =
+                        (sort_by, out.last_insert_id, rows.as_slice())
+                    {
+                        state.store_mut(store)?.set_value(*idx, a, Value::Int(id))?;
+                    }
+                }
+                for (k, (idx, mut fields)) in rows.into_iter().enumerate() {
+                    let s = state.store_mut(store)?;
+                    if let Some(r) = back.get(k) {
+                        for (j, &c) in returned.iter().enumerate() {
+                            let v = r.values().get(j).cloned().unwrap_or_default();
+                            fields.push((c, s.value(idx, c)));
+                            s.set_value(idx, c, v)?;
+                        }
+                    } else if let Some(a) = sort_by {
+                        fields.push((a, Value::Null));
+                    }
+                    s.inserted(idx);
+                    state.journal.push(Undo::Inserted { store, idx, fields });
+                }
+            }
+            Work::Update { store, idx, fields } => {
+                let loaded = state.store_mut(store)?.updated(idx);
+                state.journal.push(Undo::Updated {
+                    store,
+                    idx,
+                    loaded,
+                    fields,
+                });
+            }
+            Work::Delete { store, idxs } => {
+                for idx in idxs {
+                    state.store_mut(store)?.deleted(idx);
+                    state.journal.push(Undo::Deleted { store, idx });
+                }
+            }
+        }
+        Ok(())
+    }
+}
