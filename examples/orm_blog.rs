@@ -288,8 +288,9 @@ fn main() -> sqlkit::Result<()> {
     println!("duplicate tag refused inside a savepoint: {}", r.is_err());
 
     // delete_user cascades to the user's posts and their comments.
-    let mut s = Session::new(&engine)?;
+    s = Session::new(&engine)?;
     println!("deleted john: {}", delete_user(&mut s, id)?);
+    drop(s);
     let mut conn = engine.connect()?;
     let left: i64 =
         conn.query_scalar(&select(sqlkit::expr::func::count_star()).select_from(Post::table()))?;

@@ -80,6 +80,11 @@ DATABASE_URL="$SQLKIT_TEST_MYSQL_URL" cargo run --quiet --all-features --example
 if [ -n "${SQLKIT_TEST_PGBOUNCER_URL:-}" ]; then
     DATABASE_URL="$SQLKIT_TEST_PGBOUNCER_URL" cargo run --quiet --all-features --example blog >/dev/null
 fi
+
+step "the ORM tour (examples/orm_blog.rs), unchanged, on SQLite, PostgreSQL and MariaDB"
+cargo run --quiet --all-features --example orm_blog >/dev/null
+DATABASE_URL="$SQLKIT_TEST_POSTGRES_URL" cargo run --quiet --all-features --example orm_blog >/dev/null
+DATABASE_URL="$SQLKIT_TEST_MYSQL_URL" cargo run --quiet --all-features --example orm_blog >/dev/null
 echo "ok"
 
 step "the migrate example's tour on embedded SQLite (three revisions, check, down to base)"

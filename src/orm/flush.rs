@@ -18,6 +18,10 @@ const BATCH_ROWS: usize = 500;
 /// At most this many parameters in one statement (under SQLite's 32,766).
 const MAX_PARAMS: usize = 30_000;
 
+/// An object to insert: its index, the fields the flush set (with their old values),
+/// and the values of the columns its INSERT sets.
+type InsertRow = (u32, Vec<(usize, Value)>, Vec<Value>);
+
 /// What a step's statement is for.
 enum Work {
     /// Children of objects being deleted, read so the delete can cascade to them.
@@ -248,7 +252,7 @@ impl Flush {
     fn cascade(&mut self, state: &mut State) -> Result<bool> {
         loop {
             let mut newly = Vec::new();
-            for (si, s) in state.stores.iter().enumerate() {
+            for s in state.stores.iter() {
                 for rel in s.relations() {
                     if !rel.cascade.delete {
                         continue;
@@ -289,7 +293,6 @@ impl Flush {
                             },
                         });
                     }
-                    let _ = si;
                 }
             }
             if !self.queue.is_empty() {
@@ -360,7 +363,7 @@ impl Flush {
         let auto = def.autoincrement_column();
         let ncols = def.columns().len();
         // Rows grouped by which columns they set.
-        let mut groups: Vec<(Vec<bool>, Vec<(u32, Vec<(usize, Value)>, Vec<Value>)>)> = Vec::new();
+        let mut groups: Vec<(Vec<bool>, Vec<InsertRow>)> = Vec::new();
         for idx in pending {
             let mut fields = Vec::new();
             if !Self::apply_links(state, store, idx, &mut fields)? {

@@ -61,9 +61,10 @@
 //! let mut s = Session::new(&engine)?;
 //! let u = User::table();
 //! let users = s.query::<User>(select(u).order_by(u.id)).options(selectinload(User::posts())).all()?;
-//! let posts = s.children(users[0], User::posts())?; // loaded: no query here
-//! assert_eq!(s.obj(posts[0])?.title, "hello");
-//! assert_eq!(s.get::<User>(1)?, Some(users[0])); // the identity map, no SELECT
+//! let first = *users.first().ok_or(sqlkit::Error::NoRows)?;
+//! let posts = s.children(first, User::posts())?; // loaded: no query here
+//! assert_eq!(s.obj(*posts.first().ok_or(sqlkit::Error::NoRows)?)?.title, "hello");
+//! assert_eq!(s.get::<User>(1)?, Some(first)); // the identity map, no SELECT
 //! # Ok::<(), sqlkit::Error>(())
 //! ```
 

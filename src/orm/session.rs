@@ -271,7 +271,7 @@ impl Session {
         for (name, v) in def.primary_key().iter().zip(pk) {
             q = q.where_(t.c(name)?.eq(v));
         }
-        Ok(self.query::<M>(q).one_or_none()?)
+        self.query::<M>(q).one_or_none()
     }
 
     /// Reloads an object from the database, dropping its unflushed changes.
@@ -931,6 +931,9 @@ impl Session {
     }
 }
 
+/// The root objects of a joined query, row by row, and each join's target per row.
+type JoinedRows = (Vec<u32>, Vec<Vec<Option<u32>>>);
+
 fn push_relation(store: &mut dyn AnyStore, rel: Relation) {
     store.add_relation(rel);
 }
@@ -1128,7 +1131,7 @@ impl Session {
         stmt: Select,
         joined: &[&(Relation, Strategy)],
         populate: bool,
-    ) -> Result<(Vec<u32>, Vec<Vec<Option<u32>>>)> {
+    ) -> Result<JoinedRows> {
         let root_def = M::definition();
         let root_t = Table::from_static(root_def);
         let mut q = stmt;

@@ -421,6 +421,9 @@ impl<M: Model> AnyStore for Store<M> {
     }
 }
 
+/// Makes the empty store of a model.
+pub(crate) type MakeStore = fn() -> Box<dyn AnyStore>;
+
 /// Everything the session knows, with no connection: the sans-I/O core.
 pub(crate) struct State {
     pub(crate) session: u32,
@@ -458,7 +461,7 @@ impl State {
         }
         let i = self.stores.len();
         let store = make();
-        let targets: Vec<(TypeId, fn() -> Box<dyn AnyStore>)> = store
+        let targets: Vec<(TypeId, MakeStore)> = store
             .relations()
             .iter()
             .map(|r| (r.target, r.new_target))

@@ -441,7 +441,7 @@ fn seed(engine: &Engine, users: usize, posts: usize, comments: usize) -> sqlkit:
             let p = s.add(post(&format!("p{i}-{j}")))?;
             s.set_related(p, Post::author(), Some(u))?;
             s.link(p, Post::tags(), tag)?;
-            if j % 2 == 0 {
+            if j.is_multiple_of(2) {
                 s.link(p, Post::tags(), tag2)?;
             }
             for k in 0..comments {
@@ -504,7 +504,11 @@ fn loaders_never_run_n_plus_one() {
                     .next()
                     .and_then(|x| x.parse().ok())
                     .unwrap_or(9);
-                assert_eq!(tags.len(), if j % 2 == 0 { 2 } else { 1 }, "{title}");
+                assert_eq!(
+                    tags.len(),
+                    if j.is_multiple_of(2) { 2 } else { 1 },
+                    "{title}"
+                );
                 seen += 1;
             }
         }
