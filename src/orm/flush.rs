@@ -48,7 +48,7 @@ enum Work {
     Plain,
 }
 
-/// One statement of a flush, to run and hand back to [`Flush::complete`].
+/// One statement of a [`Flush`], to run and hand back with its [`Outcome`].
 pub struct Step {
     stmt: Box<dyn Statement>,
     rows: bool,

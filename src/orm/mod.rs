@@ -17,7 +17,7 @@
 //!   relationships' cascades. A flush runs in a savepoint: one that fails is undone in
 //!   the database and in the session, which is left exactly as before it.
 //! - **No implicit I/O.** Reading a relationship that was not loaded is
-//!   [`Error::NotLoaded`](crate::Error::NotLoaded). Loading is a [`selectinload`] or
+//!   [`Error::NotLoaded`]. Loading is a [`selectinload`] or
 //!   [`joinedload`] option on the query, chained for deeper paths, or
 //!   [`Session::load`].
 //! - **Sans-I/O core.** The identity map, change detection, the flush plan and loader
