@@ -571,3 +571,127 @@ fn loaders_never_run_n_plus_one() {
         Ok(())
     });
 }
+
+#[derive(Debug, Clone)]
+enum Op {
+    Add,
+    Toggle(usize),
+    Rename(usize),
+    Delete(usize),
+    Flush,
+    Commit,
+    Rollback,
+}
+
+fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+    use proptest::prelude::*;
+    prop_oneof![
+        3 => Just(Op::Add),
+        2 => (0usize..16).prop_map(Op::Toggle),
+        2 => (0usize..16).prop_map(Op::Rename),
+        2 => (0usize..16).prop_map(Op::Delete),
+        1 => Just(Op::Flush),
+        1 => Just(Op::Commit),
+        1 => Just(Op::Rollback),
+    ]
+}
+
+/// The table's rows as (email, is_active), read on a connection of its own.
+fn rows(engine: &Engine) -> Vec<(String, bool)> {
+    let u = User::table();
+    let mut c = engine.connect().expect("connect");
+    c.fetch_all(&select((u.email, u.is_active)).order_by(u.email))
+        .expect("rows")
+}
+
+/// Random sequences of add / change / delete / flush / commit / rollback leave the
+/// session and the database equal to a model kept in memory.
+#[test]
+fn random_sessions_match_a_model() {
+    use proptest::test_runner::{Config, TestRunner};
+    use sqlkit::orm::Handle;
+    use std::collections::BTreeMap;
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(48u32);
+    each(|name, engine| {
+        let mut runner = TestRunner::new(Config {
+            cases: if name == "sqlite" { cases } else { cases / 4 },
+            ..Config::default()
+        });
+        let n = std::cell::Cell::new(0u64);
+        runner
+            .run(&proptest::collection::vec(op(), 1..24), |ops| {
+                let mut c = engine.connect().expect("connect");
+                c.execute(&delete(User::table())).expect("clear");
+                drop(c);
+                let mut s = Session::new(engine).expect("session");
+                // The model: what the database has committed, and what the session holds.
+                let mut committed: BTreeMap<String, bool> = BTreeMap::new();
+                let mut live: Vec<(Handle<User>, String, bool)> = Vec::new();
+                let mut committed_live: Vec<(Handle<User>, String, bool)> = Vec::new();
+                for op in ops {
+                    match op {
+                        Op::Add => {
+                            n.set(n.get() + 1);
+                            let email = format!("p{}@x.org", n.get());
+                            let h = s.add(user(&email)).expect("add");
+                            live.push((h, email, true));
+                        }
+                        Op::Toggle(k) if !live.is_empty() => {
+                            let k = k % live.len();
+                            let (h, _, a) = &mut live[k];
+                            *a = !*a;
+                            s.obj_mut(*h).expect("obj").is_active = *a;
+                        }
+                        Op::Rename(k) if !live.is_empty() => {
+                            let k = k % live.len();
+                            n.set(n.get() + 1);
+                            let (h, e, _) = &mut live[k];
+                            *e = format!("r{}@x.org", n.get());
+                            s.obj_mut(*h).expect("obj").email = e.clone();
+                        }
+                        Op::Delete(k) if !live.is_empty() => {
+                            let (h, _, _) = live.remove(k % live.len());
+                            s.delete(h).expect("delete");
+                            assert_ne!(s.state(h), ObjectState::Pending);
+                        }
+                        Op::Flush => s.flush().expect("flush"),
+                        Op::Commit => {
+                            s.commit().expect("commit");
+                            committed = live.iter().map(|(_, e, a)| (e.clone(), *a)).collect();
+                            committed_live = live.clone();
+                            let want: Vec<(String, bool)> = committed.clone().into_iter().collect();
+                            assert_eq!(rows(engine), want);
+                        }
+                        Op::Rollback => {
+                            s.rollback().expect("rollback");
+                            for (h, _, _) in &live {
+                                if !committed_live.iter().any(|(c, _, _)| c == h) {
+                                    assert_eq!(s.state(*h), ObjectState::Detached);
+                                }
+                            }
+                            live = committed_live.clone();
+                            let want: Vec<(String, bool)> = committed.clone().into_iter().collect();
+                            assert_eq!(rows(engine), want);
+                        }
+                        _ => {}
+                    }
+                    // The session holds what the model says.
+                    for (h, e, a) in &live {
+                        let u = s.obj(*h).expect("live object");
+                        assert_eq!((&u.email, u.is_active), (e, *a));
+                    }
+                }
+                s.commit().expect("final commit");
+                let mut want: Vec<(String, bool)> =
+                    live.iter().map(|(_, e, a)| (e.clone(), *a)).collect();
+                want.sort();
+                drop(s);
+                assert_eq!(rows(engine), want);
+                Ok(())
+            })
+            .map_err(|e| sqlkit::Error::Session(e.to_string().into()))
+    });
+}
