@@ -335,7 +335,19 @@ impl Flush {
                     let ts = state
                         .find_store(rel.target)
                         .ok_or_else(|| Error::Session("no store".into()))?;
-                    let v = state.store(ts)?.value(t, target_col);
+                    let target = state.store(ts)?;
+                    if target.state(t) == ObjectState::Detached {
+                        return Err(Error::Session(
+                            format!(
+                                "{}.{} links to a {} object that is no longer in the session",
+                                rel.owner_def.name(),
+                                rel.name,
+                                rel.target_def.name()
+                            )
+                            .into(),
+                        ));
+                    }
+                    let v = target.value(t, target_col);
                     if v.is_null() {
                         return Ok(false);
                     }

@@ -1079,7 +1079,7 @@ impl<M: Model> Query<'_, M> {
             found = idxs;
             rows_of = per_join;
         }
-        let mut dedup = unique || !joined.is_empty();
+        let dedup = unique || !joined.is_empty();
         let roots: Vec<u32> = {
             let mut seen = HashSet::new();
             found.iter().copied().filter(|i| seen.insert(*i)).collect()
@@ -1116,9 +1116,7 @@ impl<M: Model> Query<'_, M> {
         if dedup {
             let mut seen = HashSet::new();
             found.retain(|i| seen.insert(*i));
-            dedup = false;
         }
-        let _ = dedup;
         Ok(found)
     }
 }

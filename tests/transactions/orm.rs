@@ -695,3 +695,28 @@ fn random_sessions_match_a_model() {
             .map_err(|e| sqlkit::Error::Session(e.to_string().into()))
     });
 }
+
+#[test]
+fn a_link_to_an_object_that_left_is_a_typed_error() {
+    each(|_, engine| {
+        let mut s = Session::new(engine)?;
+        let u = s.add(user("gone@x.org"))?;
+        let p = s.add(post("orphan"))?;
+        s.set_related(p, Post::author(), Some(u))?;
+        s.delete(u)?; // pending: it just leaves
+        let e = s.flush().expect_err("a link to a detached object");
+        assert!(matches!(e, Error::Session(_)), "{e}");
+        assert!(
+            e.to_string().contains(
+                "orm_posts.author links to a orm_users object that is no longer in the session"
+            ),
+            "{e}"
+        );
+        assert_eq!(s.state(p), ObjectState::Pending);
+        s.set_related(p, Post::author(), None)?;
+        s.commit()?;
+        assert_eq!(count(engine, Post::table()), 1);
+        assert_eq!(count(engine, User::table()), 0);
+        Ok(())
+    });
+}
