@@ -219,17 +219,7 @@ impl Session {
     pub fn expunge<M: Model>(&mut self, h: Handle<M>) -> Result<()> {
         self.state.check(h)?;
         let store = self.state.typed_mut::<M>()?;
-        let key = store.slot(h.idx)?.loaded.as_ref().map(|l| {
-            let def = M::definition();
-            let v: Vec<Value> = def
-                .primary_key()
-                .iter()
-                .filter_map(|n| def.column_index(n))
-                .map(|c| l.value(c))
-                .collect();
-            Key::of(&v)
-        });
-        if let Some(Some(k)) = key {
+        if let Some(k) = store.loaded_key(h.idx) {
             store.index.remove(&k);
         }
         store.slot_mut(h.idx)?.state = ObjectState::Detached;

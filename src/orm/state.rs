@@ -110,6 +110,29 @@ impl<M: Model> Store<M> {
     pub(crate) fn slot_mut(&mut self, idx: u32) -> Result<&mut Slot<M>> {
         self.slots.get_mut(idx as usize).ok_or_else(stale_handle)
     }
+    /// The identity key of the object as the database has it.
+    pub(crate) fn loaded_key(&self, idx: u32) -> Option<Key> {
+        self.slot(idx)
+            .ok()
+            .and_then(|s| s.loaded.as_ref())
+            .and_then(|l| self.key_of(l))
+    }
+    /// The identity key of the object's current values.
+    fn current_key(&self, idx: u32) -> Option<Key> {
+        self.slot(idx).ok().and_then(|s| self.key_of(&s.obj))
+    }
+    /// Moves the object's identity-map entry from key `from` to key `to`.
+    fn rekey(&mut self, idx: u32, from: Option<Key>, to: Option<Key>) {
+        if from == to {
+            return;
+        }
+        if let Some(k) = from {
+            self.index.remove(&k);
+        }
+        if let Some(k) = to {
+            self.index.insert(k, idx);
+        }
+    }
     fn key_of(&self, obj: &M) -> Option<Key> {
         let vals: Vec<Value> = self.pk.iter().map(|&c| obj.value(c)).collect();
         Key::of(&vals)
@@ -307,12 +330,8 @@ impl<M: Model> AnyStore for Store<M> {
         }
     }
     fn updated(&mut self, idx: u32) -> Box<dyn Any> {
-        let old_key = self
-            .slot(idx)
-            .ok()
-            .and_then(|s| s.loaded.as_ref())
-            .and_then(|l| self.key_of(l));
-        let new_key = self.slot(idx).ok().and_then(|s| self.key_of(&s.obj));
+        let old_key = self.loaded_key(idx);
+        let new_key = self.current_key(idx);
         let old = match self.slot_mut(idx) {
             Ok(s) => {
                 let snap = s.obj.snapshot();
@@ -320,22 +339,11 @@ impl<M: Model> AnyStore for Store<M> {
             }
             Err(_) => None,
         };
-        if old_key != new_key {
-            if let Some(k) = old_key {
-                self.index.remove(&k);
-            }
-            if let Some(k) = new_key {
-                self.index.insert(k, idx);
-            }
-        }
+        self.rekey(idx, old_key, new_key);
         Box::new(old)
     }
     fn deleted(&mut self, idx: u32) {
-        let key = self
-            .slot(idx)
-            .ok()
-            .and_then(|s| s.loaded.as_ref())
-            .and_then(|l| self.key_of(l));
+        let key = self.loaded_key(idx);
         if let Some(k) = key {
             self.index.remove(&k);
         }
@@ -345,7 +353,7 @@ impl<M: Model> AnyStore for Store<M> {
         }
     }
     fn undo_inserted(&mut self, idx: u32, fields: Vec<(usize, Value)>) {
-        let key = self.slot(idx).ok().and_then(|s| self.key_of(&s.obj));
+        let key = self.current_key(idx);
         if let Some(k) = key {
             if self.index.get(&k) == Some(&idx) {
                 self.index.remove(&k);
@@ -360,7 +368,7 @@ impl<M: Model> AnyStore for Store<M> {
         }
     }
     fn undo_updated(&mut self, idx: u32, loaded: Box<dyn Any>, fields: Vec<(usize, Value)>) {
-        let new_key = self.slot(idx).ok().and_then(|s| self.key_of(&s.obj));
+        let new_key = self.current_key(idx);
         if let Ok(s) = self.slot_mut(idx) {
             for (c, v) in fields.into_iter().rev() {
                 let _ = s.obj.set_value(c, v);
@@ -369,26 +377,11 @@ impl<M: Model> AnyStore for Store<M> {
                 s.loaded = *old;
             }
         }
-        let old_key = self
-            .slot(idx)
-            .ok()
-            .and_then(|s| s.loaded.as_ref())
-            .and_then(|l| self.key_of(l));
-        if old_key != new_key {
-            if let Some(k) = new_key {
-                self.index.remove(&k);
-            }
-            if let Some(k) = old_key {
-                self.index.insert(k, idx);
-            }
-        }
+        let old_key = self.loaded_key(idx);
+        self.rekey(idx, new_key, old_key);
     }
     fn undo_deleted(&mut self, idx: u32) {
-        let key = self
-            .slot(idx)
-            .ok()
-            .and_then(|s| s.loaded.as_ref())
-            .and_then(|l| self.key_of(l));
+        let key = self.loaded_key(idx);
         if let Some(k) = key {
             self.index.insert(k, idx);
         }
