@@ -2,9 +2,9 @@
 //! state, the caller runs it, and [`Flush::complete`] takes its result back. No
 //! connection is involved, so a sync and an async session drive the same plan.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 
-use super::key::Key;
+use super::key::{Key, Set};
 use super::rel::{Kind, Relation};
 use super::state::{ObjectState, State, Undo};
 use crate::engine::Row;
@@ -104,7 +104,7 @@ pub struct Flush {
     queue: VecDeque<Step>,
     returning: bool,
     /// Objects whose DELETE is queued.
-    queued: HashSet<(usize, u32)>,
+    queued: Set<(usize, u32)>,
     /// The journal's length when the flush began: undoing to it undoes the flush.
     pub(crate) mark: usize,
 }
@@ -184,7 +184,7 @@ impl Flush {
             pos: 0,
             queue: VecDeque::new(),
             returning,
-            queued: HashSet::new(),
+            queued: Set::default(),
             mark,
         }
     }
@@ -321,6 +321,9 @@ impl Flush {
         idx: u32,
         fields: &mut Vec<(usize, Value)>,
     ) -> Result<bool> {
+        if state.links.is_empty() {
+            return Ok(true);
+        }
         let rels: Vec<Relation> = state.store(store)?.relations().to_vec();
         for rel in rels {
             let Kind::ManyToOne { fk, target_col } = rel.kind else {
@@ -376,6 +379,7 @@ impl Flush {
         let ncols = def.columns().len();
         // Rows grouped by which columns they set.
         let mut groups: Vec<(Vec<bool>, Vec<InsertRow>)> = Vec::new();
+        let mut mask = Vec::with_capacity(ncols);
         for idx in pending {
             let mut fields = Vec::new();
             if !Self::apply_links(state, store, idx, &mut fields)? {
@@ -386,7 +390,7 @@ impl Flush {
                 continue;
             }
             let s = state.store_mut(store)?;
-            let mut mask = Vec::with_capacity(ncols);
+            mask.clear();
             let mut values = Vec::with_capacity(ncols);
             for (c, cd) in def.columns().iter().enumerate() {
                 let mut v = s.value(idx, c);
@@ -413,7 +417,7 @@ impl Flush {
             }
             match groups.iter_mut().find(|(m, _)| *m == mask) {
                 Some((_, rows)) => rows.push((idx, fields, values)),
-                None => groups.push((mask, vec![(idx, fields, values)])),
+                None => groups.push((mask.clone(), vec![(idx, fields, values)])),
             }
         }
         if groups.is_empty() {
@@ -452,11 +456,13 @@ impl Flush {
                     q = q.columns(names.clone());
                 }
                 let mut work_rows = Vec::with_capacity(chunk.len());
+                let mut values_of = Vec::with_capacity(chunk.len());
                 for (idx, fields, values) in chunk {
-                    if !names.is_empty() {
-                        q = q.row(values);
-                    }
+                    values_of.push(values);
                     work_rows.push((idx, fields));
+                }
+                if !names.is_empty() {
+                    q = q.rows(values_of);
                 }
                 let rows_back = !returned.is_empty() && self.returning;
                 if rows_back {
@@ -656,7 +662,7 @@ impl Flush {
         let layer: Vec<u32> = if self_refs.is_empty() {
             marked
         } else {
-            let referenced: HashSet<Key> = marked
+            let referenced: Set<Key> = marked
                 .iter()
                 .flat_map(|&i| {
                     self_refs
@@ -795,20 +801,24 @@ impl Flush {
                         state.store_mut(store)?.set_value(*idx, a, Value::Int(id))?;
                     }
                 }
-                for (k, (idx, mut fields)) in rows.into_iter().enumerate() {
-                    let s = state.store_mut(store)?;
-                    if let Some(r) = back.get(k) {
-                        for (j, &c) in returned.iter().enumerate() {
-                            let v = r.values().get(j).cloned().unwrap_or_default();
-                            fields.push((c, s.value(idx, c)));
-                            s.set_value(idx, c, v)?;
+                let s = state.store_mut(store)?;
+                s.reserve(rows.len());
+                for (k, (idx, _)) in rows.iter().enumerate() {
+                    if let Some(r) = back.get_mut(k) {
+                        let mut vals = std::mem::take(&mut r.values).into_iter();
+                        for &c in &returned {
+                            s.set_value(*idx, c, vals.next().unwrap_or_default())?;
                         }
-                    } else if let Some(a) = sort_by {
-                        fields.push((a, Value::Null));
                     }
-                    s.inserted(idx);
-                    state.journal.push(Undo::Inserted { store, idx, fields });
+                    s.inserted(*idx);
                 }
+                // The columns the server filled were NULL before (that is why they
+                // were left out), which is what undoing sets them back to.
+                state.journal.push(Undo::Inserted {
+                    store,
+                    rows,
+                    returned,
+                });
             }
             Work::Update { store, idx, fields } => {
                 let loaded = state.store_mut(store)?.updated(idx);

@@ -2,6 +2,12 @@
 
 use crate::Value;
 
+/// The ORM's hash maps and sets: foldhash, seeded at random per process, several
+/// times faster than SipHash on the integer keys identity maps hold.
+pub(crate) type Map<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+/// See [`Map`].
+pub(crate) type Set<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+
 /// The identity of a row within its table: its primary-key values. An integer key (the
 /// common case) is stored without allocating.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

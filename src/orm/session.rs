@@ -1,9 +1,7 @@
 //! The sync [`Session`]: the sans-I/O core driven over a [`Connection`].
 
-use std::collections::{HashMap, HashSet};
-
 use super::flush::{Flush, Outcome};
-use super::key::Key;
+use super::key::{Key, Map, Set};
 use super::load::{Load, Strategy};
 use super::rel::{Kind, ManyToMany, ManyToOne, OneToMany, Relation, Relationship};
 use super::state::{AnyStore, Handle, ObjectState, State, Store};
@@ -54,6 +52,18 @@ impl std::fmt::Debug for Session {
             .field("transaction_depth", &self.levels.len())
             .finish()
     }
+}
+
+/// The indexes without repeats, in first-seen order.
+fn distinct_idx(idxs: &[u32]) -> Vec<u32> {
+    let mut seen = vec![false; idxs.iter().max().map_or(0, |&m| m as usize + 1)];
+    idxs.iter()
+        .copied()
+        .filter(|&i| {
+            seen.get_mut(i as usize)
+                .is_some_and(|s| !std::mem::replace(s, true))
+        })
+        .collect()
 }
 
 /// Reads rows of `T` into its store: the handles' indexes, in row order.
@@ -181,7 +191,7 @@ impl Session {
     /// The object of a handle, to change: the next flush writes the changed columns.
     pub fn obj_mut<M: Model>(&mut self, h: Handle<M>) -> Result<&mut M> {
         self.state.check(h)?;
-        Ok(&mut self.state.typed_mut::<M>()?.slot_mut(h.idx)?.obj)
+        Ok(self.state.typed_mut::<M>()?.slot_mut(h.idx)?.obj_mut())
     }
     /// Where an object stands.
     pub fn state<M: Model>(&self, h: Handle<M>) -> ObjectState {
@@ -199,9 +209,7 @@ impl Session {
     pub fn is_modified<M: Model>(&self, h: Handle<M>) -> Result<bool> {
         let slot = self.state.check(h)?;
         let mut cols = Vec::new();
-        if let Some(l) = &slot.loaded {
-            slot.obj.changed(l, &mut cols);
-        }
+        slot.changed(&mut cols);
         Ok(slot.state == ObjectState::Pending || slot.marked || !cols.is_empty())
     }
     /// Marks an object for deletion by the next flush (a pending one just leaves).
@@ -267,7 +275,7 @@ impl Session {
     /// Reloads an object from the database, dropping its unflushed changes.
     pub fn refresh<M: Model>(&mut self, h: Handle<M>) -> Result<()> {
         let slot = self.state.check(h)?;
-        let Some(loaded) = &slot.loaded else {
+        let Some(loaded) = slot.db() else {
             return Err(Error::Session(
                 "a pending object has no row to refresh from".into(),
             ));
@@ -286,7 +294,7 @@ impl Session {
             return Err(Error::NoRows);
         };
         let slot = self.state.typed_mut::<M>()?.slot_mut(h.idx)?;
-        slot.loaded = Some(fresh.snapshot());
+        slot.loaded = None;
         slot.obj = fresh;
         slot.marked = false;
         Ok(())
@@ -828,7 +836,7 @@ impl Session {
             Kind::OneToMany { fk, owner_col } => {
                 let vals = owner_vals(&self.state, owner_col);
                 let keys = distinct(vals.iter().map(|(_, v)| v.clone()));
-                let mut by_key: HashMap<Key, Vec<u32>> = HashMap::new();
+                let mut by_key: Map<Key, Vec<u32>> = Map::default();
                 for chunk in keys.chunks(500) {
                     let q = select(Table::from_static(rel.target_def))
                         .where_(col(rel.target_def, fk)?.in_(chunk.to_vec()));
@@ -868,7 +876,7 @@ impl Session {
                     (rel.fetch)(&mut self.conn, &q, &mut **store, false)?;
                 }
                 let t = self.state.store(ts)?;
-                let mut seen = HashSet::new();
+                let mut seen = Set::default();
                 for (_, v) in vals {
                     if let Some(i) = key(&v).and_then(|k| t.lookup(&k)) {
                         if seen.insert(i) {
@@ -886,8 +894,8 @@ impl Session {
             } => {
                 let vals = owner_vals(&self.state, owner_col);
                 let keys = distinct(vals.iter().map(|(_, v)| v.clone()));
-                let mut by_key: HashMap<Key, Vec<u32>> = HashMap::new();
-                let mut seen = HashSet::new();
+                let mut by_key: Map<Key, Vec<u32>> = Map::default();
+                let mut seen = Set::default();
                 for chunk in keys.chunks(500) {
                     let q = select(Table::from_static(rel.target_def))
                         .add_columns(col(secondary, left)?)
@@ -929,7 +937,7 @@ fn push_relation(store: &mut dyn AnyStore, rel: Relation) {
 }
 
 fn distinct(vals: impl Iterator<Item = Value>) -> Vec<Value> {
-    let mut seen = HashSet::new();
+    let mut seen = Set::default();
     vals.filter(|v| key(v).is_some_and(|k| seen.insert(k)))
         .collect()
 }
@@ -1070,9 +1078,10 @@ impl<M: Model> Query<'_, M> {
             rows_of = per_join;
         }
         let dedup = unique || !joined.is_empty();
-        let roots: Vec<u32> = {
-            let mut seen = HashSet::new();
-            found.iter().copied().filter(|i| seen.insert(*i)).collect()
+        let roots: Vec<u32> = if loads.is_empty() {
+            Vec::new()
+        } else {
+            distinct_idx(&found)
         };
         // The rest of each path, from the objects its joined first hop found.
         let mut ji = 0;
@@ -1081,7 +1090,7 @@ impl<M: Model> Query<'_, M> {
             let mut hops = path.iter();
             if path.first().is_some_and(|(_, s)| *s == Strategy::Joined) {
                 let _ = hops.next();
-                let mut seen = HashSet::new();
+                let mut seen = Set::default();
                 owners = rows_of
                     .get(ji)
                     .map(|r| {
@@ -1104,8 +1113,7 @@ impl<M: Model> Query<'_, M> {
             }
         }
         if dedup {
-            let mut seen = HashSet::new();
-            found.retain(|i| seen.insert(*i));
+            found = distinct_idx(&found);
         }
         Ok(found)
     }
@@ -1190,7 +1198,7 @@ impl Session {
         // Collections joined: every root object gets one, empty without rows.
         for (j, (rel, _)) in joined.iter().enumerate() {
             if let Kind::OneToMany { .. } = rel.kind {
-                let mut cols: HashMap<u32, Vec<u32>> = HashMap::new();
+                let mut cols: Map<u32, Vec<u32>> = Map::default();
                 for (k, r) in found.iter().enumerate() {
                     let e = cols.entry(*r).or_default();
                     if let Some(Some(t)) = per.get(j).and_then(|p| p.get(k)) {

@@ -4,10 +4,9 @@
 //! flush.
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
 use std::marker::PhantomData;
 
-use super::key::Key;
+use super::key::{Key, Map};
 use super::rel::{Kind, Relation};
 use super::Model;
 use crate::schema::TableDef;
@@ -73,7 +72,9 @@ pub enum ObjectState {
 
 pub(crate) struct Slot<M> {
     pub(crate) obj: M,
-    /// The columns as the database has them (last load or write); `None` while pending.
+    /// The columns as the database has them, copied when the object is first changed
+    /// after a load or write (copy on write): `None` while `obj` is what the database
+    /// has, and while pending.
     pub(crate) loaded: Option<M>,
     pub(crate) state: ObjectState,
     /// `Session::delete` was called: the next flush deletes it.
@@ -83,7 +84,7 @@ pub(crate) struct Slot<M> {
 /// The objects of one model and its identity map.
 pub(crate) struct Store<M> {
     pub(crate) slots: Vec<Slot<M>>,
-    pub(crate) index: HashMap<Key, u32>,
+    pub(crate) index: Map<Key, u32>,
     pub(crate) relations: Vec<Relation>,
     pk: Vec<usize>,
 }
@@ -97,10 +98,33 @@ pub(crate) fn new_store<M: Model>() -> Box<dyn AnyStore> {
         .collect();
     Box::new(Store::<M> {
         slots: Vec::new(),
-        index: HashMap::new(),
+        index: Map::default(),
         relations: M::relationships(),
         pk,
     })
+}
+
+impl<M: Model> Slot<M> {
+    /// The object as the database has it; `None` while pending.
+    pub(crate) fn db(&self) -> Option<&M> {
+        match self.state {
+            ObjectState::Pending => None,
+            _ => Some(self.loaded.as_ref().unwrap_or(&self.obj)),
+        }
+    }
+    /// The object, about to be changed: the database's copy is kept first.
+    pub(crate) fn obj_mut(&mut self) -> &mut M {
+        if self.loaded.is_none() && self.state != ObjectState::Pending {
+            self.loaded = Some(self.obj.snapshot());
+        }
+        &mut self.obj
+    }
+    /// Whether the object differs from what the database has (cheap for clean ones).
+    pub(crate) fn changed(&self, out: &mut Vec<usize>) {
+        if let Some(l) = &self.loaded {
+            self.obj.changed(l, out);
+        }
+    }
 }
 
 impl<M: Model> Store<M> {
@@ -114,7 +138,7 @@ impl<M: Model> Store<M> {
     pub(crate) fn loaded_key(&self, idx: u32) -> Option<Key> {
         self.slot(idx)
             .ok()
-            .and_then(|s| s.loaded.as_ref())
+            .and_then(|s| s.db())
             .and_then(|l| self.key_of(l))
     }
     /// The identity key of the object's current values.
@@ -134,6 +158,9 @@ impl<M: Model> Store<M> {
         }
     }
     fn key_of(&self, obj: &M) -> Option<Key> {
+        if let [c] = self.pk.as_slice() {
+            return Key::of(std::slice::from_ref(&obj.value(*c)));
+        }
         let vals: Vec<Value> = self.pk.iter().map(|&c| obj.value(c)).collect();
         Key::of(&vals)
     }
@@ -160,24 +187,29 @@ impl<M: Model> Store<M> {
                 .into(),
             ));
         };
-        if let Some(&idx) = self.index.get(&key) {
-            if populate {
-                let slot = self.slot_mut(idx)?;
-                slot.loaded = Some(obj.snapshot());
-                slot.obj = obj;
-                slot.marked = false;
+        let next = self.slots.len() as u32;
+        match self.index.entry(key) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let idx = *e.get();
+                if populate {
+                    let slot = self.slot_mut(idx)?;
+                    slot.loaded = None;
+                    slot.obj = obj;
+                    slot.marked = false;
+                }
+                Ok(idx)
             }
-            return Ok(idx);
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(next);
+                self.slots.push(Slot {
+                    loaded: None,
+                    obj,
+                    state: ObjectState::Persistent,
+                    marked: false,
+                });
+                Ok(next)
+            }
         }
-        let idx = self.slots.len() as u32;
-        self.slots.push(Slot {
-            loaded: Some(obj.snapshot()),
-            obj,
-            state: ObjectState::Persistent,
-            marked: false,
-        });
-        self.index.insert(key, idx);
-        Ok(idx)
     }
 }
 
@@ -187,11 +219,12 @@ fn stale_handle() -> Error {
 
 /// What a flush undoes when it fails, and a rollback when the transaction goes.
 pub(crate) enum Undo {
-    /// An INSERT: the object is pending again, its fields set back.
+    /// An INSERT of several objects: each is pending again, the fields the flush set
+    /// set back (with their old values), and the columns the server filled NULL again.
     Inserted {
         store: usize,
-        idx: u32,
-        fields: Vec<(usize, Value)>,
+        rows: Vec<(u32, Vec<(usize, Value)>)>,
+        returned: Vec<usize>,
     },
     /// An UPDATE: what the object was loaded as, and fields the flush set.
     Updated {
@@ -206,7 +239,7 @@ pub(crate) enum Undo {
     Marked { store: usize, idx: u32 },
     /// The pending links and association changes before the flush consumed them.
     Links {
-        links: HashMap<LinkKey, Option<u32>>,
+        links: Map<LinkKey, Option<u32>>,
         secondary: Vec<SecondaryOp>,
     },
 }
@@ -249,7 +282,9 @@ pub(crate) trait AnyStore: Any {
     fn updated(&mut self, idx: u32) -> Box<dyn Any>;
     /// The DELETE succeeded.
     fn deleted(&mut self, idx: u32);
-    fn undo_inserted(&mut self, idx: u32, fields: Vec<(usize, Value)>);
+    fn undo_inserted(&mut self, idx: u32, fields: Vec<(usize, Value)>, returned: &[usize]);
+    /// Room for `n` more objects in the identity map.
+    fn reserve(&mut self, n: usize);
     fn undo_updated(&mut self, idx: u32, loaded: Box<dyn Any>, fields: Vec<(usize, Value)>);
     fn undo_deleted(&mut self, idx: u32);
     /// A rollback: pending objects leave, the others are what the database has again.
@@ -294,10 +329,10 @@ impl<M: Model> AnyStore for Store<M> {
         self.slot(idx).map_or(Value::Null, |s| s.obj.value(col))
     }
     fn loaded_value(&self, idx: u32, col: usize) -> Option<Value> {
-        self.slot(idx).ok()?.loaded.as_ref().map(|l| l.value(col))
+        self.slot(idx).ok()?.db().map(|l| l.value(col))
     }
     fn set_value(&mut self, idx: u32, col: usize, v: Value) -> Result<()> {
-        self.slot_mut(idx)?.obj.set_value(col, v)
+        self.slot_mut(idx)?.obj_mut().set_value(col, v)
     }
     fn lookup(&self, key: &Key) -> Option<u32> {
         self.index.get(key).copied()
@@ -307,13 +342,8 @@ impl<M: Model> AnyStore for Store<M> {
         self.absorb(obj, populate)
     }
     fn changed(&self, idx: u32, out: &mut Vec<usize>) {
-        if let Ok(Slot {
-            obj,
-            loaded: Some(l),
-            ..
-        }) = self.slot(idx)
-        {
-            obj.changed(l, out);
+        if let Ok(s) = self.slot(idx) {
+            s.changed(out);
         }
     }
     fn inserted(&mut self, idx: u32) {
@@ -322,7 +352,7 @@ impl<M: Model> AnyStore for Store<M> {
             Err(_) => return,
         };
         if let Ok(s) = self.slot_mut(idx) {
-            s.loaded = Some(s.obj.snapshot());
+            s.loaded = None;
             s.state = ObjectState::Persistent;
         }
         if let Some(k) = key {
@@ -333,10 +363,7 @@ impl<M: Model> AnyStore for Store<M> {
         let old_key = self.loaded_key(idx);
         let new_key = self.current_key(idx);
         let old = match self.slot_mut(idx) {
-            Ok(s) => {
-                let snap = s.obj.snapshot();
-                s.loaded.replace(snap)
-            }
+            Ok(s) => s.loaded.take(),
             Err(_) => None,
         };
         self.rekey(idx, old_key, new_key);
@@ -352,7 +379,10 @@ impl<M: Model> AnyStore for Store<M> {
             s.marked = false;
         }
     }
-    fn undo_inserted(&mut self, idx: u32, fields: Vec<(usize, Value)>) {
+    fn reserve(&mut self, n: usize) {
+        self.index.reserve(n);
+    }
+    fn undo_inserted(&mut self, idx: u32, fields: Vec<(usize, Value)>, returned: &[usize]) {
         let key = self.current_key(idx);
         if let Some(k) = key {
             if self.index.get(&k) == Some(&idx) {
@@ -360,6 +390,9 @@ impl<M: Model> AnyStore for Store<M> {
             }
         }
         if let Ok(s) = self.slot_mut(idx) {
+            for &c in returned {
+                let _ = s.obj.set_value(c, Value::Null);
+            }
             for (c, v) in fields.into_iter().rev() {
                 let _ = s.obj.set_value(c, v);
             }
@@ -393,9 +426,13 @@ impl<M: Model> AnyStore for Store<M> {
     fn discard_changes(&mut self) {
         for s in &mut self.slots {
             s.marked = false;
-            match (&s.state, &s.loaded) {
-                (ObjectState::Pending, _) => s.state = ObjectState::Detached,
-                (ObjectState::Persistent, Some(l)) => s.obj = l.snapshot(),
+            match s.state {
+                ObjectState::Pending => s.state = ObjectState::Detached,
+                ObjectState::Persistent => {
+                    if let Some(l) = s.loaded.take() {
+                        s.obj = l;
+                    }
+                }
                 _ => {}
             }
         }
@@ -421,12 +458,12 @@ pub(crate) type MakeStore = fn() -> Box<dyn AnyStore>;
 pub(crate) struct State {
     pub(crate) session: u32,
     pub(crate) stores: Vec<Box<dyn AnyStore>>,
-    by_type: HashMap<TypeId, usize>,
+    by_type: Map<TypeId, usize>,
     /// Many-to-one links set to an object (perhaps without a key yet): the flush writes
     /// the target's key into the foreign key.
-    pub(crate) links: HashMap<LinkKey, Option<u32>>,
+    pub(crate) links: Map<LinkKey, Option<u32>>,
     /// Loaded collections (one-to-many and many-to-many).
-    pub(crate) collections: HashMap<LinkKey, Vec<u32>>,
+    pub(crate) collections: Map<LinkKey, Vec<u32>>,
     /// Association rows to write or delete.
     pub(crate) secondary: Vec<SecondaryOp>,
     pub(crate) journal: Vec<Undo>,
@@ -438,9 +475,9 @@ impl State {
         State {
             session: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             stores: Vec::new(),
-            by_type: HashMap::new(),
-            links: HashMap::new(),
-            collections: HashMap::new(),
+            by_type: Map::default(),
+            links: Map::default(),
+            collections: Map::default(),
             secondary: Vec::new(),
             journal: Vec::new(),
         }
@@ -518,9 +555,15 @@ impl State {
         while self.journal.len() > mark {
             let Some(u) = self.journal.pop() else { break };
             match u {
-                Undo::Inserted { store, idx, fields } => {
+                Undo::Inserted {
+                    store,
+                    rows,
+                    returned,
+                } => {
                     if let Some(s) = self.stores.get_mut(store) {
-                        s.undo_inserted(idx, fields);
+                        for (idx, fields) in rows.into_iter().rev() {
+                            s.undo_inserted(idx, fields, &returned);
+                        }
                     }
                 }
                 Undo::Updated {
