@@ -282,6 +282,23 @@ impl RowSink for CollectRows {
     }
 }
 
+/// Every row's values in one vector, row after row.
+#[cfg(feature = "orm")]
+struct CollectFlat(Vec<Value>);
+#[cfg(feature = "orm")]
+impl RowSink for CollectFlat {
+    fn row<R: DriverRow>(&mut self, row: &R) -> Result<bool> {
+        for (i, name) in row.names().iter().enumerate() {
+            self.0
+                .push(row.value(i).map_err(|r| Error::decode(name, r))?);
+        }
+        Ok(true)
+    }
+    fn wants_all(&self) -> bool {
+        true
+    }
+}
+
 struct EachRow<F>(F);
 impl<F: FnMut(Row) -> Result<bool>> RowSink for EachRow<F> {
     fn row<R: DriverRow>(&mut self, row: &R) -> Result<bool> {
@@ -1676,6 +1693,15 @@ impl Connection {
     pub fn query_sql(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
         let mut out = CollectRows(Vec::new());
         self.query_with(sql, params, &mut out)?;
+        Ok(out.0)
+    }
+
+    /// Runs a query and returns its rows' values, row after row, in one vector (the
+    /// ORM's flush reads RETURNING so).
+    #[cfg(feature = "orm")]
+    pub(crate) fn query_flat(&mut self, stmt: &dyn Statement) -> Result<Vec<Value>> {
+        let mut out = CollectFlat(Vec::new());
+        self.query_stmt(stmt, &mut out)?;
         Ok(out.0)
     }
 

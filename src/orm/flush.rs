@@ -7,7 +7,6 @@ use std::collections::VecDeque;
 use super::key::{Key, Set};
 use super::rel::{Kind, Relation};
 use super::state::{ObjectState, State, Undo};
-use crate::engine::Row;
 use crate::expr::{Any as AnyKind, Expr, ExprOps};
 use crate::schema::{Default, Table, TableDef};
 use crate::stmt::{delete, insert, select, update, Statement};
@@ -76,8 +75,9 @@ impl std::fmt::Debug for Step {
 /// What running a step gave.
 #[derive(Debug, Default)]
 pub struct Outcome {
-    /// The rows of a query or of RETURNING.
-    pub rows: Vec<Row>,
+    /// The values of a query's or RETURNING's rows, row after row (one allocation for
+    /// the lot, where a `Vec` of rows would take one per row).
+    pub values: Vec<Value>,
     /// Rows affected.
     pub affected: u64,
     /// The server's last insert id.
@@ -751,13 +751,15 @@ impl Flush {
                 let os = state
                     .find_store(rel.owner)
                     .ok_or_else(|| Error::Session("no store".into()))?;
-                let mut found = Vec::with_capacity(out.rows.len());
-                for row in out.rows {
-                    found.push(
-                        state
-                            .store_mut(target)?
-                            .absorb_values(row.into_values(), false)?,
-                    );
+                let width = rel.target_def.columns().len().max(1);
+                let mut found = Vec::with_capacity(out.values.len() / width);
+                let mut values = out.values.into_iter();
+                loop {
+                    let row: Vec<Value> = values.by_ref().take(width).collect();
+                    if row.is_empty() {
+                        break;
+                    }
+                    found.push(state.store_mut(target)?.absorb_values(row, false)?);
                 }
                 for o in owners {
                     let k = state.store(os)?.value(o, owner_col);
@@ -776,21 +778,23 @@ impl Flush {
                 returned,
                 sort_by,
             } => {
-                let mut back = out.rows;
-                if step.rows && back.len() != rows.len() {
+                let mut back = out.values;
+                let width = returned.len();
+                let got = if width == 0 { 0 } else { back.len() / width };
+                if step.rows && (got != rows.len() || back.len() % width.max(1) != 0) {
                     return Err(stale(
                         "INSERT .. RETURNING",
                         "the table",
                         rows.len() as u64,
-                        back.len() as u64,
+                        got as u64,
                     ));
                 }
+                // The returned rows in key order, which is the order of the VALUES rows.
+                let mut order: Vec<usize> = (0..got).collect();
                 if let Some(a) = sort_by.and_then(|a| returned.iter().position(|&c| c == a)) {
-                    back.sort_by_key(|r| {
-                        r.values().get(a).and_then(|v| match v {
-                            Value::Int(i) => Some(*i),
-                            _ => None,
-                        })
+                    order.sort_by_key(|&r| match back.get(r * width + a) {
+                        Some(Value::Int(i)) => Some(*i),
+                        _ => None,
                     });
                 }
                 if back.is_empty() && !returned.is_empty() {
@@ -804,10 +808,13 @@ impl Flush {
                 let s = state.store_mut(store)?;
                 s.reserve(rows.len());
                 for (k, (idx, _)) in rows.iter().enumerate() {
-                    if let Some(r) = back.get_mut(k) {
-                        let mut vals = std::mem::take(&mut r.values).into_iter();
-                        for &c in &returned {
-                            s.set_value(*idx, c, vals.next().unwrap_or_default())?;
+                    if let Some(&r) = order.get(k) {
+                        for (j, &c) in returned.iter().enumerate() {
+                            let v = back
+                                .get_mut(r * width + j)
+                                .map(std::mem::take)
+                                .unwrap_or_default();
+                            s.set_value(*idx, c, v)?;
                         }
                     }
                     s.inserted(*idx);

@@ -353,7 +353,7 @@ impl Session {
             self.note(step.statement());
             let out = if step.returns_rows() {
                 Outcome {
-                    rows: self.conn.query(step.statement())?,
+                    values: self.conn.query_flat(step.statement())?,
                     ..Outcome::default()
                 }
             } else {

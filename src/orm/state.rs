@@ -75,7 +75,7 @@ pub(crate) struct Slot<M> {
     /// The columns as the database has them, copied when the object is first changed
     /// after a load or write (copy on write): `None` while `obj` is what the database
     /// has, and while pending.
-    pub(crate) loaded: Option<M>,
+    pub(crate) loaded: Option<Box<M>>,
     pub(crate) state: ObjectState,
     /// `Session::delete` was called: the next flush deletes it.
     pub(crate) marked: bool,
@@ -109,13 +109,13 @@ impl<M: Model> Slot<M> {
     pub(crate) fn db(&self) -> Option<&M> {
         match self.state {
             ObjectState::Pending => None,
-            _ => Some(self.loaded.as_ref().unwrap_or(&self.obj)),
+            _ => Some(self.loaded.as_deref().unwrap_or(&self.obj)),
         }
     }
     /// The object, about to be changed: the database's copy is kept first.
     pub(crate) fn obj_mut(&mut self) -> &mut M {
         if self.loaded.is_none() && self.state != ObjectState::Pending {
-            self.loaded = Some(self.obj.snapshot());
+            self.loaded = Some(Box::new(self.obj.snapshot()));
         }
         &mut self.obj
     }
@@ -406,7 +406,7 @@ impl<M: Model> AnyStore for Store<M> {
             for (c, v) in fields.into_iter().rev() {
                 let _ = s.obj.set_value(c, v);
             }
-            if let Ok(old) = loaded.downcast::<Option<M>>() {
+            if let Ok(old) = loaded.downcast::<Option<Box<M>>>() {
                 s.loaded = *old;
             }
         }
@@ -430,7 +430,7 @@ impl<M: Model> AnyStore for Store<M> {
                 ObjectState::Pending => s.state = ObjectState::Detached,
                 ObjectState::Persistent => {
                     if let Some(l) = s.loaded.take() {
-                        s.obj = l;
+                        s.obj = *l;
                     }
                 }
                 _ => {}
