@@ -1642,7 +1642,14 @@ impl Connection {
     /// itself, unless the server's result metadata loses it (MySQL: a UTC instant, a
     /// boolean, ..).
     fn result_types(&self, stmt: &dyn Statement) -> Vec<crate::compile::types::OutputType> {
-        let mut types = stmt.output_types();
+        self.read_types(stmt.output_types())
+    }
+
+    /// [`result_types`](Self::result_types) of a statement's output types.
+    fn read_types(
+        &self,
+        mut types: Vec<crate::compile::types::OutputType>,
+    ) -> Vec<crate::compile::types::OutputType> {
         for (ty, table_column) in &mut types {
             if *table_column && !ty.is_some_and(|t| self.dialect.result_loses_type(t)) {
                 *ty = None;
@@ -1696,13 +1703,37 @@ impl Connection {
         Ok(out.0)
     }
 
-    /// Runs a query and returns its rows' values, row after row, in one vector (the
-    /// ORM's flush reads RETURNING so).
+    /// Runs compiled SQL and returns its rows' values, row after row, in one vector,
+    /// the columns read as `types` (a statement's output types) say: the ORM's flush.
     #[cfg(feature = "orm")]
-    pub(crate) fn query_flat(&mut self, stmt: &dyn Statement) -> Result<Vec<Value>> {
+    pub(crate) fn query_flat(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        types: &[crate::compile::types::OutputType],
+    ) -> Result<Vec<Value>> {
+        let types = self.read_types(types.to_vec());
         let mut out = CollectFlat(Vec::new());
-        self.query_stmt(stmt, &mut out)?;
+        self.query_typed(sql, params, &types, &mut out)?;
         Ok(out.0)
+    }
+
+    /// Runs compiled SQL that returns no rows, its new key read from `key`: the ORM's
+    /// flush.
+    #[cfg(feature = "orm")]
+    pub(crate) fn execute_keyed(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        key: KeySource,
+    ) -> Result<ExecResult> {
+        self.run_sql(sql, params, key)
+    }
+
+    /// The dialect, to compile with away from the connection (the ORM's flush).
+    #[cfg(feature = "orm")]
+    pub(crate) fn dialect_handle(&self) -> Arc<dyn Dialect> {
+        self.dialect.clone()
     }
 
     /// Runs a query and returns all its rows.

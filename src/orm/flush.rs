@@ -7,19 +7,27 @@ use std::collections::VecDeque;
 use super::key::{Key, Set};
 use super::rel::{Kind, Relation};
 use super::state::{ObjectState, State, Undo};
+use crate::compile::types::OutputType;
+use crate::compile::KeySource;
+use crate::dialect::Dialect;
 use crate::expr::{Any as AnyKind, Expr, ExprOps};
 use crate::schema::{Default, Table, TableDef};
 use crate::stmt::{delete, insert, select, update, Statement};
 use crate::{Error, Result, Value};
+use std::sync::Arc;
 
 /// At most this many rows in one INSERT, and keys in one `IN` list.
 const BATCH_ROWS: usize = 500;
 /// At most this many parameters in one statement (under SQLite's 32,766).
 const MAX_PARAMS: usize = 30_000;
 
-/// An object to insert: its index, the fields the flush set (with their old values),
-/// and the values of the columns its INSERT sets.
-type InsertRow = (u32, Vec<(usize, Value)>, Vec<Value>);
+/// The pending objects of one INSERT shape: the columns they set, each object with
+/// the fields the flush set (and their old values), and their values, row after row.
+struct Group {
+    mask: Vec<bool>,
+    rows: Vec<(u32, Vec<(usize, Value)>)>,
+    values: Vec<Value>,
+}
 
 /// What a step's statement is for.
 enum Work {
@@ -47,23 +55,56 @@ enum Work {
     Plain,
 }
 
-/// One statement of a [`Flush`], to run and hand back with its [`Outcome`].
-pub struct Step {
+/// A statement the flush wants run, before it is compiled into a [`Step`].
+struct Plan {
     stmt: Box<dyn Statement>,
     rows: bool,
     expect: Option<u64>,
     work: Work,
 }
 
+/// One statement of a [`Flush`], compiled for the connection's dialect: run it and
+/// hand it back with its [`Outcome`].
+pub struct Step {
+    sql: Arc<str>,
+    params: Vec<Value>,
+    types: Arc<[OutputType]>,
+    key: KeySource,
+    rows: bool,
+    expect: Option<u64>,
+    work: Work,
+}
+
 impl Step {
-    /// The statement to run.
-    pub fn statement(&self) -> &dyn Statement {
-        &*self.stmt
+    /// The SQL to run.
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+    /// Its parameters, in placeholder order.
+    pub fn params(&self) -> &[Value] {
+        &self.params
     }
     /// Whether the statement returns rows (run it as a query).
     pub fn returns_rows(&self) -> bool {
         self.rows
     }
+    /// The types its result columns are read as (see `Statement::output_types`).
+    pub(crate) fn types(&self) -> &[OutputType] {
+        &self.types
+    }
+    /// Where an INSERT's new key comes from.
+    pub(crate) fn key(&self) -> KeySource {
+        self.key
+    }
+}
+
+/// The SQL of one INSERT shape (table, columns, row count), compiled once and reused
+/// with each batch's values.
+struct Template {
+    rows: usize,
+    sql: Arc<str>,
+    types: Arc<[OutputType]>,
+    key: KeySource,
 }
 
 impl std::fmt::Debug for Step {
@@ -98,6 +139,7 @@ enum Phase {
 /// A flush in progress (see the module documentation of [`orm`](super)).
 pub struct Flush {
     phase: Phase,
+    dialect: Arc<dyn Dialect>,
     /// Stores, parents first.
     order: Vec<usize>,
     pos: usize,
@@ -171,8 +213,9 @@ fn stale(what: &str, table: &str, expected: u64, got: u64) -> Error {
 }
 
 impl Flush {
-    /// Starts a flush of `state`; `returning`: whether INSERT .. RETURNING is there.
-    pub(crate) fn new(state: &mut State, returning: bool) -> Flush {
+    /// Starts a flush of `state`, its statements compiled for `dialect`.
+    pub(crate) fn new(state: &mut State, dialect: Arc<dyn Dialect>) -> Flush {
+        let returning = dialect.supports(crate::dialect::Feature::ReturningInsert);
         let mark = state.journal.len();
         state.journal.push(Undo::Links {
             links: state.links.clone(),
@@ -180,6 +223,7 @@ impl Flush {
         });
         Flush {
             phase: Phase::Cascade,
+            dialect,
             order: dependency_order(state),
             pos: 0,
             queue: VecDeque::new(),
@@ -187,6 +231,21 @@ impl Flush {
             queued: Set::default(),
             mark,
         }
+    }
+
+    /// Compiles a planned statement and queues it.
+    fn push(&mut self, plan: Plan) -> Result<()> {
+        let c = plan.stmt.compile_to_run(&*self.dialect)?;
+        self.queue.push_back(Step {
+            sql: c.sql.into(),
+            params: c.params,
+            types: plan.stmt.output_types().into(),
+            key: c.key,
+            rows: plan.rows,
+            expect: plan.expect,
+            work: plan.work,
+        });
+        Ok(())
     }
 
     /// The next statement, or `None` when the flush is complete.
@@ -282,7 +341,7 @@ impl Flush {
                             chunk.iter().map(|&i| s.value(i, owner_col)).collect();
                         let q = select(table(rel.target_def))
                             .where_(col(rel.target_def, fk)?.in_(keys));
-                        self.queue.push_back(Step {
+                        self.push(Plan {
                             stmt: Box::new(q),
                             rows: true,
                             expect: None,
@@ -291,7 +350,7 @@ impl Flush {
                                 owners: chunk.to_vec(),
                                 target,
                             },
-                        });
+                        })?;
                     }
                 }
             }
@@ -377,9 +436,21 @@ impl Flush {
         let def = state.store(store)?.def();
         let auto = def.autoincrement_column();
         let ncols = def.columns().len();
+        // Columns left out of the INSERT when NULL: the server fills them.
+        let server_fills: Vec<bool> = def
+            .columns()
+            .iter()
+            .enumerate()
+            .map(|(c, cd)| {
+                auto == Some(c)
+                    || cd.server_default_node().is_some()
+                    || matches!(cd.client_default(), Some(Default::Expr(_)))
+            })
+            .collect();
         // Rows grouped by which columns they set.
-        let mut groups: Vec<(Vec<bool>, Vec<InsertRow>)> = Vec::new();
+        let mut groups: Vec<Group> = Vec::new();
         let mut mask = Vec::with_capacity(ncols);
+        let mut row = Vec::with_capacity(ncols);
         for idx in pending {
             let mut fields = Vec::new();
             if !Self::apply_links(state, store, idx, &mut fields)? {
@@ -391,7 +462,6 @@ impl Flush {
             }
             let s = state.store_mut(store)?;
             mask.clear();
-            let mut values = Vec::with_capacity(ncols);
             for (c, cd) in def.columns().iter().enumerate() {
                 let mut v = s.value(idx, c);
                 if v.is_null() {
@@ -406,19 +476,28 @@ impl Flush {
                         v = d;
                     }
                 }
-                let omitted = v.is_null()
-                    && (auto == Some(c)
-                        || cd.server_default_node().is_some()
-                        || matches!(cd.client_default(), Some(Default::Expr(_))));
+                let omitted = v.is_null() && server_fills.get(c).copied().unwrap_or(false);
                 mask.push(!omitted);
                 if !omitted {
-                    values.push(v);
+                    row.push(v);
                 }
             }
-            match groups.iter_mut().find(|(m, _)| *m == mask) {
-                Some((_, rows)) => rows.push((idx, fields, values)),
-                None => groups.push((mask.clone(), vec![(idx, fields, values)])),
+            let g = match groups.iter().position(|g| g.mask == mask) {
+                Some(g) => g,
+                None => {
+                    groups.push(Group {
+                        mask: mask.clone(),
+                        rows: Vec::new(),
+                        values: Vec::new(),
+                    });
+                    groups.len() - 1
+                }
+            };
+            if let Some(g) = groups.get_mut(g) {
+                g.rows.push((idx, fields));
+                g.values.append(&mut row);
             }
+            row.clear();
         }
         if groups.is_empty() {
             return Err(Error::Session(
@@ -429,7 +508,7 @@ impl Flush {
                 .into(),
             ));
         }
-        for (mask, rows) in groups {
+        for Group { mask, rows, values } in groups {
             let names: Vec<&str> = def
                 .columns()
                 .iter()
@@ -440,31 +519,54 @@ impl Flush {
             let returned: Vec<usize> = (0..ncols)
                 .filter(|&c| !mask.get(c).copied().unwrap_or(true))
                 .collect();
-            let width = names.len().max(1);
+            let width = names.len();
             let per = if returned.is_empty() || self.returning {
-                BATCH_ROWS.min(MAX_PARAMS / width).max(1)
+                BATCH_ROWS.min(MAX_PARAMS / width.max(1)).max(1)
             } else {
                 1
             };
-            let mut rows = rows.into_iter().peekable();
-            while rows.peek().is_some() {
-                let chunk: Vec<_> = rows.by_ref().take(per).collect();
+            let rows_back = !returned.is_empty() && self.returning;
+            let sort_by = auto.filter(|a| returned.contains(a));
+            let mut template: Option<Template> = None;
+            let mut rows = rows.into_iter();
+            let mut values = values.into_iter();
+            loop {
+                let work_rows: Vec<_> = rows.by_ref().take(per).collect();
+                let n = work_rows.len();
+                if n == 0 {
+                    break;
+                }
+                let params: Vec<Value> = values.by_ref().take(n * width).collect();
+                let work = Work::Insert {
+                    store,
+                    rows: work_rows,
+                    returned: returned.clone(),
+                    sort_by,
+                };
+                // A batch the size of the last one reuses its SQL: the placeholders
+                // are the same, and only a decimal changes the SQL by its value (a
+                // CAST on PostgreSQL).
+                let decimal = params.iter().any(|v| matches!(v, Value::Decimal(_)));
+                if let Some(t) = template.as_ref().filter(|t| t.rows == n && !decimal) {
+                    self.queue.push_back(Step {
+                        sql: t.sql.clone(),
+                        params,
+                        types: t.types.clone(),
+                        key: t.key,
+                        rows: rows_back,
+                        expect: Some(n as u64),
+                        work,
+                    });
+                    continue;
+                }
                 let mut q = insert(table(def));
                 if names.is_empty() {
                     q = q.default_values();
                 } else {
-                    q = q.columns(names.clone());
+                    q = q
+                        .columns(names.clone())
+                        .rows(params.chunks(width).map(<[Value]>::to_vec));
                 }
-                let mut work_rows = Vec::with_capacity(chunk.len());
-                let mut values_of = Vec::with_capacity(chunk.len());
-                for (idx, fields, values) in chunk {
-                    values_of.push(values);
-                    work_rows.push((idx, fields));
-                }
-                if !names.is_empty() {
-                    q = q.rows(values_of);
-                }
-                let rows_back = !returned.is_empty() && self.returning;
                 if rows_back {
                     let mut list = Vec::with_capacity(returned.len());
                     for &c in &returned {
@@ -472,18 +574,26 @@ impl Flush {
                     }
                     q = q.returning(list);
                 }
-                let n = work_rows.len() as u64;
-                self.queue.push_back(Step {
-                    stmt: Box::new(q),
+                let c = q.compile_to_run(&*self.dialect)?;
+                let reusable = !decimal && width > 0 && c.params == params;
+                let step = Step {
+                    sql: c.sql.into(),
+                    params: c.params,
+                    types: q.output_types().into(),
+                    key: c.key,
                     rows: rows_back,
-                    expect: Some(n),
-                    work: Work::Insert {
-                        store,
-                        rows: work_rows,
-                        returned: returned.clone(),
-                        sort_by: auto.filter(|a| returned.contains(a)),
-                    },
-                });
+                    expect: Some(n as u64),
+                    work,
+                };
+                if reusable {
+                    template = Some(Template {
+                        rows: n,
+                        sql: step.sql.clone(),
+                        types: step.types.clone(),
+                        key: step.key,
+                    });
+                }
+                self.queue.push_back(step);
             }
         }
         Ok(true)
@@ -529,12 +639,12 @@ impl Flush {
                     col(secondary, right)?.eq(b),
                 ])))
             };
-            self.queue.push_back(Step {
+            self.push(Plan {
                 stmt,
                 rows: false,
                 expect: None,
                 work: Work::Plain,
-            });
+            })?;
         }
         if !add {
             // Association rows of deleted objects go first.
@@ -556,7 +666,7 @@ impl Flush {
                         .map(|i| s.value(i, owner_col))
                         .collect();
                     for chunk in keys.chunks(BATCH_ROWS) {
-                        self.queue.push_back(Step {
+                        self.push(Plan {
                             stmt: Box::new(
                                 delete(table(secondary))
                                     .where_(col(secondary, left)?.in_(chunk.to_vec())),
@@ -564,7 +674,7 @@ impl Flush {
                             rows: false,
                             expect: None,
                             work: Work::Plain,
-                        });
+                        })?;
                     }
                 }
             }
@@ -625,12 +735,12 @@ impl Flush {
                 q = q.set(col_name(def, c), s.value(idx, c));
             }
             let q = q.where_(Self::pk_where(state, store, idx)?);
-            self.queue.push_back(Step {
+            self.push(Plan {
                 stmt: Box::new(q),
                 rows: false,
                 expect: Some(1),
                 work: Work::Update { store, idx, fields },
-            });
+            })?;
         }
         Ok(())
     }
@@ -699,7 +809,7 @@ impl Flush {
                     .iter()
                     .map(|&i| s.loaded_value(i, *single).unwrap_or_default())
                     .collect();
-                self.queue.push_back(Step {
+                self.push(Plan {
                     stmt: Box::new(delete(table(def)).where_(col(def, *single)?.in_(keys))),
                     rows: false,
                     expect: Some(chunk.len() as u64),
@@ -707,11 +817,11 @@ impl Flush {
                         store,
                         idxs: chunk.to_vec(),
                     },
-                });
+                })?;
             }
         } else {
             for &i in &layer {
-                self.queue.push_back(Step {
+                self.push(Plan {
                     stmt: Box::new(delete(table(def)).where_(Self::pk_where(state, store, i)?)),
                     rows: false,
                     expect: Some(1),
@@ -719,7 +829,7 @@ impl Flush {
                         store,
                         idxs: vec![i],
                     },
-                });
+                })?;
             }
         }
         self.queued.extend(layer.iter().map(|&i| (store, i)));
@@ -780,8 +890,8 @@ impl Flush {
             } => {
                 let mut back = out.values;
                 let width = returned.len();
-                let got = if width == 0 { 0 } else { back.len() / width };
-                if step.rows && (got != rows.len() || back.len() % width.max(1) != 0) {
+                let got = back.len().checked_div(width).unwrap_or(0);
+                if step.rows && (got != rows.len() || !back.len().is_multiple_of(width.max(1))) {
                     return Err(stale(
                         "INSERT .. RETURNING",
                         "the table",

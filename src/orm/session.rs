@@ -313,11 +313,7 @@ impl Session {
         }
         self.autobegin()?;
         let level = self.conn.begin_level()?;
-        let returning = self
-            .conn
-            .dialect()
-            .supports(crate::dialect::Feature::ReturningInsert);
-        let mut flush = Flush::new(&mut self.state, returning);
+        let mut flush = Flush::new(&mut self.state, self.conn.dialect_handle());
         let mark = flush.mark;
         match self.run_flush(&mut flush) {
             Ok(()) => match self.conn.end_level(level, true) {
@@ -350,14 +346,20 @@ impl Session {
 
     fn run_flush(&mut self, flush: &mut Flush) -> Result<()> {
         while let Some(step) = flush.next(&mut self.state)? {
-            self.note(step.statement());
+            if self.options.record {
+                self.log.push(step.sql().to_string());
+            }
             let out = if step.returns_rows() {
                 Outcome {
-                    values: self.conn.query_flat(step.statement())?,
+                    values: self
+                        .conn
+                        .query_flat(step.sql(), step.params(), step.types())?,
                     ..Outcome::default()
                 }
             } else {
-                let r = self.conn.execute(step.statement())?;
+                let r = self
+                    .conn
+                    .execute_keyed(step.sql(), step.params(), step.key())?;
                 Outcome {
                     affected: r.rows_affected,
                     last_insert_id: r.last_insert_id,
