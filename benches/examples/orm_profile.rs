@@ -130,6 +130,21 @@ fn main() {
                 let data: Vec<_> = (0..n).map(item).collect();
                 raw_batch_insert(&tx, &data, 1000).expect("insert");
                 tx.commit().expect("commit");
+                if case == "rawload" {
+                    let t = Instant::now();
+                    let mut st = c
+                        .prepare_cached(
+                            "SELECT id, name, email, score, active, created_at FROM items",
+                        )
+                        .expect("prepare");
+                    let rows: Vec<sqlkit_benches::items::Item> = st
+                        .query_map([], sqlkit_benches::items::raw_item)
+                        .expect("query")
+                        .collect::<Result<_, _>>()
+                        .expect("rows");
+                    println!("rawload {:?} ({})", t.elapsed(), rows.len());
+                    continue;
+                }
                 let t = Instant::now();
                 let mut s = Session::new(&engine).expect("session");
                 let hs = s

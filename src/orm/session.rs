@@ -568,7 +568,7 @@ impl Session {
         }
         self.before_query()?;
         let idxs: Vec<u32> = owners.iter().map(|h| h.idx).collect();
-        self.select_in(rel.relation(), &idxs)?;
+        self.select_in(rel.relation(), &idxs, None)?;
         Ok(())
     }
 
@@ -815,7 +815,16 @@ impl Session {
     }
 
     /// Loads `rel` for the owner objects `owners` with SELECT .. IN; returns the targets.
-    fn select_in(&mut self, rel: &Relation, owners: &[u32]) -> Result<Vec<u32>> {
+    /// Loads `rel` for `owners` with `WHERE key IN (..)` queries, and `join` (a
+    /// joined hop from `rel`'s target) in the same queries. Returns the targets, and
+    /// the join's targets.
+    fn select_in(
+        &mut self,
+        rel: &Relation,
+        owners: &[u32],
+        join: Option<&(Relation, Strategy)>,
+    ) -> Result<(Vec<u32>, Vec<u32>)> {
+        let mut joined: Vec<u32> = Vec::new();
         let rel = rel.check()?.clone();
         let os = self
             .state
@@ -842,9 +851,7 @@ impl Session {
                 for chunk in keys.chunks(500) {
                     let q = select(Table::from_static(rel.target_def))
                         .where_(col(rel.target_def, fk)?.in_(chunk.to_vec()));
-                    self.note(&q);
-                    let store = self.state.store_mut(ts)?;
-                    let got = (rel.fetch)(&mut self.conn, &q, &mut **store, false)?;
+                    let got = self.fetch_hop(&rel, ts, q, join, &mut joined)?;
                     for i in got {
                         let k = self.state.store(ts)?.value(i, fk);
                         if let Some(k) = key(&k) {
@@ -865,17 +872,16 @@ impl Session {
             Kind::ManyToOne { fk, target_col } => {
                 let vals = owner_vals(&self.state, fk);
                 let t = self.state.store(ts)?;
-                let missing = distinct(
-                    vals.iter()
-                        .map(|(_, v)| v.clone())
-                        .filter(|v| key(v).is_none_or(|k| t.lookup(&k).is_none())),
-                );
+                // Targets already in the session are not read again, unless a join
+                // from them is to be loaded too.
+                let missing =
+                    distinct(vals.iter().map(|(_, v)| v.clone()).filter(|v| {
+                        join.is_some() || key(v).is_none_or(|k| t.lookup(&k).is_none())
+                    }));
                 for chunk in missing.chunks(500) {
                     let q = select(Table::from_static(rel.target_def))
                         .where_(col(rel.target_def, target_col)?.in_(chunk.to_vec()));
-                    self.note(&q);
-                    let store = self.state.store_mut(ts)?;
-                    (rel.fetch)(&mut self.conn, &q, &mut **store, false)?;
+                    self.fetch_hop(&rel, ts, q, join, &mut joined)?;
                 }
                 let t = self.state.store(ts)?;
                 let mut seen = Set::default();
@@ -894,6 +900,15 @@ impl Session {
                 right,
                 target_col,
             } => {
+                if let Some((j, _)) = join {
+                    return Err(Error::Session(
+                        format!(
+                            "joinedload of {} after the many-to-many {}: use selectinload",
+                            j.name, rel.name
+                        )
+                        .into(),
+                    ));
+                }
                 let vals = owner_vals(&self.state, owner_col);
                 let keys = distinct(vals.iter().map(|(_, v)| v.clone()));
                 let mut by_key: Map<Key, Vec<u32>> = Map::default();
@@ -927,7 +942,31 @@ impl Session {
                 }
             }
         }
-        Ok(targets)
+        Ok((targets, distinct_idx(&joined)))
+    }
+
+    /// Runs one query of a selectin hop: the targets it read, in row order. With a
+    /// `join`, the query joins it too, and its targets are added to `joined`.
+    fn fetch_hop(
+        &mut self,
+        rel: &Relation,
+        target: usize,
+        q: Select,
+        join: Option<&(Relation, Strategy)>,
+        joined: &mut Vec<u32>,
+    ) -> Result<Vec<u32>> {
+        match join {
+            Some(j) => {
+                let (got, per) = self.run_joined(target, q, &[j], false)?;
+                joined.extend(per.into_iter().flatten().flatten());
+                Ok(distinct_idx(&got))
+            }
+            None => {
+                self.note(&q);
+                let store = self.state.store_mut(target)?;
+                (rel.fetch)(&mut self.conn, &q, &mut **store, false)
+            }
+        }
     }
 }
 
@@ -1075,7 +1114,7 @@ impl<M: Model> Query<'_, M> {
             let store = session.state.store_mut(root)?;
             found = fetch_into::<M>(&mut session.conn, &stmt, &mut **store, populate)?;
         } else {
-            let (idxs, per_join) = session.run_joined::<M>(stmt, &joined, populate)?;
+            let (idxs, per_join) = session.run_joined(root, stmt, &joined, populate)?;
             found = idxs;
             rows_of = per_join;
         }
@@ -1105,13 +1144,17 @@ impl<M: Model> Query<'_, M> {
                     .unwrap_or_default();
                 ji += 1;
             }
-            for (rel, strategy) in hops {
+            let mut hops = hops.peekable();
+            while let Some((rel, strategy)) = hops.next() {
                 if *strategy == Strategy::Joined {
                     return Err(Error::Session(
-                        format!("joinedload of {} after a selectinload: joined loads apply to the first hop of a path; use selectinload", rel.name).into(),
+                        format!("joinedload of {} right after a joinedload: one query joins one hop of a path; use selectinload for one of them", rel.name).into(),
                     ));
                 }
-                owners = session.select_in(rel, &owners)?;
+                // A joined hop after a selectin hop rides on its query.
+                let join = hops.next_if(|(_, s)| *s == Strategy::Joined);
+                let (targets, joined) = session.select_in(rel, &owners, join)?;
+                owners = if join.is_some() { joined } else { targets };
             }
         }
         if dedup {
@@ -1124,13 +1167,14 @@ impl<M: Model> Query<'_, M> {
 impl Session {
     /// Runs a root query with LEFT OUTER JOINs for the joined first hops; returns the
     /// root objects per row, and each join's targets per row.
-    fn run_joined<M: Model>(
+    fn run_joined(
         &mut self,
+        root: usize,
         stmt: Select,
         joined: &[&(Relation, Strategy)],
         populate: bool,
     ) -> Result<JoinedRows> {
-        let root_def = M::definition();
+        let root_def = self.state.store(root)?.def();
         let root_t = Table::from_static(root_def);
         let mut q = stmt;
         let mut widths = Vec::new();
@@ -1172,7 +1216,6 @@ impl Session {
         self.note(&q);
         let rows = self.conn.query(&q)?;
         let n = root_def.columns().len();
-        let root = self.state.store_of::<M>();
         let stores: Vec<usize> = joined
             .iter()
             .map(|(r, _)| self.state.store_id(r.target, r.new_target))

@@ -545,6 +545,49 @@ fn loaders_never_run_n_plus_one() {
         assert_eq!(users.len(), 4, "rows folded into unique objects");
         assert_eq!(s.statements().len(), 2, "{:#?}", s.statements());
         assert_eq!(s.children(users[1], User::posts())?.len(), 3);
+        // The guide's chain: selectinload(Post.comments).joinedload(Comment.user), the
+        // joined hop riding on the selectin hop's query.
+        s = recording(engine)?;
+        let posts = s
+            .query::<Post>(select(p).order_by(p.id))
+            .options(selectinload(Post::comments()).joinedload(Comment::user()))
+            .all()?;
+        assert_eq!(s.statements().len(), 2, "{:#?}", s.statements());
+        let q = &s.statements()[1];
+        assert!(q.contains("LEFT OUTER JOIN"), "{q}");
+        assert!(q.contains(" IN (") || q.contains("= ANY($1)"), "{q}");
+        let mut comments = 0;
+        for ph in &posts {
+            for c in s.children(*ph, Post::comments())? {
+                let uh = s.related(c, Comment::user())?.expect("a user");
+                assert!(s.obj(uh)?.email.starts_with('s'));
+                comments += 1;
+            }
+        }
+        assert_eq!(comments, 24);
+        assert_eq!(s.statements().len(), 2, "reading them runs nothing");
+        // A many-to-one selectin hop, then a joined collection from its targets: the
+        // targets already in the session are read again, for their collection.
+        s = recording(engine)?;
+        let c = Comment::table();
+        let first = s.query::<Post>(select(p).where_(p.id.eq(1))).all()?;
+        let cs = s
+            .query::<Comment>(select(c).order_by(c.id))
+            .options(selectinload(Comment::post()).joinedload(Post::comments()))
+            .all()?;
+        assert_eq!(s.statements().len(), 3, "{:#?}", s.statements());
+        for ch in &cs {
+            let ph = s.related(*ch, Comment::post())?.expect("a post");
+            assert!(s.children(ph, Post::comments())?.contains(ch));
+        }
+        assert_eq!(s.children(first[0], Post::comments())?.len(), 2);
+        // Two joined hops in a row are one join too many for one query: a typed error.
+        assert!(matches!(
+            s.query::<User>(select(u))
+                .options(joinedload(User::posts()).joinedload(Post::author()))
+                .all(),
+            Err(Error::Session(_))
+        ));
         // Many-to-many from the other side.
         s = recording(engine)?;
         let t = Tag::table();
