@@ -74,9 +74,11 @@ pub fn selectinload<Rl: Relationship>(rel: Rl) -> Load<Rl::Owner, Rl::Target> {
 }
 
 /// Loads a relationship in the same query with a LEFT OUTER JOIN, rows folded into
-/// unique objects (SQLAlchemy's `joinedload`): natural for many-to-one. It applies to
-/// the first hops of a path (joined into the query itself); a collection joined into a
-/// query with LIMIT or OFFSET is refused (the limit would count joined rows).
+/// unique objects (SQLAlchemy's `joinedload`): natural for many-to-one. First in a
+/// path it joins the query itself; after a [`selectinload`] hop it joins that hop's
+/// queries. Refused with [`Error::Session`](crate::Error::Session): right after another
+/// joined hop, from or to a many-to-many, and a collection joined into a query with
+/// LIMIT or OFFSET (the limit would count joined rows).
 pub fn joinedload<Rl: Relationship>(rel: Rl) -> Load<Rl::Owner, Rl::Target> {
     start(rel, Strategy::Joined)
 }
@@ -93,8 +95,8 @@ impl<R, L: Model> Load<R, L> {
     pub fn selectinload<Rl: Relationship<Owner = L>>(self, rel: Rl) -> Load<R, Rl::Target> {
         self.then(rel, Strategy::SelectIn)
     }
-    /// Then joins a relationship of the path's last model (only while every hop before
-    /// it is joined too).
+    /// Then joins a relationship of the path's last model into the previous hop's
+    /// queries (after a selectin hop; see [`joinedload`]).
     pub fn joinedload<Rl: Relationship<Owner = L>>(self, rel: Rl) -> Load<R, Rl::Target> {
         self.then(rel, Strategy::Joined)
     }
