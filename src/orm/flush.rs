@@ -433,6 +433,8 @@ impl Flush {
         if pending.is_empty() {
             return Ok(false);
         }
+        // The identity map grows once for all of them, not batch by batch.
+        state.store_mut(store)?.reserve(pending.len());
         let def = state.store(store)?.def();
         let auto = def.autoincrement_column();
         let ncols = def.columns().len();
@@ -916,7 +918,6 @@ impl Flush {
                     }
                 }
                 let s = state.store_mut(store)?;
-                s.reserve(rows.len());
                 for (k, (idx, _)) in rows.iter().enumerate() {
                     if let Some(&r) = order.get(k) {
                         for (j, &c) in returned.iter().enumerate() {

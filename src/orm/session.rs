@@ -179,8 +179,9 @@ impl Session {
     ) -> Result<Vec<Handle<M>>> {
         let session = self.state.session;
         let store = self.state.typed_mut::<M>()?;
+        let objs = objs.into_iter();
+        store.slots.reserve(objs.size_hint().0);
         Ok(objs
-            .into_iter()
             .map(|o| Handle::new(store.push(o), session))
             .collect())
     }
