@@ -29,7 +29,15 @@ fn main() {
         let path = dir.path().join("p.db");
         let raw = rusqlite::Connection::open(&path).expect("open");
         raw.execute_batch(CREATE).expect("create");
+        let t = Instant::now();
         let engine = Engine::from_url(&format!("sqlite:///{}", path.display())).expect("engine");
+        if case == "engine" {
+            let t1 = t.elapsed();
+            let s = Session::new(&engine).expect("session");
+            println!("engine {t1:?} session {:?}", t.elapsed() - t1);
+            drop(s);
+            continue;
+        }
         match case {
             "insert" => {
                 let objs: Vec<OrmItem> = (0..n)
