@@ -181,9 +181,7 @@ impl Session {
         let store = self.state.typed_mut::<M>()?;
         let objs = objs.into_iter();
         store.slots.reserve(objs.size_hint().0);
-        Ok(objs
-            .map(|o| Handle::new(store.push(o), session))
-            .collect())
+        Ok(objs.map(|o| Handle::new(store.push(o), session)).collect())
     }
     /// The object of a handle.
     pub fn obj<M: Model>(&self, h: Handle<M>) -> Result<&M> {
@@ -256,7 +254,7 @@ impl Session {
         }
         if let Some(k) = Key::of(&pk) {
             let store = self.state.typed_mut::<M>()?;
-            if let Some(idx) = store.index.get(&k).copied() {
+            if let Some(idx) = store.index.get(&k) {
                 return Ok(match store.slot(idx)?.state {
                     ObjectState::Persistent => Some(Handle::new(idx, self.state.session)),
                     _ => None,

@@ -6,7 +6,7 @@
 use std::any::{Any, TypeId};
 use std::marker::PhantomData;
 
-use super::key::{Key, Map};
+use super::key::{Index, Key, Map};
 use super::rel::{Kind, Relation};
 use super::Model;
 use crate::schema::TableDef;
@@ -84,7 +84,7 @@ pub(crate) struct Slot<M> {
 /// The objects of one model and its identity map.
 pub(crate) struct Store<M> {
     pub(crate) slots: Vec<Slot<M>>,
-    pub(crate) index: Map<Key, u32>,
+    pub(crate) index: Index,
     pub(crate) relations: Vec<Relation>,
     pk: Vec<usize>,
 }
@@ -98,7 +98,7 @@ pub(crate) fn new_store<M: Model>() -> Box<dyn AnyStore> {
         .collect();
     Box::new(Store::<M> {
         slots: Vec::new(),
-        index: Map::default(),
+        index: Index::default(),
         relations: M::relationships(),
         pk,
     })
@@ -188,9 +188,8 @@ impl<M: Model> Store<M> {
             ));
         };
         let next = self.slots.len() as u32;
-        match self.index.entry(key) {
-            std::collections::hash_map::Entry::Occupied(e) => {
-                let idx = *e.get();
+        match self.index.get_or_insert(key, next) {
+            Some(idx) => {
                 if populate {
                     let slot = self.slot_mut(idx)?;
                     slot.loaded = None;
@@ -199,8 +198,7 @@ impl<M: Model> Store<M> {
                 }
                 Ok(idx)
             }
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(next);
+            None => {
                 self.slots.push(Slot {
                     loaded: None,
                     obj,
@@ -335,7 +333,7 @@ impl<M: Model> AnyStore for Store<M> {
         self.slot_mut(idx)?.obj_mut().set_value(col, v)
     }
     fn lookup(&self, key: &Key) -> Option<u32> {
-        self.index.get(key).copied()
+        self.index.get(key)
     }
     fn absorb_values(&mut self, values: Vec<Value>, populate: bool) -> Result<u32> {
         let obj = M::from_values(values)?;
@@ -385,7 +383,7 @@ impl<M: Model> AnyStore for Store<M> {
     fn undo_inserted(&mut self, idx: u32, fields: Vec<(usize, Value)>, returned: &[usize]) {
         let key = self.current_key(idx);
         if let Some(k) = key {
-            if self.index.get(&k) == Some(&idx) {
+            if self.index.get(&k) == Some(idx) {
                 self.index.remove(&k);
             }
         }
