@@ -948,9 +948,71 @@ impl Flush {
                 });
             }
             Work::Delete { store, idxs } => {
-                for idx in idxs {
+                for &idx in &idxs {
                     state.store_mut(store)?.deleted(idx);
                     state.journal.push(Undo::Deleted { store, idx });
+                }
+                Self::server_cascade(state, store, idxs)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The rows the server deleted after `gone` (objects of `store`) through
+    /// `ON DELETE CASCADE` foreign keys: loaded objects whose key pointed at a deleted
+    /// row are deleted in the session too (and so on down), rather than left
+    /// persistent for rows that are no longer there.
+    fn server_cascade(state: &mut State, store: usize, gone: Vec<u32>) -> Result<()> {
+        let mut work = vec![(store, gone)];
+        while let Some((s, gone)) = work.pop() {
+            let def = state.store(s)?.def();
+            for t in 0..state.stores.len() {
+                let tdef = state.store(t)?.def();
+                for fk in tdef.foreign_keys() {
+                    if fk.ref_table() != def.name()
+                        || fk.delete_action() != Some(crate::schema::FkAction::Cascade)
+                    {
+                        continue;
+                    }
+                    let ([c], [r]) = (fk.columns(), fk.ref_columns()) else {
+                        continue;
+                    };
+                    let (Some(c), Some(r)) = (tdef.column_index(c), def.column_index(r)) else {
+                        continue;
+                    };
+                    let src = state.store(s)?;
+                    let keys: Set<Key> = gone
+                        .iter()
+                        .filter_map(|&i| src.loaded_value(i, r))
+                        .filter_map(|v| Key::of(std::slice::from_ref(&v)))
+                        .collect();
+                    if keys.is_empty() {
+                        continue;
+                    }
+                    let ts = state.store(t)?;
+                    let hit: Vec<u32> = ts
+                        .in_state(ObjectState::Persistent)
+                        .into_iter()
+                        .filter(|&i| {
+                            ts.loaded_value(i, c)
+                                .and_then(|v| Key::of(std::slice::from_ref(&v)))
+                                .is_some_and(|k| keys.contains(&k))
+                        })
+                        .collect();
+                    if hit.is_empty() {
+                        continue;
+                    }
+                    let tm = state.store_mut(t)?;
+                    let mut was = Vec::with_capacity(hit.len());
+                    for &i in &hit {
+                        was.push((i, tm.marked(i)));
+                        tm.deleted(i);
+                    }
+                    state.journal.push(Undo::Gone {
+                        store: t,
+                        idxs: was,
+                    });
+                    work.push((t, hit));
                 }
             }
         }

@@ -233,6 +233,12 @@ pub(crate) enum Undo {
     },
     /// A DELETE: the object is persistent and marked again.
     Deleted { store: usize, idx: u32 },
+    /// The server deleted the objects (`ON DELETE CASCADE`): persistent again, marked
+    /// for deletion as they were.
+    Gone {
+        store: usize,
+        idxs: Vec<(u32, bool)>,
+    },
     /// A cascade marked the object for deletion.
     Marked { store: usize, idx: u32 },
     /// The pending links and association changes before the flush consumed them.
@@ -577,6 +583,14 @@ impl State {
                 Undo::Deleted { store, idx } => {
                     if let Some(s) = self.stores.get_mut(store) {
                         s.undo_deleted(idx);
+                    }
+                }
+                Undo::Gone { store, idxs } => {
+                    if let Some(s) = self.stores.get_mut(store) {
+                        for (idx, marked) in idxs {
+                            s.undo_deleted(idx);
+                            s.set_marked(idx, marked);
+                        }
                     }
                 }
                 Undo::Marked { store, idx } => {

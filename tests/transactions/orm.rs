@@ -61,7 +61,8 @@ pub struct Comment {
     pub post_id: Option<i64>,
     #[sqlkit(foreign_key = "orm_users.id")]
     pub user_id: Option<i64>,
-    #[sqlkit(foreign_key = "orm_comments.id")]
+    /// Replies go with the comment they answer, by the server's hand.
+    #[sqlkit(foreign_key = "orm_comments.id", on_delete = "cascade")]
     pub parent_id: Option<i64>,
 }
 impl Comment {
@@ -611,6 +612,57 @@ fn loaders_never_run_n_plus_one() {
         s.unlink(posts[0], Post::tags(), tags[0])?;
         s.commit()?;
         assert_eq!(count(engine, PostTag::table()), 8 + 12 - 1);
+        Ok(())
+    });
+}
+
+#[test]
+fn rows_the_server_deletes_by_cascade_leave_the_session() {
+    each(|_, engine| {
+        let mut s = Session::new(engine)?;
+        let root = s.add(comment("root"))?;
+        let reply = s.add(comment("reply"))?;
+        let deeper = s.add(comment("deeper"))?;
+        s.add(comment("other"))?;
+        s.set_related(reply, Comment::parent(), Some(root))?;
+        s.set_related(deeper, Comment::parent(), Some(reply))?;
+        s.commit()?;
+        // A new session reads them; deleting the root deletes the thread on the server.
+        s = Session::new(engine)?;
+        let cm = Comment::table();
+        let mut cs = Vec::new();
+        for body in ["root", "reply", "deeper", "other"] {
+            cs.push(
+                s.query::<Comment>(select(cm).where_(cm.body.eq(body)))
+                    .one()?,
+            );
+        }
+        s.delete(cs[0])?;
+        s.flush()?;
+        for h in &cs[..3] {
+            assert_eq!(s.state(*h), ObjectState::Deleted, "{:?}", s.obj(*h)?);
+        }
+        assert_eq!(s.state(cs[3]), ObjectState::Persistent);
+        assert_eq!(
+            s.get::<Comment>(s.obj(cs[1])?.id)?,
+            None,
+            "gone from the map"
+        );
+        // Rolled back, the thread is back, in the session and in the table.
+        s.rollback()?;
+        for h in &cs {
+            assert_eq!(s.state(*h), ObjectState::Persistent);
+            assert!(!s.is_modified(*h)?);
+        }
+        assert_eq!(count(engine, cm), 4);
+        s.delete(cs[0])?;
+        s.commit()?;
+        for h in &cs[..3] {
+            assert_eq!(s.state(*h), ObjectState::Detached);
+        }
+        assert_eq!(s.obj(cs[3])?.body, "other");
+        drop(s);
+        assert_eq!(count(engine, cm), 1);
         Ok(())
     });
 }
