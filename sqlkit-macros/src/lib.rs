@@ -39,7 +39,8 @@ use syn::{
 ///
 /// Table attributes: `table = ".."`, `schema = ".."`, `handle = Name` (the generated
 /// struct's name), `primary_key(a, b)` (composite), `unique(a, b)`, `index(a, b)`,
-/// `check(name = "..", sql = "..")`.
+/// `check(name = "..", sql = "..")`, `foreign_key(columns(a, b), references =
+/// "table(x, y)", on_delete = "cascade")` (a composite foreign key).
 ///
 /// Column attributes: `primary_key`, `autoincrement = bool`, `unique`, `index`,
 /// `nullable`, `not_null`, `string = N`, `text`, `sql_type = SqlType::…`,
@@ -140,6 +141,8 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
     let mut uniques: Vec<Vec<Ident>> = Vec::new();
     let mut indexes: Vec<Vec<Ident>> = Vec::new();
     let mut checks: Vec<(LitStr, LitStr)> = Vec::new();
+    // Composite foreign keys: the columns, `references = "table(a, b)"`, on_delete.
+    let mut fks: Vec<(Vec<Ident>, LitStr, Option<LitStr>)> = Vec::new();
     let mut handle = format_ident!("{}Table", name);
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("sqlkit")) {
         attr.parse_nested_meta(|meta| {
@@ -158,6 +161,32 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
                 uniques.push(ident_list(&meta)?);
             } else if meta.path.is_ident("index") {
                 indexes.push(ident_list(&meta)?);
+            } else if meta.path.is_ident("foreign_key") {
+                let mut cols = Vec::new();
+                let mut refs = None;
+                let mut on_delete = None;
+                meta.parse_nested_meta(|m| {
+                    if m.path.is_ident("columns") {
+                        cols = ident_list(&m)?;
+                    } else if m.path.is_ident("references") {
+                        refs = Some(m.value()?.parse::<LitStr>()?);
+                    } else if m.path.is_ident("on_delete") {
+                        on_delete = Some(m.value()?.parse::<LitStr>()?);
+                    } else {
+                        return Err(m.error(
+                            "expected `columns(..)`, `references = \"table(a, b)\"` or `on_delete = \"..\"`",
+                        ));
+                    }
+                    Ok(())
+                })?;
+                match refs {
+                    Some(r) if !cols.is_empty() => fks.push((cols, r, on_delete)),
+                    _ => {
+                        return Err(meta.error(
+                            "foreign_key(..) needs columns(..) and references = \"table(a, b)\"",
+                        ))
+                    }
+                }
             } else if meta.path.is_ident("check") {
                 let mut cname = None;
                 let mut sql = None;
@@ -177,7 +206,7 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
                 }
             } else {
                 return Err(meta.error(
-                    "unknown table attribute; expected table, schema, handle, primary_key(..), unique(..), index(..), check(..) or relationships(..)",
+                    "unknown table attribute; expected table, schema, handle, primary_key(..), unique(..), index(..), check(..), foreign_key(..) or relationships(..)",
                 ));
             }
             Ok(())
@@ -382,6 +411,32 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
     }
     for (n, s) in &checks {
         table_extra.extend(quote!(.check(#n, #s)));
+    }
+    for (cols, refs, on_delete) in &fks {
+        let cols = cols.iter().map(find).collect::<syn::Result<Vec<_>>>()?;
+        let text = refs.value();
+        let parsed = text.strip_suffix(')').and_then(|t| t.split_once('('));
+        let Some((table, ref_cols)) = parsed else {
+            return Err(syn::Error::new(
+                refs.span(),
+                "references must be \"table(column, ..)\"",
+            ));
+        };
+        let table = table.trim();
+        let ref_cols: Vec<&str> = ref_cols.split(',').map(str::trim).collect();
+        if ref_cols.len() != cols.len() || table.is_empty() {
+            return Err(syn::Error::new(
+                refs.span(),
+                "references must name a table and as many columns as columns(..)",
+            ));
+        }
+        let mut fk =
+            quote!(::sqlkit::schema::ForeignKey::new([#(#cols),*], #table, [#(#ref_cols),*]));
+        if let Some(a) = on_delete {
+            let a = fk_action(a)?;
+            fk.extend(quote!(.on_delete(#a)));
+        }
+        table_extra.extend(quote!(.foreign_key(#fk)));
     }
 
     let from_row = from_row_impl(name, &input.generics, &column_names, &skipped);

@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 
 use super::key::{Key, Set};
-use super::rel::{Kind, Relation};
+use super::rel::{cols_in, values_of, Kind, Relation};
 use super::state::{ObjectState, State, Undo};
 use crate::compile::types::OutputType;
 use crate::compile::KeySource;
@@ -337,10 +337,12 @@ impl Flush {
                         }
                     }
                     for chunk in unloaded.chunks(BATCH_ROWS) {
-                        let keys: Vec<Value> =
-                            chunk.iter().map(|&i| s.value(i, owner_col)).collect();
-                        let q = select(table(rel.target_def))
-                            .where_(col(rel.target_def, fk)?.in_(keys));
+                        let keys: Vec<Vec<Value>> = chunk
+                            .iter()
+                            .map(|&i| values_of(&**s, i, owner_col))
+                            .collect();
+                        let t = table(rel.target_def);
+                        let q = select(t.clone()).where_(cols_in(&t, rel.target_def, fk, keys)?);
                         self.push(Plan {
                             stmt: Box::new(q),
                             rows: true,
@@ -392,7 +394,7 @@ impl Flush {
                 continue;
             };
             let v = match link {
-                None => Value::Null,
+                None => vec![Value::Null; fk.iter().count()],
                 Some(t) => {
                     let ts = state
                         .find_store(rel.target)
@@ -409,18 +411,20 @@ impl Flush {
                             .into(),
                         ));
                     }
-                    let v = target.value(t, target_col);
-                    if v.is_null() {
+                    let v = values_of(target, t, target_col);
+                    if v.iter().any(Value::is_null) {
                         return Ok(false);
                     }
                     v
                 }
             };
             let s = state.store_mut(store)?;
-            let old = s.value(idx, fk);
-            if old != v {
-                s.set_value(idx, fk, v)?;
-                fields.push((fk, old));
+            for (c, v) in fk.iter().zip(v) {
+                let old = s.value(idx, c);
+                if old != v {
+                    s.set_value(idx, c, v)?;
+                    fields.push((c, old));
+                }
             }
         }
         Ok(true)
@@ -874,12 +878,12 @@ impl Flush {
                     found.push(state.store_mut(target)?.absorb_values(row, false)?);
                 }
                 for o in owners {
-                    let k = state.store(os)?.value(o, owner_col);
+                    let k = values_of(state.store(os)?, o, owner_col);
                     let t = state.store(target)?;
                     let kids: Vec<u32> = found
                         .iter()
                         .copied()
-                        .filter(|&c| t.value(c, fk) == k)
+                        .filter(|&c| values_of(t, c, fk) == k)
                         .collect();
                     state.collections.insert((rel.owner, rel.name, o), kids);
                 }

@@ -77,7 +77,9 @@ mod state;
 
 pub use flush::{Flush, Outcome, Step};
 pub use load::{joinedload, selectinload, Load};
-pub use rel::{Cascade, ManyToMany, ManyToOne, OneToMany, Relation, Relationship};
+pub use rel::{
+    Cascade, ForeignKeyColumns, ManyToMany, ManyToOne, OneToMany, Relation, Relationship,
+};
 pub use session::{Query, Session, SessionOptions, SessionTransaction};
 pub use state::{Handle, ObjectState};
 

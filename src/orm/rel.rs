@@ -47,13 +47,114 @@ pub(crate) type FetchKeyed = fn(
     bool,
 ) -> Result<Vec<(u32, crate::Value)>>;
 
+/// The most columns a relationship's foreign key may have.
+const MAX_COLS: usize = 4;
+
+/// The column positions of a foreign key, or of the key it refers to: one to four.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Cols {
+    n: u8,
+    c: [u16; MAX_COLS],
+}
+
+impl Cols {
+    /// One column.
+    pub(crate) fn one(c: usize) -> Cols {
+        Cols {
+            n: 1,
+            c: [c as u16, 0, 0, 0],
+        }
+    }
+    fn of(cols: &[usize]) -> std::result::Result<Cols, String> {
+        if cols.is_empty() || cols.len() > MAX_COLS {
+            return Err(format!(
+                "a foreign key of {} columns (1 to {MAX_COLS} are supported)",
+                cols.len()
+            ));
+        }
+        let mut c = [0u16; MAX_COLS];
+        for (slot, &v) in c.iter_mut().zip(cols) {
+            *slot = u16::try_from(v).map_err(|_| "a column past the 65,536th".to_string())?;
+        }
+        Ok(Cols {
+            n: cols.len() as u8,
+            c,
+        })
+    }
+    /// The positions, in key order.
+    pub(crate) fn iter(self) -> impl Iterator<Item = usize> {
+        self.c.into_iter().take(self.n as usize).map(usize::from)
+    }
+    /// The one column of a single-column key.
+    pub(crate) fn single(self) -> Option<usize> {
+        (self.n == 1).then_some(self.c[0] as usize)
+    }
+    /// The columns' names in `def`.
+    pub(crate) fn names(self, def: &TableDef) -> Vec<&str> {
+        self.iter()
+            .map(|c| def.columns().get(c).map_or("?", |d| d.name()))
+            .collect()
+    }
+}
+
+/// The values of columns `cols` of object `idx`.
+pub(crate) fn values_of(store: &dyn AnyStore, idx: u32, cols: Cols) -> Vec<crate::Value> {
+    cols.iter().map(|c| store.value(idx, c)).collect()
+}
+
+/// `cols IN (keys)` over `t` (a table of `def`, or its alias): a list of values for
+/// one column, row values `(a, b) IN ((?, ?), ..)` for a composite key.
+pub(crate) fn cols_in(
+    t: &crate::schema::Table,
+    def: &TableDef,
+    cols: Cols,
+    keys: Vec<Vec<crate::Value>>,
+) -> Result<crate::expr::Expr<bool>> {
+    use crate::expr::{ExprOps, Node};
+    let names = cols.names(def);
+    if let [one] = names.as_slice() {
+        return Ok(t.c(one)?.in_(keys.into_iter().flatten()));
+    }
+    let mut lhs = Vec::with_capacity(names.len());
+    for n in &names {
+        lhs.push(t.c(n)?.into_node());
+    }
+    let list = keys
+        .into_iter()
+        .map(|k| Node::Tuple(k.into_iter().map(Node::Bind).collect()))
+        .collect();
+    Ok(crate::expr::Expr::from_node(Node::InList(
+        Box::new(Node::Tuple(lhs)),
+        list,
+        false,
+    )))
+}
+
+/// `a.x = b.y AND ..` over the column pairs of `ac` (of `a`, a table of `ad`) and `bc`
+/// (of `b`, of `bd`).
+pub(crate) fn cols_eq(
+    a: &crate::schema::Table,
+    ad: &TableDef,
+    ac: Cols,
+    b: &crate::schema::Table,
+    bd: &TableDef,
+    bc: Cols,
+) -> Result<crate::expr::Expr<bool>> {
+    use crate::expr::ExprOps;
+    let mut conds = Vec::new();
+    for (x, y) in ac.names(ad).into_iter().zip(bc.names(bd)) {
+        conds.push(a.c(x)?.eq(b.c(y)?));
+    }
+    Ok(crate::expr::and_(conds))
+}
+
 /// The shape of a relationship, by column positions.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Kind {
-    /// The owner's column `fk` holds the target's column `target_col`.
-    ManyToOne { fk: usize, target_col: usize },
-    /// The target's column `fk` holds the owner's column `owner_col`.
-    OneToMany { fk: usize, owner_col: usize },
+    /// The owner's columns `fk` hold the target's columns `target_col`.
+    ManyToOne { fk: Cols, target_col: Cols },
+    /// The target's columns `fk` hold the owner's columns `owner_col`.
+    OneToMany { fk: Cols, owner_col: Cols },
     /// Rows of `secondary` pair the owner (`left` holds `owner_col`) with the target
     /// (`right` holds `target_col`).
     ManyToMany {
@@ -133,28 +234,38 @@ fn column_error(what: &str, name: &str, reason: String) -> Error {
     Error::Schema(format!("relationship `{name}` ({what}): {reason}").into())
 }
 
-/// The position of `target`'s column that `def`'s foreign key over column `col` refers to.
-fn referenced(def: &TableDef, col: usize, target: &TableDef) -> std::result::Result<usize, String> {
-    let name = def.columns().get(col).map_or("?", |c| c.name());
+/// The positions of `target`'s columns that `def`'s foreign key over exactly the
+/// columns `cols` (in that order) refers to.
+fn referenced(def: &TableDef, cols: Cols, target: &TableDef) -> std::result::Result<Cols, String> {
+    let names = cols.names(def);
+    let shown = names.join(", ");
     let fk = def
         .foreign_keys()
         .iter()
         .find(|fk| {
-            fk.columns().len() == 1 && fk.columns().first().map(|c| c.as_str()) == Some(name)
+            fk.columns()
+                .iter()
+                .map(|c| c.as_str())
+                .eq(names.iter().copied())
         })
-        .ok_or_else(|| format!("{}.{name} has no foreign key of its own", def.name()))?;
+        .ok_or_else(|| format!("{}.({shown}) has no foreign key of its own", def.name()))?;
     if fk.ref_table() != target.name() {
         return Err(format!(
-            "{}.{name} refers to {}, not to {}",
+            "{}.({shown}) refers to {}, not to {}",
             def.name(),
             fk.ref_table(),
             target.name()
         ));
     }
-    let rc = fk.ref_columns().first().map_or("?", |c| c.as_str());
-    target
-        .column_index(rc)
-        .ok_or_else(|| format!("{} has no column {rc}", target.name()))
+    let mut out = Vec::with_capacity(fk.ref_columns().len());
+    for rc in fk.ref_columns() {
+        out.push(
+            target
+                .column_index(rc)
+                .ok_or_else(|| format!("{} has no column {rc}", target.name()))?,
+        );
+    }
+    Cols::of(&out)
 }
 
 fn relation<O: Model, T: Model>(
@@ -166,8 +277,8 @@ fn relation<O: Model, T: Model>(
         Ok(k) => (k, None),
         Err(e) => (
             Kind::ManyToOne {
-                fk: 0,
-                target_col: 0,
+                fk: Cols::one(0),
+                target_col: Cols::one(0),
             },
             Some(column_error(what, name, e)),
         ),
@@ -199,6 +310,40 @@ fn on_table<X>(col: &Column<X>, def: &'static TableDef) -> std::result::Result<u
             def.name()
         ))
     }
+}
+
+/// The column or columns of a relationship's foreign key: a [`Column`], or a tuple
+/// of two to four for a composite key, in the foreign key's order.
+pub trait ForeignKeyColumns {
+    /// The columns' positions in `def`, or why they are not all its columns.
+    #[doc(hidden)]
+    fn positions_in(&self, def: &'static TableDef) -> std::result::Result<Vec<usize>, String>;
+}
+impl<X> ForeignKeyColumns for Column<X> {
+    fn positions_in(&self, def: &'static TableDef) -> std::result::Result<Vec<usize>, String> {
+        Ok(vec![on_table(self, def)?])
+    }
+}
+macro_rules! fk_tuples {
+    ($(($($t:ident $i:tt),*))*) => {$(
+        impl<$($t),*> ForeignKeyColumns for ($(Column<$t>,)*) {
+            fn positions_in(&self, def: &'static TableDef) -> std::result::Result<Vec<usize>, String> {
+                Ok(vec![$(on_table(&self.$i, def)?),*])
+            }
+        }
+    )*};
+}
+fk_tuples! {
+    (A 0, B 1)
+    (A 0, B 1, C 2)
+    (A 0, B 1, C 2, D 3)
+}
+
+fn cols_on(
+    fk: &impl ForeignKeyColumns,
+    def: &'static TableDef,
+) -> std::result::Result<Cols, String> {
+    Cols::of(&fk.positions_in(def)?)
 }
 
 macro_rules! descriptor {
@@ -249,9 +394,9 @@ descriptor!(
 
 impl<O: Model, T: Model> ManyToOne<O, T> {
     /// The relationship over `fk`, a column of the owner's table with a foreign key to
-    /// the target's table.
-    pub fn new<X>(name: &'static str, fk: Column<X>) -> Self {
-        let kind = on_table(&fk, O::definition()).and_then(|fk| {
+    /// the target's table (or a tuple of the columns of a composite foreign key).
+    pub fn new(name: &'static str, fk: impl ForeignKeyColumns) -> Self {
+        let kind = cols_on(&fk, O::definition()).and_then(|fk| {
             referenced(O::definition(), fk, T::definition())
                 .map(|target_col| Kind::ManyToOne { fk, target_col })
         });
@@ -264,9 +409,9 @@ impl<O: Model, T: Model> ManyToOne<O, T> {
 
 impl<O: Model, T: Model> OneToMany<O, T> {
     /// The relationship over `fk`, a column of the target's table with a foreign key to
-    /// the owner's table.
-    pub fn new<X>(name: &'static str, fk: Column<X>) -> Self {
-        let kind = on_table(&fk, T::definition()).and_then(|fk| {
+    /// the owner's table (or a tuple of the columns of a composite foreign key).
+    pub fn new(name: &'static str, fk: impl ForeignKeyColumns) -> Self {
+        let kind = cols_on(&fk, T::definition()).and_then(|fk| {
             referenced(T::definition(), fk, O::definition())
                 .map(|owner_col| Kind::OneToMany { fk, owner_col })
         });
@@ -289,8 +434,12 @@ impl<O: Model, T: Model> ManyToMany<O, T> {
     pub fn new<X, Y>(name: &'static str, left: Column<X>, right: Column<Y>) -> Self {
         let (secondary, l) = left.position();
         let kind = on_table(&right, secondary).and_then(|r| {
-            let owner_col = referenced(secondary, l, O::definition())?;
-            let target_col = referenced(secondary, r, T::definition())?;
+            let single = |c: Cols| {
+                c.single()
+                    .ok_or_else(|| "a many-to-many over a composite key".to_string())
+            };
+            let owner_col = single(referenced(secondary, Cols::one(l), O::definition())?)?;
+            let target_col = single(referenced(secondary, Cols::one(r), T::definition())?)?;
             Ok(Kind::ManyToMany {
                 secondary,
                 left: l,

@@ -3,7 +3,10 @@
 use super::flush::{Flush, Outcome};
 use super::key::{Key, Map, Set};
 use super::load::{Load, Strategy};
-use super::rel::{Kind, ManyToMany, ManyToOne, OneToMany, Relation, Relationship};
+use super::rel::{
+    cols_eq, cols_in, values_of, Cols, Kind, ManyToMany, ManyToOne, OneToMany, Relation,
+    Relationship,
+};
 use super::state::{AnyStore, Handle, ObjectState, State, Store};
 use super::Model;
 use crate::engine::{Connection, Engine, FromRow, TxLevel};
@@ -830,13 +833,16 @@ impl Session {
             .find_store(rel.owner)
             .ok_or_else(|| Error::Session("no objects of the relationship's owner".into()))?;
         let ts = self.state.store_id(rel.target, rel.new_target);
-        let owner_vals = |state: &State, c: usize| -> Vec<(u32, Value)> {
+        let owner_vals = |state: &State, c: Cols| -> Vec<(u32, Vec<Value>)> {
             owners
                 .iter()
                 .map(|&o| {
                     (
                         o,
-                        state.store(os).map(|s| s.value(o, c)).unwrap_or_default(),
+                        state
+                            .store(os)
+                            .map(|s| values_of(s, o, c))
+                            .unwrap_or_default(),
                     )
                 })
                 .collect()
@@ -847,20 +853,21 @@ impl Session {
                 let vals = owner_vals(&self.state, owner_col);
                 let keys = distinct(vals.iter().map(|(_, v)| v.clone()));
                 let mut by_key: Map<Key, Vec<u32>> = Map::default();
+                let t = Table::from_static(rel.target_def);
                 for chunk in keys.chunks(500) {
-                    let q = select(Table::from_static(rel.target_def))
-                        .where_(col(rel.target_def, fk)?.in_(chunk.to_vec()));
+                    let q =
+                        select(t.clone()).where_(cols_in(&t, rel.target_def, fk, chunk.to_vec())?);
                     let got = self.fetch_hop(&rel, ts, q, join, &mut joined)?;
                     for i in got {
-                        let k = self.state.store(ts)?.value(i, fk);
-                        if let Some(k) = key(&k) {
+                        let k = values_of(self.state.store(ts)?, i, fk);
+                        if let Some(k) = Key::of(&k) {
                             by_key.entry(k).or_default().push(i);
                         }
                         targets.push(i);
                     }
                 }
                 for (o, v) in vals {
-                    let kids = key(&v)
+                    let kids = Key::of(&v)
                         .and_then(|k| by_key.get(&k).cloned())
                         .unwrap_or_default();
                     self.state
@@ -870,22 +877,27 @@ impl Session {
             }
             Kind::ManyToOne { fk, target_col } => {
                 let vals = owner_vals(&self.state, fk);
-                let t = self.state.store(ts)?;
                 // Targets already in the session are not read again, unless a join
                 // from them is to be loaded too.
-                let missing =
-                    distinct(vals.iter().map(|(_, v)| v.clone()).filter(|v| {
-                        join.is_some() || key(v).is_none_or(|k| t.lookup(&k).is_none())
-                    }));
+                let state = &self.state;
+                let missing = distinct(
+                    vals.iter()
+                        .map(|(_, v)| v.clone())
+                        .filter(|v| join.is_some() || state.find_by(ts, target_col, v).is_none()),
+                );
+                let t = Table::from_static(rel.target_def);
                 for chunk in missing.chunks(500) {
-                    let q = select(Table::from_static(rel.target_def))
-                        .where_(col(rel.target_def, target_col)?.in_(chunk.to_vec()));
+                    let q = select(t.clone()).where_(cols_in(
+                        &t,
+                        rel.target_def,
+                        target_col,
+                        chunk.to_vec(),
+                    )?);
                     self.fetch_hop(&rel, ts, q, join, &mut joined)?;
                 }
-                let t = self.state.store(ts)?;
                 let mut seen = Set::default();
                 for (_, v) in vals {
-                    if let Some(i) = key(&v).and_then(|k| t.lookup(&k)) {
+                    if let Some(i) = self.state.find_by(ts, target_col, &v) {
                         if seen.insert(i) {
                             targets.push(i);
                         }
@@ -908,8 +920,11 @@ impl Session {
                         .into(),
                     ));
                 }
-                let vals = owner_vals(&self.state, owner_col);
-                let keys = distinct(vals.iter().map(|(_, v)| v.clone()));
+                let vals = owner_vals(&self.state, Cols::one(owner_col));
+                let keys: Vec<Value> = distinct(vals.iter().map(|(_, v)| v.clone()))
+                    .into_iter()
+                    .flatten()
+                    .collect();
                 let mut by_key: Map<Key, Vec<u32>> = Map::default();
                 let mut seen = Set::default();
                 for chunk in keys.chunks(500) {
@@ -932,7 +947,7 @@ impl Session {
                     }
                 }
                 for (o, v) in vals {
-                    let kids = key(&v)
+                    let kids = Key::of(&v)
                         .and_then(|k| by_key.get(&k).cloned())
                         .unwrap_or_default();
                     self.state
@@ -976,9 +991,10 @@ fn push_relation(store: &mut dyn AnyStore, rel: Relation) {
     store.add_relation(rel);
 }
 
-fn distinct(vals: impl Iterator<Item = Value>) -> Vec<Value> {
+/// The keys without repeats and without those holding a NULL, in first-seen order.
+fn distinct(vals: impl Iterator<Item = Vec<Value>>) -> Vec<Vec<Value>> {
     let mut seen = Set::default();
-    vals.filter(|v| key(v).is_some_and(|k| seen.insert(k)))
+    vals.filter(|v| Key::of(v).is_some_and(|k| seen.insert(k)))
         .collect()
 }
 
@@ -1181,23 +1197,16 @@ impl Session {
             let rel = rel.check()?;
             let alias = Table::from_static(rel.target_def).alias(format!("sqlkit_j{}", n + 1));
             let on = match rel.kind {
-                Kind::ManyToOne { fk, target_col } => alias
-                    .c(rel
-                        .target_def
-                        .columns()
-                        .get(target_col)
-                        .map_or("?", |c| c.name()))?
-                    .eq(root_t.c(root_def.columns().get(fk).map_or("?", |c| c.name()))?),
+                Kind::ManyToOne { fk, target_col } => {
+                    cols_eq(&alias, rel.target_def, target_col, &root_t, root_def, fk)?
+                }
                 Kind::OneToMany { fk, owner_col } => {
                     if q.limit.is_some() || q.offset.is_some() {
                         return Err(Error::Session(
                             format!("joinedload of the collection {} in a query with LIMIT or OFFSET would limit joined rows; use selectinload", rel.name).into(),
                         ));
                     }
-                    alias
-                        .c(rel.target_def.columns().get(fk).map_or("?", |c| c.name()))?
-                        .eq(root_t
-                            .c(root_def.columns().get(owner_col).map_or("?", |c| c.name()))?)
+                    cols_eq(&alias, rel.target_def, fk, &root_t, root_def, owner_col)?
                 }
                 Kind::ManyToMany { .. } => {
                     return Err(Error::Session(

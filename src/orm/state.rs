@@ -7,7 +7,7 @@ use std::any::{Any, TypeId};
 use std::marker::PhantomData;
 
 use super::key::{Index, Key, Map};
-use super::rel::{Kind, Relation};
+use super::rel::{values_of, Cols, Kind, Relation};
 use super::Model;
 use crate::schema::TableDef;
 use crate::{Error, Result, Value};
@@ -633,24 +633,53 @@ impl State {
         if let Some(t) = self.links.get(&(rel.owner, rel.name, owner)) {
             return Ok(*t);
         }
-        let Kind::ManyToOne { fk, .. } = rel.kind else {
+        let Kind::ManyToOne { fk, target_col } = rel.kind else {
             return Err(Error::Session(
                 format!("{} is not many-to-one", rel.name).into(),
             ));
         };
         let own = self.find_store(rel.owner).ok_or_else(stale_handle)?;
-        let v = self.store(own)?.value(owner, fk);
-        if v.is_null() {
+        let v = values_of(self.store(own)?, owner, fk);
+        // A key with a NULL in it refers to nothing (SQL's MATCH SIMPLE).
+        if v.iter().any(Value::is_null) {
             return Ok(None);
         }
         let target = self.find_store(rel.target).ok_or_else(stale_handle)?;
-        let t = self.store(target)?;
-        match Key::of(std::slice::from_ref(&v)).and_then(|k| t.lookup(&k)) {
-            Some(i) if t.state(i) == ObjectState::Persistent => Ok(Some(i)),
-            _ => Err(Error::NotLoaded {
+        match self.find_by(target, target_col, &v) {
+            Some(i) => Ok(Some(i)),
+            None => Err(Error::NotLoaded {
                 model: rel.owner_def.name(),
                 relationship: rel.name,
             }),
         }
+    }
+
+    /// The persistent object of store `store` whose columns `cols` hold `vals`: through
+    /// the identity map when they are its primary key (in any order), else by looking
+    /// through the store (a foreign key to another unique key).
+    pub(crate) fn find_by(&self, store: usize, cols: Cols, vals: &[Value]) -> Option<u32> {
+        let st = self.store(store).ok()?;
+        let def = st.def();
+        let pk: Vec<usize> = def
+            .primary_key()
+            .iter()
+            .filter_map(|n| def.column_index(n))
+            .collect();
+        let cs: Vec<usize> = cols.iter().collect();
+        let found = if pk.len() == cs.len() && pk.iter().all(|p| cs.contains(p)) {
+            let ordered: Vec<Value> = pk
+                .iter()
+                .filter_map(|p| {
+                    let j = cs.iter().position(|c| c == p)?;
+                    vals.get(j).cloned()
+                })
+                .collect();
+            Key::of(&ordered).and_then(|k| st.lookup(&k))
+        } else {
+            st.in_state(ObjectState::Persistent)
+                .into_iter()
+                .find(|&i| cs.iter().zip(vals).all(|(&c, v)| st.value(i, c) == *v))
+        };
+        found.filter(|&i| st.state(i) == ObjectState::Persistent)
     }
 }
