@@ -71,6 +71,7 @@
 mod flush;
 mod key;
 mod load;
+mod loader;
 mod rel;
 mod session;
 mod state;

@@ -1,12 +1,10 @@
 //! The sync [`Session`]: the sans-I/O core driven over a [`Connection`].
 
 use super::flush::{Flush, Outcome};
-use super::key::{Key, Map, Set};
+use super::key::{Key, Set};
 use super::load::{Load, Strategy};
-use super::rel::{
-    cols_eq, cols_in, values_of, Cols, Kind, ManyToMany, ManyToOne, OneToMany, Relation,
-    Relationship,
-};
+use super::loader::{distinct_idx, Fetched, Hop, HopQuery, Joined, JoinedRows, Read};
+use super::rel::{Kind, ManyToMany, ManyToOne, OneToMany, Relation, Relationship};
 use super::state::{AnyStore, Handle, ObjectState, State, Store};
 use super::Model;
 use crate::engine::{Connection, Engine, FromRow, TxLevel};
@@ -57,18 +55,6 @@ impl std::fmt::Debug for Session {
     }
 }
 
-/// The indexes without repeats, in first-seen order.
-fn distinct_idx(idxs: &[u32]) -> Vec<u32> {
-    let mut seen = vec![false; idxs.iter().max().map_or(0, |&m| m as usize + 1)];
-    idxs.iter()
-        .copied()
-        .filter(|&i| {
-            seen.get_mut(i as usize)
-                .is_some_and(|s| !std::mem::replace(s, true))
-        })
-        .collect()
-}
-
 /// Reads rows of `T` into its store: the handles' indexes, in row order.
 pub(crate) fn fetch_into<T: Model>(
     conn: &mut Connection,
@@ -105,17 +91,6 @@ pub(crate) fn fetch_keyed<T: Model>(
         Ok(true)
     })?;
     Ok(out)
-}
-
-fn col(
-    def: &'static crate::schema::TableDef,
-    c: usize,
-) -> Result<crate::expr::Expr<crate::expr::Any>> {
-    Table::from_static(def).c(def.columns().get(c).map_or("?", |c| c.name()))
-}
-
-fn key(v: &Value) -> Option<Key> {
-    Key::of(std::slice::from_ref(v))
 }
 
 impl Session {
@@ -816,7 +791,6 @@ impl Session {
         Ok(())
     }
 
-    /// Loads `rel` for the owner objects `owners` with SELECT .. IN; returns the targets.
     /// Loads `rel` for `owners` with `WHERE key IN (..)` queries, and `join` (a
     /// joined hop from `rel`'s target) in the same queries. Returns the targets, and
     /// the join's targets.
@@ -826,176 +800,53 @@ impl Session {
         owners: &[u32],
         join: Option<&(Relation, Strategy)>,
     ) -> Result<(Vec<u32>, Vec<u32>)> {
-        let mut joined: Vec<u32> = Vec::new();
-        let rel = rel.check()?.clone();
-        let os = self
-            .state
-            .find_store(rel.owner)
-            .ok_or_else(|| Error::Session("no objects of the relationship's owner".into()))?;
-        let ts = self.state.store_id(rel.target, rel.new_target);
-        let owner_vals = |state: &State, c: Cols| -> Vec<(u32, Vec<Value>)> {
-            owners
-                .iter()
-                .map(|&o| {
-                    (
-                        o,
-                        state
-                            .store(os)
-                            .map(|s| values_of(s, o, c))
-                            .unwrap_or_default(),
-                    )
-                })
-                .collect()
-        };
-        let mut targets = Vec::new();
-        match rel.kind {
-            Kind::OneToMany { fk, owner_col } => {
-                let vals = owner_vals(&self.state, owner_col);
-                let keys = distinct(vals.iter().map(|(_, v)| v.clone()));
-                let mut by_key: Map<Key, Vec<u32>> = Map::default();
-                let t = Table::from_static(rel.target_def);
-                for chunk in keys.chunks(500) {
-                    let q =
-                        select(t.clone()).where_(cols_in(&t, rel.target_def, fk, chunk.to_vec())?);
-                    let got = self.fetch_hop(&rel, ts, q, join, &mut joined)?;
-                    for i in got {
-                        let k = values_of(self.state.store(ts)?, i, fk);
-                        if let Some(k) = Key::of(&k) {
-                            by_key.entry(k).or_default().push(i);
-                        }
-                        targets.push(i);
-                    }
-                }
-                for (o, v) in vals {
-                    let kids = Key::of(&v)
-                        .and_then(|k| by_key.get(&k).cloned())
-                        .unwrap_or_default();
-                    self.state
-                        .collections
-                        .insert((rel.owner, rel.name, o), kids);
-                }
-            }
-            Kind::ManyToOne { fk, target_col } => {
-                let vals = owner_vals(&self.state, fk);
-                // Targets already in the session are not read again, unless a join
-                // from them is to be loaded too.
-                let state = &self.state;
-                let missing = distinct(
-                    vals.iter()
-                        .map(|(_, v)| v.clone())
-                        .filter(|v| join.is_some() || state.find_by(ts, target_col, v).is_none()),
-                );
-                let t = Table::from_static(rel.target_def);
-                for chunk in missing.chunks(500) {
-                    let q = select(t.clone()).where_(cols_in(
-                        &t,
-                        rel.target_def,
-                        target_col,
-                        chunk.to_vec(),
-                    )?);
-                    self.fetch_hop(&rel, ts, q, join, &mut joined)?;
-                }
-                let mut seen = Set::default();
-                for (_, v) in vals {
-                    if let Some(i) = self.state.find_by(ts, target_col, &v) {
-                        if seen.insert(i) {
-                            targets.push(i);
-                        }
-                    }
-                }
-            }
-            Kind::ManyToMany {
-                secondary,
-                left,
-                owner_col,
-                right,
-                target_col,
-            } => {
-                if let Some((j, _)) = join {
-                    return Err(Error::Session(
-                        format!(
-                            "joinedload of {} after the many-to-many {}: use selectinload",
-                            j.name, rel.name
-                        )
-                        .into(),
-                    ));
-                }
-                let vals = owner_vals(&self.state, Cols::one(owner_col));
-                let keys: Vec<Value> = distinct(vals.iter().map(|(_, v)| v.clone()))
-                    .into_iter()
-                    .flatten()
-                    .collect();
-                let mut by_key: Map<Key, Vec<u32>> = Map::default();
-                let mut seen = Set::default();
-                for chunk in keys.chunks(500) {
-                    let q = select(Table::from_static(rel.target_def))
-                        .add_columns(col(secondary, left)?)
-                        .join(
-                            Table::from_static(secondary),
-                            col(secondary, right)?.eq(col(rel.target_def, target_col)?),
-                        )
-                        .where_(col(secondary, left)?.in_(chunk.to_vec()));
-                    self.note(&q);
-                    let store = self.state.store_mut(ts)?;
-                    for (i, k) in (rel.fetch_keyed)(&mut self.conn, &q, &mut **store, false)? {
-                        if let Some(k) = key(&k) {
-                            by_key.entry(k).or_default().push(i);
-                        }
-                        if seen.insert(i) {
-                            targets.push(i);
-                        }
-                    }
-                }
-                for (o, v) in vals {
-                    let kids = Key::of(&v)
-                        .and_then(|k| by_key.get(&k).cloned())
-                        .unwrap_or_default();
-                    self.state
-                        .collections
-                        .insert((rel.owner, rel.name, o), kids);
-                }
-            }
+        let mut hop = Hop::plan(&mut self.state, rel, owners, join)?;
+        let queries = std::mem::take(&mut hop.queries);
+        let mut results = Vec::with_capacity(queries.len());
+        for q in queries {
+            results.push(self.run_hop_query(&hop.rel, hop.target, q)?);
         }
-        Ok((targets, distinct_idx(&joined)))
+        hop.finish(&mut self.state, results)
     }
 
-    /// Runs one query of a selectin hop: the targets it read, in row order. With a
-    /// `join`, the query joins it too, and its targets are added to `joined`.
-    fn fetch_hop(
-        &mut self,
-        rel: &Relation,
-        target: usize,
-        q: Select,
-        join: Option<&(Relation, Strategy)>,
-        joined: &mut Vec<u32>,
-    ) -> Result<Vec<u32>> {
-        match join {
-            Some(j) => {
-                let (got, per) = self.run_joined(target, q, &[j], false)?;
-                joined.extend(per.into_iter().flatten().flatten());
-                Ok(distinct_idx(&got))
-            }
-            None => {
-                self.note(&q);
+    /// Runs one query of a selectin hop into the target's store.
+    fn run_hop_query(&mut self, rel: &Relation, target: usize, q: HopQuery) -> Result<Fetched> {
+        match q.read {
+            Read::Objects => {
+                self.note(&q.stmt);
                 let store = self.state.store_mut(target)?;
-                (rel.fetch)(&mut self.conn, &q, &mut **store, false)
+                Ok(Fetched::Objects((rel.fetch)(
+                    &mut self.conn,
+                    &q.stmt,
+                    &mut **store,
+                    false,
+                )?))
+            }
+            Read::Keyed => {
+                self.note(&q.stmt);
+                let store = self.state.store_mut(target)?;
+                Ok(Fetched::Keyed((rel.fetch_keyed)(
+                    &mut self.conn,
+                    &q.stmt,
+                    &mut **store,
+                    false,
+                )?))
+            }
+            Read::Joined(j) => {
+                let join = (j, Strategy::Joined);
+                Ok(Fetched::Joined(self.run_joined(
+                    target,
+                    q.stmt,
+                    &[&join],
+                    false,
+                )?))
             }
         }
     }
 }
-
-/// The root objects of a joined query, row by row, and each join's target per row.
-type JoinedRows = (Vec<u32>, Vec<Vec<Option<u32>>>);
 
 fn push_relation(store: &mut dyn AnyStore, rel: Relation) {
     store.add_relation(rel);
-}
-
-/// The keys without repeats and without those holding a NULL, in first-seen order.
-fn distinct(vals: impl Iterator<Item = Vec<Value>>) -> Vec<Vec<Value>> {
-    let mut seen = Set::default();
-    vals.filter(|v| Key::of(v).is_some_and(|k| seen.insert(k)))
-        .collect()
 }
 
 /// A session transaction or savepoint (from [`Session::begin`] or
@@ -1180,8 +1031,8 @@ impl<M: Model> Query<'_, M> {
 }
 
 impl Session {
-    /// Runs a root query with LEFT OUTER JOINs for the joined first hops; returns the
-    /// root objects per row, and each join's targets per row.
+    /// Runs a query with LEFT OUTER JOINs for joined hops from its model (store
+    /// `root`): the root objects per row, and each join's targets per row.
     fn run_joined(
         &mut self,
         root: usize,
@@ -1189,84 +1040,9 @@ impl Session {
         joined: &[&(Relation, Strategy)],
         populate: bool,
     ) -> Result<JoinedRows> {
-        let root_def = self.state.store(root)?.def();
-        let root_t = Table::from_static(root_def);
-        let mut q = stmt;
-        let mut widths = Vec::new();
-        for (n, (rel, _)) in joined.iter().enumerate() {
-            let rel = rel.check()?;
-            let alias = Table::from_static(rel.target_def).alias(format!("sqlkit_j{}", n + 1));
-            let on = match rel.kind {
-                Kind::ManyToOne { fk, target_col } => {
-                    cols_eq(&alias, rel.target_def, target_col, &root_t, root_def, fk)?
-                }
-                Kind::OneToMany { fk, owner_col } => {
-                    if q.limit.is_some() || q.offset.is_some() {
-                        return Err(Error::Session(
-                            format!("joinedload of the collection {} in a query with LIMIT or OFFSET would limit joined rows; use selectinload", rel.name).into(),
-                        ));
-                    }
-                    cols_eq(&alias, rel.target_def, fk, &root_t, root_def, owner_col)?
-                }
-                Kind::ManyToMany { .. } => {
-                    return Err(Error::Session(
-                        format!(
-                            "joinedload of the many-to-many {}: use selectinload",
-                            rel.name
-                        )
-                        .into(),
-                    ))
-                }
-            };
-            q = q.add_columns(alias.columns()).outerjoin(alias, on);
-            widths.push(rel.target_def.columns().len());
-        }
-        self.note(&q);
-        let rows = self.conn.query(&q)?;
-        let n = root_def.columns().len();
-        let stores: Vec<usize> = joined
-            .iter()
-            .map(|(r, _)| self.state.store_id(r.target, r.new_target))
-            .collect();
-        let mut found = Vec::with_capacity(rows.len());
-        let mut per: Vec<Vec<Option<u32>>> = vec![Vec::with_capacity(rows.len()); joined.len()];
-        for row in rows {
-            let mut values = row.into_values().into_iter();
-            let head: Vec<Value> = values.by_ref().take(n).collect();
-            let r = self.state.store_mut(root)?.absorb_values(head, populate)?;
-            found.push(r);
-            for (j, w) in widths.iter().enumerate() {
-                let part: Vec<Value> = values.by_ref().take(*w).collect();
-                let t = if part.iter().all(Value::is_null) {
-                    None
-                } else {
-                    let ts = stores.get(j).copied().unwrap_or_default();
-                    Some(self.state.store_mut(ts)?.absorb_values(part, populate)?)
-                };
-                if let Some(p) = per.get_mut(j) {
-                    p.push(t);
-                }
-            }
-        }
-        // Collections joined: every root object gets one, empty without rows.
-        for (j, (rel, _)) in joined.iter().enumerate() {
-            if let Kind::OneToMany { .. } = rel.kind {
-                let mut cols: Map<u32, Vec<u32>> = Map::default();
-                for (k, r) in found.iter().enumerate() {
-                    let e = cols.entry(*r).or_default();
-                    if let Some(Some(t)) = per.get(j).and_then(|p| p.get(k)) {
-                        if !e.contains(t) {
-                            e.push(*t);
-                        }
-                    }
-                }
-                for (r, kids) in cols {
-                    self.state
-                        .collections
-                        .insert((rel.owner, rel.name, r), kids);
-                }
-            }
-        }
-        Ok((found, per))
+        let plan = Joined::plan(&mut self.state, root, stmt, joined)?;
+        self.note(&plan.stmt);
+        let rows = self.conn.query(&plan.stmt)?;
+        plan.fold(&mut self.state, rows, populate)
     }
 }
