@@ -962,33 +962,43 @@ impl Flush {
         Ok(())
     }
 
-    /// The rows the server deleted after `gone` (objects of `store`) through
-    /// `ON DELETE CASCADE` foreign keys: loaded objects whose key pointed at a deleted
-    /// row are deleted in the session too (and so on down), rather than left
-    /// persistent for rows that are no longer there.
+    /// What the server did after `gone` (objects of `store`) were deleted, through the
+    /// foreign keys that refer to them: `ON DELETE CASCADE` deleted the loaded objects
+    /// whose key pointed at a deleted row (they are deleted in the session too, and so
+    /// on down), `ON DELETE SET NULL` emptied their key (so it is in the session's
+    /// copy of the row too). Nothing is left claiming a row the database no longer has.
     fn server_cascade(state: &mut State, store: usize, gone: Vec<u32>) -> Result<()> {
+        use crate::schema::FkAction;
         let mut work = vec![(store, gone)];
         while let Some((s, gone)) = work.pop() {
             let def = state.store(s)?.def();
             for t in 0..state.stores.len() {
                 let tdef = state.store(t)?.def();
                 for fk in tdef.foreign_keys() {
+                    let action = fk.delete_action();
                     if fk.ref_table() != def.name()
-                        || fk.delete_action() != Some(crate::schema::FkAction::Cascade)
+                        || !matches!(action, Some(FkAction::Cascade | FkAction::SetNull))
                     {
                         continue;
                     }
-                    let ([c], [r]) = (fk.columns(), fk.ref_columns()) else {
-                        continue;
-                    };
-                    let (Some(c), Some(r)) = (tdef.column_index(c), def.column_index(r)) else {
+                    let local: Option<Vec<usize>> =
+                        fk.columns().iter().map(|c| tdef.column_index(c)).collect();
+                    let refs: Option<Vec<usize>> = fk
+                        .ref_columns()
+                        .iter()
+                        .map(|c| def.column_index(c))
+                        .collect();
+                    let (Some(local), Some(refs)) = (local, refs) else {
                         continue;
                     };
                     let src = state.store(s)?;
                     let keys: Set<Key> = gone
                         .iter()
-                        .filter_map(|&i| src.loaded_value(i, r))
-                        .filter_map(|v| Key::of(std::slice::from_ref(&v)))
+                        .filter_map(|&i| {
+                            let v: Option<Vec<Value>> =
+                                refs.iter().map(|&r| src.loaded_value(i, r)).collect();
+                            Key::of(&v?)
+                        })
                         .collect();
                     if keys.is_empty() {
                         continue;
@@ -998,8 +1008,9 @@ impl Flush {
                         .in_state(ObjectState::Persistent)
                         .into_iter()
                         .filter(|&i| {
-                            ts.loaded_value(i, c)
-                                .and_then(|v| Key::of(std::slice::from_ref(&v)))
+                            let v: Option<Vec<Value>> =
+                                local.iter().map(|&c| ts.loaded_value(i, c)).collect();
+                            v.and_then(|v| Key::of(&v))
                                 .is_some_and(|k| keys.contains(&k))
                         })
                         .collect();
@@ -1007,6 +1018,16 @@ impl Flush {
                         continue;
                     }
                     let tm = state.store_mut(t)?;
+                    if action == Some(FkAction::SetNull) {
+                        let mut was = Vec::with_capacity(hit.len() * local.len());
+                        for &i in &hit {
+                            for &c in &local {
+                                was.push((i, c, tm.server_set(i, c, Value::Null)?));
+                            }
+                        }
+                        state.journal.push(Undo::ServerSet { store: t, was });
+                        continue;
+                    }
                     let mut was = Vec::with_capacity(hit.len());
                     for &i in &hit {
                         was.push((i, tm.marked(i)));

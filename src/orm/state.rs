@@ -239,6 +239,12 @@ pub(crate) enum Undo {
         store: usize,
         idxs: Vec<(u32, bool)>,
     },
+    /// The server set columns (`ON DELETE SET NULL`): each object and column with what
+    /// the database had, and the object's own value when it differed.
+    ServerSet {
+        store: usize,
+        was: Vec<(u32, usize, (Value, Option<Value>))>,
+    },
     /// A cascade marked the object for deletion.
     Marked { store: usize, idx: u32 },
     /// The pending links and association changes before the flush consumed them.
@@ -287,6 +293,13 @@ pub(crate) trait AnyStore: Any {
     /// The DELETE succeeded.
     fn deleted(&mut self, idx: u32);
     fn undo_inserted(&mut self, idx: u32, fields: Vec<(usize, Value)>, returned: &[usize]);
+    /// The server set column `col` of the object's row to `v`: the database's copy
+    /// takes it, and so does the object unless it holds a change of its own there.
+    /// Returns what to undo it with: the database's old value, and the object's when
+    /// it differed.
+    fn server_set(&mut self, idx: u32, col: usize, v: Value) -> Result<(Value, Option<Value>)>;
+    /// Undoes [`server_set`](Self::server_set).
+    fn undo_server_set(&mut self, idx: u32, col: usize, old: (Value, Option<Value>));
     /// Room for `n` more objects in the identity map.
     fn reserve(&mut self, n: usize);
     fn undo_updated(&mut self, idx: u32, loaded: Box<dyn Any>, fields: Vec<(usize, Value)>);
@@ -381,6 +394,40 @@ impl<M: Model> AnyStore for Store<M> {
         if let Ok(s) = self.slot_mut(idx) {
             s.state = ObjectState::Deleted;
             s.marked = false;
+        }
+    }
+    fn server_set(&mut self, idx: u32, col: usize, v: Value) -> Result<(Value, Option<Value>)> {
+        let s = self.slot_mut(idx)?;
+        match s.loaded.as_deref_mut() {
+            None => {
+                let old = s.obj.value(col);
+                s.obj.set_value(col, v)?;
+                Ok((old, None))
+            }
+            Some(db) => {
+                let old = db.value(col);
+                db.set_value(col, v.clone())?;
+                let own = s.obj.value(col);
+                if own == old {
+                    s.obj.set_value(col, v)?;
+                    Ok((old, None))
+                } else {
+                    Ok((old, Some(own)))
+                }
+            }
+        }
+    }
+    fn undo_server_set(&mut self, idx: u32, col: usize, (old, own): (Value, Option<Value>)) {
+        if let Ok(s) = self.slot_mut(idx) {
+            match s.loaded.as_deref_mut() {
+                None => {
+                    let _ = s.obj.set_value(col, old);
+                }
+                Some(db) => {
+                    let _ = db.set_value(col, old.clone());
+                    let _ = s.obj.set_value(col, own.unwrap_or(old));
+                }
+            }
         }
     }
     fn reserve(&mut self, n: usize) {
@@ -590,6 +637,13 @@ impl State {
                         for (idx, marked) in idxs {
                             s.undo_deleted(idx);
                             s.set_marked(idx, marked);
+                        }
+                    }
+                }
+                Undo::ServerSet { store, was } => {
+                    if let Some(s) = self.stores.get_mut(store) {
+                        for (idx, col, old) in was.into_iter().rev() {
+                            s.undo_server_set(idx, col, old);
                         }
                     }
                 }

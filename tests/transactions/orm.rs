@@ -59,7 +59,8 @@ pub struct Comment {
     pub body: String,
     #[sqlkit(foreign_key = "orm_posts.id")]
     pub post_id: Option<i64>,
-    #[sqlkit(foreign_key = "orm_users.id")]
+    /// A comment stays when its user goes, anonymous.
+    #[sqlkit(foreign_key = "orm_users.id", on_delete = "set null")]
     pub user_id: Option<i64>,
     /// Replies go with the comment they answer, by the server's hand.
     #[sqlkit(foreign_key = "orm_comments.id", on_delete = "cascade")]
@@ -654,7 +655,7 @@ fn loaders_never_run_n_plus_one() {
 }
 
 #[test]
-fn rows_the_server_deletes_by_cascade_leave_the_session() {
+fn what_the_server_does_on_delete_reaches_the_session() {
     each(|_, engine| {
         let mut s = Session::new(engine)?;
         let root = s.add(comment("root"))?;
@@ -700,6 +701,33 @@ fn rows_the_server_deletes_by_cascade_leave_the_session() {
         assert_eq!(s.obj(cs[3])?.body, "other");
         drop(s);
         assert_eq!(count(engine, cm), 1);
+
+        // ON DELETE SET NULL: the loaded comment's key is emptied in the session too.
+        s = Session::new(engine)?;
+        let u = s.add(user("leaving@x.org"))?;
+        let kept = s.add(comment("stays"))?;
+        s.set_related(kept, Comment::user(), Some(u))?;
+        s.commit()?;
+        let uid = s.obj(u)?.id;
+        assert!(uid.is_some());
+        s.delete(u)?;
+        s.flush()?;
+        assert_eq!(
+            s.obj(kept)?.user_id,
+            None,
+            "emptied by the server, and here"
+        );
+        assert!(!s.is_modified(kept)?, "nothing left to write");
+        assert_eq!(s.related(kept, Comment::user())?, None);
+        s.rollback()?;
+        assert_eq!(s.obj(kept)?.user_id, uid, "back with the rollback");
+        assert_eq!(s.related(kept, Comment::user())?, Some(u));
+        s.delete(u)?;
+        s.commit()?;
+        drop(s);
+        let mut c = engine.connect()?;
+        let left: Option<i64> = c.query_scalar(&select(cm.user_id).where_(cm.body.eq("stays")))?;
+        assert_eq!(left, None);
         Ok(())
     });
 }
