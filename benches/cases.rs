@@ -724,3 +724,244 @@ pub mod items {
             .value("created_at", bindparam::<i64>("created_at"))
     }
 }
+
+/// The ORM benchmarks' models and cases, shared by `benches/orm.rs` (criterion) and
+/// `examples/orm_profile.rs` (phases, and the interleaved ratios).
+pub mod orm {
+    use super::items::{item, raw_batch_insert, Item, CREATE};
+    use sqlkit::expr::ExprOps;
+    use sqlkit::orm::{selectinload, OneToMany, Session};
+    use sqlkit::prelude::*;
+
+    /// The rows of the insert and load cases.
+    pub const ROWS: i64 = 100_000;
+
+    /// `items` as a model.
+    #[derive(Debug, Clone, PartialEq, sqlkit::Table, sqlkit::Model)]
+    #[sqlkit(table = "items")]
+    pub struct OrmItem {
+        #[sqlkit(primary_key)]
+        pub id: Option<i64>,
+        pub name: String,
+        pub email: String,
+        pub score: f64,
+        pub active: bool,
+        pub created_at: i64,
+    }
+
+    /// Item `i`, new (no key).
+    pub fn orm_item(i: i64) -> OrmItem {
+        let it = item(i);
+        OrmItem {
+            id: None,
+            name: it.name,
+            email: it.email,
+            score: it.score,
+            active: it.active,
+            created_at: it.created_at,
+        }
+    }
+
+    /// A fresh file database with the `items` table.
+    pub struct Fresh {
+        dir: tempfile::TempDir,
+    }
+
+    impl Fresh {
+        /// A new database.
+        pub fn new() -> Fresh {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let f = Fresh { dir };
+            f.raw().execute_batch(CREATE).expect("create");
+            f
+        }
+        fn path(&self) -> std::path::PathBuf {
+            self.dir.path().join("bench.db")
+        }
+        /// A raw rusqlite connection.
+        pub fn raw(&self) -> rusqlite::Connection {
+            rusqlite::Connection::open(self.path()).expect("open")
+        }
+        /// An engine over the file.
+        pub fn engine(&self) -> Engine {
+            Engine::from_url(&format!("sqlite:///{}", self.path().display())).expect("engine")
+        }
+        /// The rows of `items`.
+        pub fn count(&self) -> i64 {
+            self.raw()
+                .query_row("SELECT count(*) FROM items", [], |r| r.get(0))
+                .expect("count")
+        }
+        /// `items` filled with [`ROWS`] rows, by raw rusqlite.
+        pub fn filled() -> Fresh {
+            let db = Fresh::new();
+            let mut c = db.raw();
+            let tx = c.transaction().expect("tx");
+            let data: Vec<Item> = (0..ROWS).map(item).collect();
+            raw_batch_insert(&tx, &data, 1000).expect("insert");
+            tx.commit().expect("commit");
+            db
+        }
+    }
+
+    impl Default for Fresh {
+        fn default() -> Self {
+            Fresh::new()
+        }
+    }
+
+    /// The insert case by raw rusqlite: 1,000-row statements, one commit.
+    pub fn insert_raw(db: &Fresh, data: &[Item]) {
+        let mut c = db.raw();
+        let tx = c.transaction().expect("tx");
+        raw_batch_insert(&tx, data, 1000).expect("insert");
+        tx.commit().expect("commit");
+    }
+
+    /// The insert case through a session: every object added, one commit.
+    pub fn insert_session(db: &Fresh, objs: Vec<OrmItem>) -> usize {
+        let mut s = Session::new(&db.engine()).expect("session");
+        let hs = s.add_all(objs).expect("add");
+        s.commit().expect("commit");
+        hs.len()
+    }
+
+    /// The load case by raw rusqlite, into structs.
+    pub fn load_raw(raw: &rusqlite::Connection) -> Vec<Item> {
+        let mut st = raw
+            .prepare_cached("SELECT id, name, email, score, active, created_at FROM items")
+            .expect("prepare");
+        st.query_map([], super::items::raw_item)
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    }
+
+    /// The load case into a session's identity map.
+    pub fn load_session(engine: &Engine) -> Session {
+        let mut s = Session::new(engine).expect("session");
+        let hs = s
+            .query::<OrmItem>(select(OrmItem::table()))
+            .all()
+            .expect("query");
+        assert_eq!(hs.len() as i64, ROWS);
+        s
+    }
+
+    /// A user of the selectin case.
+    #[derive(Debug, Clone, PartialEq, sqlkit::Table, sqlkit::Model)]
+    #[sqlkit(table = "b_users", relationships(posts))]
+    pub struct BUser {
+        #[sqlkit(primary_key)]
+        pub id: Option<i64>,
+        pub name: String,
+    }
+    impl BUser {
+        /// The user's posts.
+        pub fn posts() -> OneToMany<BUser, BPost> {
+            OneToMany::new("posts", BPost::table().user_id)
+        }
+    }
+    /// A post of the selectin case.
+    #[derive(Debug, Clone, PartialEq, sqlkit::Table, sqlkit::Model)]
+    #[sqlkit(table = "b_posts", relationships(comments))]
+    pub struct BPost {
+        #[sqlkit(primary_key)]
+        pub id: Option<i64>,
+        #[sqlkit(foreign_key = "b_users.id")]
+        pub user_id: Option<i64>,
+        pub title: String,
+    }
+    impl BPost {
+        /// The post's comments.
+        pub fn comments() -> OneToMany<BPost, BComment> {
+            OneToMany::new("comments", BComment::table().post_id)
+        }
+    }
+    /// A comment of the selectin case.
+    #[derive(Debug, Clone, PartialEq, sqlkit::Table, sqlkit::Model)]
+    #[sqlkit(table = "b_comments")]
+    pub struct BComment {
+        #[sqlkit(primary_key)]
+        pub id: Option<i64>,
+        #[sqlkit(foreign_key = "b_posts.id")]
+        pub post_id: Option<i64>,
+        pub body: String,
+    }
+
+    /// 100 users × 10 posts × 10 comments, written through a session.
+    pub fn seed_selectin(engine: &Engine) {
+        let mut md = MetaData::new();
+        md.add(BUser::table()).expect("md");
+        md.add(BPost::table()).expect("md");
+        md.add(BComment::table()).expect("md");
+        engine
+            .connect()
+            .expect("c")
+            .create_all(&md)
+            .expect("create");
+        let mut s = Session::new(engine).expect("session");
+        for i in 0..100 {
+            let u = s
+                .add(BUser {
+                    id: None,
+                    name: format!("user {i}"),
+                })
+                .expect("add");
+            for j in 0..10 {
+                let p = s
+                    .add(BPost {
+                        id: None,
+                        user_id: None,
+                        title: format!("post {i}.{j}"),
+                    })
+                    .expect("add");
+                s.append(u, BUser::posts(), p).expect("append");
+                for k in 0..10 {
+                    let c = s
+                        .add(BComment {
+                            id: None,
+                            post_id: None,
+                            body: format!("comment {k}"),
+                        })
+                        .expect("add");
+                    s.append(p, BPost::comments(), c).expect("append");
+                }
+            }
+        }
+        s.commit().expect("commit");
+    }
+
+    /// The selectin case by hand over the Core: three queries (the comments in 500-key
+    /// batches, as the loader does).
+    pub fn selectin_core(conn: &mut Connection) -> (Vec<BUser>, Vec<BPost>, Vec<BComment>) {
+        let (u, p, cm) = (BUser::table(), BPost::table(), BComment::table());
+        let users: Vec<BUser> = conn.fetch_all(&select(u)).expect("users");
+        let ids: Vec<i64> = users.iter().filter_map(|x| x.id).collect();
+        let posts: Vec<BPost> = conn
+            .fetch_all(&select(p).where_(p.user_id.in_(ids)))
+            .expect("posts");
+        let ids: Vec<i64> = posts.iter().filter_map(|x| x.id).collect();
+        let mut comments: Vec<BComment> = Vec::new();
+        for chunk in ids.chunks(500) {
+            comments.extend(
+                conn.fetch_all::<BComment>(&select(cm).where_(cm.post_id.in_(chunk.to_vec())))
+                    .expect("comments"),
+            );
+        }
+        assert_eq!(comments.len(), 10_000);
+        (users, posts, comments)
+    }
+
+    /// The selectin case through a session: one query with a selectinload chain.
+    pub fn selectin_session(engine: &Engine) -> Session {
+        let mut s = Session::new(engine).expect("session");
+        let users = s
+            .query::<BUser>(select(BUser::table()))
+            .options(selectinload(BUser::posts()).selectinload(BPost::comments()))
+            .all()
+            .expect("query");
+        assert_eq!(users.len(), 100);
+        s
+    }
+}

@@ -1,175 +1,144 @@
-//! The ORM benchmarks' work once, phase by phase, for `perf record` or callgrind:
+//! The ORM benchmarks' cases (`sqlkit_benches::orm`) outside criterion:
 //!
 //!     cargo build --release -p sqlkit-benches --example orm_profile
-//!     target/release/examples/orm_profile insert|load [rows]
+//!     target/release/examples/orm_profile ratios [rounds]   # interleaved medians
+//!     target/release/examples/orm_profile insert [rows]     # phase by phase
+//!     valgrind --tool=callgrind target/release/examples/orm_profile insert 20000
+//!
+//! `ratios` runs each case's raw and sqlkit sides alternately, round after round, and
+//! prints the median of each and of their ratios: on a machine whose speed drifts (a
+//! shared host), alternating keeps both sides under the same conditions.
 use sqlkit::orm::Session;
-use sqlkit::prelude::*;
-use sqlkit_benches::items::{item, raw_batch_insert, CREATE};
-use std::time::Instant;
+use sqlkit_benches::items::{item, Item};
+use sqlkit_benches::orm::*;
+use std::time::{Duration, Instant};
 
-#[derive(Debug, Clone, PartialEq, sqlkit::Table, sqlkit::Model)]
-#[sqlkit(table = "items")]
-struct OrmItem {
-    #[sqlkit(primary_key)]
-    id: Option<i64>,
-    name: String,
-    email: String,
-    score: f64,
-    active: bool,
-    created_at: i64,
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Times `a` and `b` alternately `rounds` times; prints the medians and the median ratio.
+fn interleaved(
+    name: &str,
+    rounds: usize,
+    mut a: impl FnMut() -> Duration,
+    mut b: impl FnMut() -> Duration,
+) {
+    let (mut ta, mut tb, mut r) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let x = ms(a());
+        let y = ms(b());
+        ta.push(x);
+        tb.push(y);
+        r.push(y / x);
+    }
+    println!(
+        "{name}: raw {:.2} ms, sqlkit {:.2} ms, ratio {:.2}× (median of {rounds} alternating rounds)",
+        median(ta),
+        median(tb),
+        median(r)
+    );
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let case = args.get(1).map(String::as_str).unwrap_or("insert");
-    let n: i64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100_000);
-    let reps: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(5);
-    for _ in 0..reps {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("p.db");
-        let raw = rusqlite::Connection::open(&path).expect("open");
-        raw.execute_batch(CREATE).expect("create");
-        let t = Instant::now();
-        let engine = Engine::from_url(&format!("sqlite:///{}", path.display())).expect("engine");
-        if case == "engine" {
-            let t1 = t.elapsed();
-            let s = Session::new(&engine).expect("session");
-            println!("engine {t1:?} session {:?}", t.elapsed() - t1);
-            drop(s);
-            continue;
-        }
-        match case {
-            "insert" => {
-                let objs: Vec<OrmItem> = (0..n)
-                    .map(|i| {
-                        let it = item(i);
-                        OrmItem {
-                            id: None,
-                            name: it.name,
-                            email: it.email,
-                            score: it.score,
-                            active: it.active,
-                            created_at: it.created_at,
-                        }
-                    })
-                    .collect();
-                let t = Instant::now();
-                let mut s = Session::new(&engine).expect("session");
-                let t1 = t.elapsed();
-                let hs = s.add_all(objs).expect("add");
-                let t2 = t.elapsed();
-                s.flush().expect("flush");
-                let t3 = t.elapsed();
-                s.commit().expect("commit");
-                let t4 = t.elapsed();
-                drop(s);
-                let t5 = t.elapsed();
-                println!(
-                    "new {t1:?} add {:?} flush {:?} commit {:?} drop {:?} ({} objects)",
-                    t2 - t1,
-                    t3 - t2,
-                    t4 - t3,
-                    t5 - t4,
-                    hs.len()
-                );
-            }
-            "raw" | "rawwal" => {
-                let data: Vec<_> = (0..n).map(item).collect();
-                let t = Instant::now();
-                let mut c = rusqlite::Connection::open(&path).expect("open");
-                if case == "rawwal" {
-                    c.pragma_update(None, "journal_mode", "WAL").expect("wal");
-                }
-                let tx = c.transaction().expect("tx");
-                raw_batch_insert(&tx, &data, 1000).expect("insert");
-                let t1 = t.elapsed();
-                tx.commit().expect("commit");
-                println!("{case}: insert {t1:?} commit {:?}", t.elapsed() - t1);
-            }
-            "rawret" | "rawnoret" => {
-                let data: Vec<_> = (0..n).map(item).collect();
-                let t = Instant::now();
-                let mut c = rusqlite::Connection::open(&path).expect("open");
-                let tx = c.transaction().expect("tx");
-                let mut sql = String::from(
-                    "INSERT INTO items (name, email, score, active, created_at) VALUES ",
-                );
-                for k in 0..500 {
-                    sql.push_str(if k == 0 {
-                        "(?, ?, ?, ?, ?)"
-                    } else {
-                        ", (?, ?, ?, ?, ?)"
-                    });
-                }
-                if case == "rawret" {
-                    sql.push_str(" RETURNING id");
-                }
-                let mut ids = Vec::new();
-                {
-                    let mut st = tx.prepare_cached(&sql).expect("prep");
-                    for chunk in data.chunks(500) {
-                        let mut params: Vec<&dyn rusqlite::ToSql> = Vec::new();
-                        for it in chunk {
-                            params.extend([
-                                &it.name as &dyn rusqlite::ToSql,
-                                &it.email,
-                                &it.score,
-                                &it.active,
-                                &it.created_at,
-                            ]);
-                        }
-                        let mut rows = st.query(params.as_slice()).expect("q");
-                        while let Some(r) = rows.next().expect("row") {
-                            ids.push(r.get::<_, i64>(0).expect("id"));
-                        }
-                    }
-                }
-                let t1 = t.elapsed();
-                tx.commit().expect("commit");
-                println!(
-                    "{case}: insert {t1:?} commit {:?} ({})",
-                    t.elapsed() - t1,
-                    ids.len()
-                );
-            }
-            _ => {
-                let mut c = rusqlite::Connection::open(&path).expect("open");
-                let tx = c.transaction().expect("tx");
-                let data: Vec<_> = (0..n).map(item).collect();
-                raw_batch_insert(&tx, &data, 1000).expect("insert");
-                tx.commit().expect("commit");
-                if case == "rawload" {
+    let case = args.get(1).map(String::as_str).unwrap_or("ratios");
+    let n: i64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(ROWS);
+    match case {
+        "ratios" => {
+            let rounds = n.clamp(1, 1000) as usize;
+            let rounds = if args.get(2).is_some() { rounds } else { 15 };
+            let data: Vec<Item> = (0..ROWS).map(item).collect();
+            let objs: Vec<OrmItem> = (0..ROWS).map(orm_item).collect();
+            interleaved(
+                "insert 100k",
+                rounds,
+                || {
+                    let db = Fresh::new();
                     let t = Instant::now();
-                    let mut st = c
-                        .prepare_cached(
-                            "SELECT id, name, email, score, active, created_at FROM items",
-                        )
-                        .expect("prepare");
-                    let rows: Vec<sqlkit_benches::items::Item> = st
-                        .query_map([], sqlkit_benches::items::raw_item)
-                        .expect("query")
-                        .collect::<Result<_, _>>()
-                        .expect("rows");
-                    println!("rawload {:?} ({})", t.elapsed(), rows.len());
-                    continue;
-                }
-                let t = Instant::now();
-                let mut s = Session::new(&engine).expect("session");
-                let hs = s
-                    .query::<OrmItem>(select(OrmItem::table()))
-                    .all()
-                    .expect("query");
-                let t1 = t.elapsed();
-                let mut conn = engine.connect().expect("c");
-                let rows: Vec<OrmItem> = conn.fetch_all(&select(OrmItem::table())).expect("f");
-                let t2 = t.elapsed();
-                println!(
-                    "session {t1:?} core fetch_all {:?} ({} {})",
-                    t2 - t1,
-                    hs.len(),
-                    rows.len()
-                );
-            }
+                    insert_raw(&db, &data);
+                    t.elapsed()
+                },
+                || {
+                    let db = Fresh::new();
+                    let objs = objs.clone();
+                    let t = Instant::now();
+                    insert_session(&db, objs);
+                    t.elapsed()
+                },
+            );
+            let db = Fresh::filled();
+            let raw = db.raw();
+            let engine = db.engine();
+            interleaved(
+                "load 100k",
+                rounds,
+                || {
+                    let t = Instant::now();
+                    drop(load_raw(&raw));
+                    t.elapsed()
+                },
+                || {
+                    let t = Instant::now();
+                    drop(load_session(&engine));
+                    t.elapsed()
+                },
+            );
+            let db = Fresh::new();
+            let engine = db.engine();
+            seed_selectin(&engine);
+            let mut conn = engine.connect().expect("connect");
+            interleaved(
+                "selectin 100×10×10",
+                rounds * 10,
+                || {
+                    let t = Instant::now();
+                    drop(selectin_core(&mut conn));
+                    t.elapsed()
+                },
+                || {
+                    let t = Instant::now();
+                    drop(selectin_session(&engine));
+                    t.elapsed()
+                },
+            );
         }
+        "insert" => {
+            let db = Fresh::new();
+            let engine = db.engine();
+            let objs: Vec<OrmItem> = (0..n).map(orm_item).collect();
+            let t = Instant::now();
+            let mut s = Session::new(&engine).expect("session");
+            let t1 = t.elapsed();
+            let hs = s.add_all(objs).expect("add");
+            let t2 = t.elapsed();
+            s.flush().expect("flush");
+            let t3 = t.elapsed();
+            s.commit().expect("commit");
+            let t4 = t.elapsed();
+            drop(s);
+            let t5 = t.elapsed();
+            println!(
+                "new {t1:?} add {:?} flush {:?} commit {:?} drop {:?} ({} objects)",
+                t2 - t1,
+                t3 - t2,
+                t4 - t3,
+                t5 - t4,
+                hs.len()
+            );
+        }
+        "raw" => {
+            let db = Fresh::new();
+            let data: Vec<Item> = (0..n).map(item).collect();
+            let t = Instant::now();
+            insert_raw(&db, &data);
+            println!("raw insert {:?}", t.elapsed());
+        }
+        other => eprintln!("unknown case {other}: ratios, insert or raw"),
     }
 }

@@ -52,6 +52,14 @@ pub(crate) struct Hop {
     pub(crate) queries: Vec<HopQuery>,
 }
 
+/// The key of columns `cols` of object `idx` (no allocation for one integer column).
+fn key_at(store: &dyn super::state::AnyStore, idx: u32, cols: Cols) -> Option<Key> {
+    match cols.single() {
+        Some(c) => Key::of(std::slice::from_ref(&store.value(idx, c))),
+        None => Key::of(&values_of(store, idx, cols)),
+    }
+}
+
 /// The values of columns `c` of each owner.
 fn owner_values(state: &State, store: usize, owners: &[u32], c: Cols) -> Vec<(u32, Vec<Value>)> {
     owners
@@ -206,13 +214,14 @@ impl Hop {
                 }
             }
         }
-        let mut targets = Vec::new();
+        let mut targets = Vec::with_capacity(read.len().max(keyed.len()));
         let mut by_key: Map<Key, Vec<u32>> = Map::default();
+        by_key.reserve(owners.len());
         match rel.kind {
             Kind::OneToMany { fk, .. } => {
+                let t = state.store(ts)?;
                 for i in read {
-                    let k = values_of(state.store(ts)?, i, fk);
-                    if let Some(k) = Key::of(&k) {
+                    if let Some(k) = key_at(t, i, fk) {
                         by_key.entry(k).or_default().push(i);
                     }
                     targets.push(i);
@@ -241,6 +250,7 @@ impl Hop {
                 }
             }
         }
+        state.collections.reserve(owners.len());
         for (o, v) in owners {
             let kids = Key::of(&v)
                 .and_then(|k| by_key.get(&k).cloned())
