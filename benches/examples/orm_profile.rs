@@ -89,6 +89,25 @@ fn main() {
                     t.elapsed()
                 },
             );
+            let mut conn = engine.connect().expect("connect");
+            interleaved(
+                "load 100k, the Core's fetch_all (for scale)",
+                rounds,
+                || {
+                    let t = Instant::now();
+                    drop(load_raw(&raw));
+                    t.elapsed()
+                },
+                || {
+                    let t = Instant::now();
+                    let rows: Vec<OrmItem> = conn
+                        .fetch_all(&sqlkit::prelude::select(OrmItem::table()))
+                        .expect("rows");
+                    drop(rows);
+                    t.elapsed()
+                },
+            );
+            drop(conn);
             let db = Fresh::new();
             let engine = db.engine();
             seed_selectin(&engine);
@@ -139,6 +158,21 @@ fn main() {
             insert_raw(&db, &data);
             println!("raw insert {:?}", t.elapsed());
         }
-        other => eprintln!("unknown case {other}: ratios, insert or raw"),
+        "selectin" | "selectin-core" => {
+            let db = Fresh::new();
+            let engine = db.engine();
+            seed_selectin(&engine);
+            let mut conn = engine.connect().expect("connect");
+            let t = Instant::now();
+            for _ in 0..n.clamp(1, 100_000) {
+                if case == "selectin" {
+                    drop(selectin_session(&engine));
+                } else {
+                    drop(selectin_core(&mut conn));
+                }
+            }
+            println!("{case} x{n}: {:?}", t.elapsed());
+        }
+        other => eprintln!("unknown case {other}: ratios, insert, raw, selectin or selectin-core"),
     }
 }

@@ -10,10 +10,21 @@ pub(crate) type Set<K> = std::collections::HashSet<K, foldhash::fast::RandomStat
 
 /// The identity of a row within its table: its primary-key values. An integer key (the
 /// common case) is stored without allocating.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Key {
     Int(i64),
     Parts(Box<[Part]>),
+}
+
+// One word for an integer key (no discriminant): the common case hashes in one round.
+// An integer and a composite key may then share a hash; equality tells them apart.
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        match self {
+            Key::Int(i) => h.write_i64(*i),
+            Key::Parts(p) => p.hash(h),
+        }
+    }
 }
 
 /// One primary-key value.

@@ -251,10 +251,24 @@ impl Hop {
             }
         }
         state.collections.reserve(owners.len());
+        // Each key's targets move to the first owner with that key; an owner sharing it
+        // (a key that is not unique) gets a copy.
+        let mut first: Map<Key, u32> = Map::default();
         for (o, v) in owners {
-            let kids = Key::of(&v)
-                .and_then(|k| by_key.get(&k).cloned())
-                .unwrap_or_default();
+            let kids = match Key::of(&v) {
+                Some(k) => match by_key.remove(&k) {
+                    Some(kids) => {
+                        first.insert(k, o);
+                        kids
+                    }
+                    None => first
+                        .get(&k)
+                        .and_then(|f| state.collections.get(&(rel.owner, rel.name, *f)))
+                        .cloned()
+                        .unwrap_or_default(),
+                },
+                None => Vec::new(),
+            };
             state.collections.insert((rel.owner, rel.name, o), kids);
         }
         Ok((targets, distinct_idx(&joined)))
