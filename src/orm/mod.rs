@@ -3,26 +3,30 @@
 //!
 //! - **Models** are `#[derive(sqlkit::Table, sqlkit::Model)]` structs. Their
 //!   relationships are functions next to them returning typed descriptors
-//!   ([`ManyToOne`], [`OneToMany`], [`ManyToMany`]), listed in
-//!   `#[sqlkit(relationships(..))]` so that a flush knows their cascades.
+//!   ([`ManyToOne`], [`OneToMany`], [`ManyToMany`]) over a foreign-key column or a
+//!   tuple of them ([`ForeignKeyColumns`]), listed in `#[sqlkit(relationships(..))]` so
+//!   that a flush knows their cascades.
 //! - **The session owns the objects.** [`Session::add`] moves an object in and returns a
 //!   [`Handle`], a `Copy` index into the session. [`Session::get`] looks in the identity
 //!   map first; one row is one object, so the same key gives the same handle.
 //!   [`Session::obj`] reads an object and [`Session::obj_mut`] changes it.
-//! - **Changes are found by comparison.** The session keeps a copy of what it loaded or
-//!   last wrote for each object; a flush compares and updates only the changed columns.
+//! - **Changes are found by comparison.** The session keeps a copy of what the database
+//!   has for each object, taken when the object is first handed out to change (copy on
+//!   write); a flush compares and updates only the changed columns.
 //! - **Flush is a plan** ([`Flush`]): inserts parents first (a child linked to a new
 //!   parent gets the parent's generated key), one table's rows in multi-row INSERTs with
 //!   RETURNING where the server has it, updates, then deletes children first with the
-//!   relationships' cascades. A flush runs in a savepoint: one that fails is undone in
+//!   relationships' cascades; what the server's `ON DELETE CASCADE` / `SET NULL` did
+//!   follows in the session. A flush runs in a savepoint: one that fails is undone in
 //!   the database and in the session, which is left exactly as before it.
 //! - **No implicit I/O.** Reading a relationship that was not loaded is
 //!   [`Error::NotLoaded`]. Loading is a [`selectinload`] or
 //!   [`joinedload`] option on the query, chained for deeper paths, or
 //!   [`Session::load`].
-//! - **Sans-I/O core.** The identity map, change detection, the flush plan and loader
-//!   assembly are plain data and functions that produce statements and consume their
-//!   results; [`Session`] drives them over a [`Connection`](crate::engine::Connection).
+//! - **Sans-I/O core.** The identity map, change detection, the flush plan (compiled
+//!   statements) and the loaders' plans are plain data and functions that produce
+//!   statements and consume their results; [`Session`] only runs them over a
+//!   [`Connection`](crate::engine::Connection).
 //!
 //! ```
 //! use sqlkit::orm::{selectinload, ManyToOne, OneToMany, Session};
