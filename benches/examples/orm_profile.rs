@@ -75,29 +75,21 @@ fn main() {
             let db = Fresh::filled();
             let raw = db.raw();
             let engine = db.engine();
-            interleaved(
-                "load 100k",
-                rounds,
-                || {
-                    let t = Instant::now();
-                    drop(load_raw(&raw));
-                    t.elapsed()
-                },
-                || {
-                    let t = Instant::now();
-                    drop(load_session(&engine));
-                    t.elapsed()
-                },
-            );
+            let load_raw_timed = || {
+                let t = Instant::now();
+                drop(load_raw(&raw));
+                t.elapsed()
+            };
+            interleaved("load 100k", rounds, load_raw_timed, || {
+                let t = Instant::now();
+                drop(load_session(&engine));
+                t.elapsed()
+            });
             let mut conn = engine.connect().expect("connect");
             interleaved(
                 "load 100k, the Core's fetch_all (for scale)",
                 rounds,
-                || {
-                    let t = Instant::now();
-                    drop(load_raw(&raw));
-                    t.elapsed()
-                },
+                load_raw_timed,
                 || {
                     let t = Instant::now();
                     let rows: Vec<OrmItem> = conn

@@ -161,7 +161,8 @@ fn table(def: &'static TableDef) -> Table {
     Table::from_static(def)
 }
 
-fn col(def: &'static TableDef, c: usize) -> Result<Expr<AnyKind>> {
+/// Column `c` of `def`'s table, as an expression.
+pub(crate) fn col(def: &'static TableDef, c: usize) -> Result<Expr<AnyKind>> {
     let name = def.columns().get(c).map(|c| c.name()).unwrap_or("?");
     table(def).c(name)
 }
@@ -235,17 +236,29 @@ impl Flush {
 
     /// Compiles a planned statement and queues it.
     fn push(&mut self, plan: Plan) -> Result<()> {
-        let c = plan.stmt.compile_to_run(&*self.dialect)?;
-        self.queue.push_back(Step {
+        let step = self.compile(&*plan.stmt, plan.rows, plan.expect, plan.work)?;
+        self.queue.push_back(step);
+        Ok(())
+    }
+
+    /// A statement compiled for the dialect into a step.
+    fn compile(
+        &self,
+        stmt: &dyn Statement,
+        rows: bool,
+        expect: Option<u64>,
+        work: Work,
+    ) -> Result<Step> {
+        let c = stmt.compile_to_run(&*self.dialect)?;
+        Ok(Step {
             sql: c.sql.into(),
             params: c.params,
-            types: plan.stmt.output_types().into(),
+            types: stmt.output_types().into(),
             key: c.key,
-            rows: plan.rows,
-            expect: plan.expect,
-            work: plan.work,
-        });
-        Ok(())
+            rows,
+            expect,
+            work,
+        })
     }
 
     /// The next statement, or `None` when the flush is complete.
@@ -580,17 +593,8 @@ impl Flush {
                     }
                     q = q.returning(list);
                 }
-                let c = q.compile_to_run(&*self.dialect)?;
-                let reusable = !decimal && width > 0 && c.params == params;
-                let step = Step {
-                    sql: c.sql.into(),
-                    params: c.params,
-                    types: q.output_types().into(),
-                    key: c.key,
-                    rows: rows_back,
-                    expect: Some(n as u64),
-                    work,
-                };
+                let step = self.compile(&q, rows_back, Some(n as u64), work)?;
+                let reusable = !decimal && width > 0 && step.params == params;
                 if reusable {
                     template = Some(Template {
                         rows: n,
@@ -804,11 +808,7 @@ impl Flush {
                 free
             }
         };
-        let pk: Vec<usize> = def
-            .primary_key()
-            .iter()
-            .filter_map(|n| def.column_index(n))
-            .collect();
+        let pk: Vec<usize> = s.pk().to_vec();
         if let [single] = pk.as_slice() {
             for chunk in layer.chunks(BATCH_ROWS) {
                 let keys: Vec<Value> = chunk

@@ -5,12 +5,13 @@
 //! The sync session drives them over a `Connection`; an async one drives the same
 //! code, only the running of each query is its own.
 
+use super::flush::col;
 use super::key::{Key, Map, Set};
 use super::load::Strategy;
 use super::rel::{cols_eq, cols_in, values_of, Cols, Kind, Relation};
 use super::state::State;
 use crate::engine::Row;
-use crate::schema::{Table, TableDef};
+use crate::schema::Table;
 use crate::stmt::{select, Select};
 use crate::{Error, Result, Value};
 
@@ -91,10 +92,6 @@ pub(crate) fn distinct_idx(idxs: &[u32]) -> Vec<u32> {
                 .is_some_and(|s| !std::mem::replace(s, true))
         })
         .collect()
-}
-
-fn col(def: &'static TableDef, c: usize) -> Result<crate::expr::Expr<crate::expr::Any>> {
-    Table::from_static(def).c(def.columns().get(c).map_or("?", |c| c.name()))
 }
 
 impl Hop {

@@ -272,6 +272,8 @@ pub(crate) trait AnyStore: Any {
     fn as_any_mut(&mut self) -> &mut dyn Any;
     fn def(&self) -> &'static TableDef;
     fn relations(&self) -> &[Relation];
+    /// The primary key's column positions, in key order.
+    fn pk(&self) -> &[usize];
     fn add_relation(&mut self, rel: Relation);
     fn len(&self) -> usize;
     fn state(&self, idx: u32) -> ObjectState;
@@ -324,6 +326,9 @@ impl<M: Model> AnyStore for Store<M> {
     }
     fn relations(&self) -> &[Relation] {
         &self.relations
+    }
+    fn pk(&self) -> &[usize] {
+        &self.pk
     }
     fn add_relation(&mut self, rel: Relation) {
         self.relations.push(rel);
@@ -713,12 +718,7 @@ impl State {
     /// through the store (a foreign key to another unique key).
     pub(crate) fn find_by(&self, store: usize, cols: Cols, vals: &[Value]) -> Option<u32> {
         let st = self.store(store).ok()?;
-        let def = st.def();
-        let pk: Vec<usize> = def
-            .primary_key()
-            .iter()
-            .filter_map(|n| def.column_index(n))
-            .collect();
+        let pk = st.pk();
         let cs: Vec<usize> = cols.iter().collect();
         let found = if pk.len() == cs.len() && pk.iter().all(|p| cs.contains(p)) {
             let ordered: Vec<Value> = pk
