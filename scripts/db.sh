@@ -34,12 +34,14 @@ free_port() {
     echo "$p"
 }
 
-# Runs a command as the unprivileged server user (or as ourselves when not root).
+# Runs a command as the unprivileged server user (or as ourselves when not root),
+# with a temporary folder of the servers' own: the caller's TMPDIR may be writable by
+# root only, and MariaDB fails to start without a writable one.
 as_db_user() {
     if [ "$(id -u)" -eq 0 ]; then
-        runuser -u "$DB_USER_OS" -- "$@"
+        runuser -u "$DB_USER_OS" -- env TMPDIR="$DB_BUILD/tmp" "$@"
     else
-        "$@"
+        TMPDIR="$DB_BUILD/tmp" "$@"
     fi
 }
 
@@ -78,10 +80,11 @@ db_prepare_user() {
             chmod o+x "$d" 2>/dev/null || true
             d="$(dirname "$d")"
         done
-        mkdir -p "$DB_BUILD/pg" "$DB_BUILD/mariadb"
-        chown -R "$DB_USER_OS" "$DB_BUILD/pg" "$DB_BUILD/mariadb"
+        mkdir -p "$DB_BUILD/pg" "$DB_BUILD/mariadb" "$DB_BUILD/tmp"
+        chown -R "$DB_USER_OS" "$DB_BUILD/pg" "$DB_BUILD/mariadb" "$DB_BUILD/tmp"
+        chmod 700 "$DB_BUILD/tmp"
     else
-        mkdir -p "$DB_BUILD/pg" "$DB_BUILD/mariadb"
+        mkdir -p "$DB_BUILD/pg" "$DB_BUILD/mariadb" "$DB_BUILD/tmp"
     fi
 }
 
@@ -230,7 +233,7 @@ my_start() {
     if [ ! -d "$data/mysql" ]; then
         rm -rf "$data"
         as_db_user mkdir -p "$data"
-        mariadb-install-db --no-defaults --datadir="$data" --user="$(as_db_user id -un)" \
+        TMPDIR="$DB_BUILD/tmp" mariadb-install-db --no-defaults --datadir="$data" --user="$(as_db_user id -un)" \
             --auth-root-authentication-method=normal --skip-test-db \
             >"$DB_BUILD/mariadb/install.log" 2>&1 || {
             cat "$DB_BUILD/mariadb/install.log" >&2
@@ -258,7 +261,7 @@ my_launch() {
     local pidf="$DB_BUILD/mariadb/mariadb.pid" i
     mariadbd="$(command -v mariadbd || echo /usr/sbin/mariadbd)"
     as_db_user "$mariadbd" --no-defaults --datadir="$data" --port="$1" \
-        --bind-address=127.0.0.1 --socket="$sock" --pid-file="$pidf" \
+        --bind-address=127.0.0.1 --socket="$sock" --pid-file="$pidf" --tmpdir="$DB_BUILD/tmp" \
         --log-error="$DB_BUILD/mariadb/server.log" \
         --character-set-server=utf8mb4 --collation-server=utf8mb4_nopad_bin \
         --skip-log-bin --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \

@@ -64,6 +64,10 @@ pub enum Error {
         /// What is wrong.
         reason: Box<str>,
     },
+    /// An operation of a migration assumes something of the database that is not so
+    /// (see [`SchemaMismatch`]): nothing of the plan was run.
+    #[error(transparent)]
+    SchemaMismatch(Box<SchemaMismatch>),
     /// An operation of a migration failed on the database (see [`MigrationFailure`]).
     #[error(transparent)]
     Migration(Box<MigrationFailure>),
@@ -311,6 +315,31 @@ impl fmt::Display for DatabaseError {
 }
 
 impl std::error::Error for DatabaseError {}
+
+/// An operation of a migration whose "before" side is not what the database has: an
+/// `alter_column` from a type the column does not have, a `drop_column` of a column
+/// that differs from the one the revision keeps for its downgrade, a rename of a name
+/// that is not there. The migration runner compares every operation of a plan with the
+/// database (reflected) before it runs any, so that a destructive change is judged on
+/// the real schema, never on what a revision says of it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "migrations: {file}: operation {step} ({op}) expects {object} to be {expected}, but the database has {found}"
+)]
+pub struct SchemaMismatch {
+    /// The revision file.
+    pub file: Box<str>,
+    /// The operation, counted from 1 within its revision.
+    pub step: u32,
+    /// The operation, described.
+    pub op: Box<str>,
+    /// What was compared: `column `posts.rating``, `index `ix_posts_title``.
+    pub object: Box<str>,
+    /// What the revision says.
+    pub expected: Box<str>,
+    /// What the database has.
+    pub found: Box<str>,
+}
 
 /// An operation of a migration that failed on the database. `state` says what was
 /// kept: nothing where the revision ran in a transaction, the earlier operations on

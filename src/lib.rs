@@ -116,7 +116,7 @@ pub mod url;
 pub mod value;
 
 pub use compile::{Binder, Compiled, KeySource};
-pub use error::{DbErrorKind, Error, JoinFailure, MigrationFailure, Result};
+pub use error::{DbErrorKind, Error, JoinFailure, MigrationFailure, Result, SchemaMismatch};
 pub use name::Name;
 #[cfg(all(
     feature = "migrate",

@@ -5,6 +5,9 @@ mod common;
 #[cfg(feature = "migrate")]
 #[path = "ddl/migrate.rs"]
 mod migrate;
+#[cfg(feature = "migrate")]
+#[path = "ddl/trust.rs"]
+mod trust;
 
 use chrono::{DateTime, Utc};
 use common::engines;

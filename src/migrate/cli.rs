@@ -14,6 +14,7 @@ pub const USAGE: &str = "\
 usage: <program> [options] <command> [arguments]
 
 commands:
+  help                               this text (also --help, -h)
   init                               create the migrations folder
   revision -m MSG [--autogenerate]   a new revision (autogenerate: models vs database)
            [--rename T.OLD=T.NEW | --rename OLD=NEW]...
@@ -27,8 +28,9 @@ commands:
 options:
   --url URL              the database (default: $DATABASE_URL)
   --dir DIR              the migrations folder (default: migrations)
-  --allow-destructive    run operations that drop tables or columns or narrow types
-                         (on a terminal they are listed and confirmed instead)
+  --allow-destructive    run operations that drop tables or columns, narrow types, or
+                         run raw SQL not marked `safe = true` (on a terminal they are
+                         listed and confirmed instead)
   --sql DIALECT          upgrade/downgrade: print the SQL for sqlite, postgresql, mysql or
                          mariadb instead of running it (no connection)
   --from REV             with --sql: the revision the database is at (default: base for
@@ -71,6 +73,7 @@ struct Options {
     autogenerate: bool,
     renames: Renames,
     positional: Vec<String>,
+    help: bool,
 }
 
 fn usage_error(reason: String) -> Error {
@@ -92,6 +95,7 @@ fn parse(args: &[String]) -> Result<Options> {
         autogenerate: false,
         renames: Renames::default(),
         positional: Vec::new(),
+        help: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -107,6 +111,7 @@ fn parse(args: &[String]) -> Result<Options> {
             "--sql" => o.sql = Some(value("--sql")?),
             "--from" => o.from = Some(value("--from")?),
             "--no-prompt" => o.prompt = false,
+            "--help" | "-h" => o.help = true,
             "-m" | "--message" => o.message = Some(value("-m")?),
             "--autogenerate" => o.autogenerate = true,
             "--rename" => {
@@ -138,6 +143,10 @@ pub fn run(models: &MetaData, args: &[String], out: &mut dyn Write) -> Result<u8
         file: "output".into(),
         reason: e.to_string().into(),
     };
+    if o.help || o.positional.first().is_some_and(|c| c == "help") {
+        out.write_all(USAGE.as_bytes()).map_err(io)?;
+        return Ok(0);
+    }
     let Some((command, rest)) = o.positional.split_first() else {
         out.write_all(USAGE.as_bytes()).map_err(io)?;
         return Ok(2);
@@ -298,7 +307,6 @@ pub fn run(models: &MetaData, args: &[String], out: &mut dyn Write) -> Result<u8
             m.stamp(&mut conn, &target)?;
             writeln!(out, "stamped {}", arg.unwrap_or("head")).map_err(io)?;
         }
-        "help" | "-h" => out.write_all(USAGE.as_bytes()).map_err(io)?,
         c => return Err(usage_error(format!("unknown command {c}"))),
     }
     Ok(0)

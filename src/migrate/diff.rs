@@ -433,7 +433,7 @@ fn matching_fk(
 /// The models' columns as the server writes their defaults: `(column,
 /// default text)` for the columns `want` has, read back from a scratch table with those
 /// columns (no keys). Rolled back on SQLite and PostgreSQL, dropped on MySQL.
-fn scratch_defaults(
+pub(crate) fn scratch_defaults(
     conn: &mut Connection,
     want: &TableSpec,
 ) -> Result<Vec<(String, Option<String>)>> {

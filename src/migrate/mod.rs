@@ -23,6 +23,7 @@
 pub mod cli;
 mod diff;
 mod ops;
+mod preflight;
 mod reflect;
 mod render;
 mod revision;

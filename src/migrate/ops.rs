@@ -151,6 +151,12 @@ pub struct DialectSql {
     /// MariaDB.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mariadb: Option<String>,
+    /// The author's word that this SQL loses no data (`safe = true`). sqlkit cannot
+    /// judge SQL text (a `DELETE`, an `UPDATE`, a `DROP` inside a function body), so a
+    /// raw SQL step without it is destructive: refused without `--allow-destructive`
+    /// and listed among the destructive steps.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub safe: bool,
 }
 
 impl DialectSql {
@@ -750,7 +756,8 @@ impl Op {
     }
 
     /// Why running this operation can lose data, if it can: dropping a table or a
-    /// column, or changing a column to a type some of its values may not fit.
+    /// column, changing a column to a type some of its values may not fit, or raw SQL
+    /// its author did not mark `safe = true`.
     pub fn destructive(&self) -> Option<String> {
         match self {
             Op::DropTable(s) => Some(format!("drops table `{}` and its rows", s.table)),
@@ -758,6 +765,26 @@ impl Op {
                 "drops column `{table}.{}` and its values",
                 column.name
             )),
+            Op::Sql(sql) if !sql.safe => {
+                let text = [
+                    &sql.any,
+                    &sql.postgresql,
+                    &sql.mysql,
+                    &sql.mariadb,
+                    &sql.sqlite,
+                ]
+                .into_iter()
+                .flatten()
+                .next()
+                .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+                .unwrap_or_default();
+                let shown: String = text.chars().take(60).collect();
+                let more = if shown.len() < text.len() { ".." } else { "" };
+                Some(format!(
+                    "runs raw SQL (`{shown}{more}`), which sqlkit cannot judge: mark it \
+                     `safe = true` in the revision if it loses no data"
+                ))
+            }
             Op::AlterColumn { table, from, to } if !widens(from.sql_type, to.sql_type) => {
                 Some(format!(
                     "changes `{table}.{}` from {} to {}: values may not fit",
@@ -834,7 +861,7 @@ impl SchemaState {
         self.tables.iter().find(|t| t.table == name)
     }
 
-    fn table_mut(&mut self, name: &str) -> Result<&mut TableSpec> {
+    pub(crate) fn table_mut(&mut self, name: &str) -> Result<&mut TableSpec> {
         self.tables
             .iter_mut()
             .find(|t| t.table == name)

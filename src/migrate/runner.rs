@@ -3,6 +3,7 @@
 
 use super::diff::{autogenerate, RenameQuestion, Renames, VERSION_TABLE};
 use super::ops::{Op, SchemaState, TableSpec};
+use super::preflight::{check_now, At, Live};
 use super::reflect::reflect_table;
 use super::render::{render, sqlite_rebuilds};
 use super::revision::{Migrations, Revision};
@@ -417,6 +418,7 @@ impl Migrator {
             resume = Some((at, v.step));
         }
         let plan = self.plan(cur, target, down)?;
+        self.preflight(conn, &plan, down, resume)?;
         self.refuse_destructive(&plan, down)?;
         Self::ensure_version_table(conn)?;
         let mut done = Vec::new();
@@ -440,6 +442,44 @@ impl Migrator {
             cur = if down { i.checked_sub(1) } else { Some(i) };
         }
         Ok(done)
+    }
+
+    /// Compares what each operation of the plan assumes (a column's type before an
+    /// alter, the column a drop keeps for its downgrade, ..) with the database, before
+    /// any runs. Operations after raw SQL, whose effect is unknown, are compared again
+    /// just before each runs.
+    fn preflight(
+        &self,
+        conn: &mut Connection,
+        plan: &[usize],
+        down: bool,
+        resume: Option<(usize, u32)>,
+    ) -> Result<()> {
+        let mut live = Live::new();
+        for &i in plan {
+            let Some(r) = self.migrations.revisions().get(i) else {
+                break;
+            };
+            let ops = if down { &r.downgrade } else { &r.upgrade };
+            let skip = match resume {
+                Some((at, step)) if at == i => step as usize,
+                _ => 0,
+            };
+            for (step, op) in ops.iter().enumerate().skip(skip) {
+                if matches!(op, Op::Sql(_)) {
+                    return Ok(());
+                }
+                live.step(
+                    conn,
+                    &At {
+                        file: &r.file,
+                        step,
+                        op,
+                    },
+                )?;
+            }
+        }
+        Ok(())
     }
 
     /// Sets the version table to `target` without running anything (after repairing a
@@ -775,7 +815,16 @@ fn run_revision(
         for (k, op) in ops.iter().enumerate().skip(start as usize) {
             // How many of the operation's statements ran before one failed.
             let mut ran: Vec<String> = Vec::new();
-            let run = run_op(conn, op, state, &mut ran);
+            let run = run_op(
+                conn,
+                &At {
+                    file: &r.file,
+                    step: k,
+                    op,
+                },
+                state,
+                &mut ran,
+            );
             if let Err(e) = run {
                 let mut state = format!(
                     "{k} earlier operation(s) of this revision are applied and kept ({kind} commits \
@@ -856,7 +905,12 @@ fn run_revision(
             });
         }
         for (k, op) in ops.iter().enumerate() {
-            let run = run_op(&mut tx, op, state, &mut Vec::new());
+            let at = At {
+                file: &r.file,
+                step: k,
+                op,
+            };
+            let run = run_op(&mut tx, &at, state, &mut Vec::new());
             if let Err(e) = run {
                 drop(tx);
                 return Err(fail(
@@ -907,10 +961,14 @@ fn run_revision(
 /// statements that ran noted in `ran`, and `state` moved on only when all of it ran.
 fn run_op(
     conn: &mut Connection,
-    op: &Op,
+    at: &At<'_>,
     state: &mut SchemaState,
     ran: &mut Vec<String>,
 ) -> Result<()> {
+    let op = at.op;
+    // Again just before it runs: raw SQL earlier in the plan, or another process, may
+    // have changed what the plan was checked against.
+    check_now(conn, at)?;
     let stmts = statements(conn, op, state)?;
     let mut next = state.clone();
     next.apply(op)?;

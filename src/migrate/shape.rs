@@ -158,14 +158,18 @@ impl TableShape {
             self.foreign_keys.sort();
         }
         for c in &mut self.columns {
-            match dialect {
-                "mysql" | "mariadb" if c.sql_type == SqlType::Timestamp => {
-                    c.sql_type = SqlType::DateTime
-                }
-                "sqlite" if c.autoincrement => c.sql_type = SqlType::BigInt,
-                _ => {}
-            }
+            c.sql_type = stored_type(c.sql_type, c.autoincrement, dialect);
         }
         self
+    }
+}
+
+/// The type a column of type `ty` reads back as from the database `dialect` (see
+/// [`TableShape::stored_on`]).
+pub(crate) fn stored_type(ty: SqlType, autoincrement: bool, dialect: &str) -> SqlType {
+    match dialect {
+        "mysql" | "mariadb" if ty == SqlType::Timestamp => SqlType::DateTime,
+        "sqlite" if autoincrement => SqlType::BigInt,
+        _ => ty,
     }
 }

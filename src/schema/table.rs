@@ -640,12 +640,36 @@ impl TableBuilder {
         });
         self
     }
-    /// Adds a CHECK constraint `ck_<table>_<name>` with trusted SQL text.
+    /// Adds a CHECK constraint `ck_<table>_<name>` with trusted SQL text. A name
+    /// already written whole (`ck_posts_views` on `posts`) is not prefixed again; any
+    /// other name starting `ck_` is taken as the constraint's whole name.
+    ///
+    /// ```
+    /// use sqlkit::prelude::*;
+    /// let posts = Table::builder("posts")
+    ///     .column(ColumnDef::new("views", SqlType::Integer))
+    ///     .check("views", "views >= 0")
+    ///     .check("ck_posts_small", "views < 1000000")
+    ///     .build()?;
+    /// let names: Vec<String> = posts.def().check_constraints().iter()
+    ///     .map(|c| c.constraint_name("posts")).collect();
+    /// assert_eq!(names, ["ck_posts_views", "ck_posts_small"]);
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
     pub fn check(mut self, name: impl Into<Name>, sql: impl Into<Name>) -> Self {
+        let name: Name = name.into();
+        let whole = format!("ck_{}_", self.name);
+        let (name, full) = match name.strip_prefix(whole.as_str()) {
+            Some(short) if !short.is_empty() => (Name::from(short.to_string()), false),
+            _ => {
+                let full = name.starts_with("ck_");
+                (name, full)
+            }
+        };
         self.checks.push(CheckConstraint {
-            name: name.into(),
+            name,
             sql: sql.into(),
-            full: false,
+            full,
         });
         self
     }

@@ -1,0 +1,347 @@
+//! Migrations that cannot destroy data: every operation's "before" is compared with
+//! the database before anything runs; raw SQL is destructive unless marked safe.
+//! Each test asserts what the table holds afterwards, on every database.
+
+use crate::common::engines;
+use sqlkit::migrate::{Migrations, Migrator, Target};
+use sqlkit::prelude::*;
+use sqlkit::schema::{ColumnDef, SqlType};
+
+fn chain(files: &[(&str, &str)]) -> Migrations {
+    Migrations::from_texts(files.iter().copied()).expect("revisions")
+}
+
+fn texts(conn: &mut Connection, sql: &str) -> Vec<String> {
+    conn.query_sql(sql, &[])
+        .expect(sql)
+        .iter()
+        .map(|r| r.get::<String, _>(0).expect("text"))
+        .collect()
+}
+
+/// The column holds 3.1416 as `numeric(10,4)`; the revision claims it is
+/// `numeric(10,0)` and "widens" it to `numeric(12,0)`, which would round every value.
+#[test]
+fn alter_column_from_a_type_the_column_does_not_have_is_refused_and_nothing_runs() {
+    let rev = r#"
+id = "0001"
+[[upgrade]]
+op = "alter_column"
+table = "measures"
+from = { name = "v", type = "numeric(10,0)", nullable = true }
+to = { name = "v", type = "numeric(12,0)", nullable = true }
+"#;
+    for db in engines() {
+        let name = db.name;
+        let mut conn = db.engine.connect().expect("connect");
+        conn.execute_sql(
+            "CREATE TABLE measures (id INTEGER PRIMARY KEY, v NUMERIC(10,4))",
+            &[],
+        )
+        .expect("table");
+        conn.execute_sql("INSERT INTO measures (id, v) VALUES (1, 3.1416)", &[])
+            .expect("row");
+        let m = Migrator::new(chain(&[("0001.toml", rev)]));
+        let e = m.upgrade(&mut conn, &Target::Head).expect_err(name);
+        let sqlkit::Error::SchemaMismatch(ref mm) = e else {
+            panic!("{name}: not a mismatch: {e}");
+        };
+        assert_eq!(&*mm.object, "column `measures.v`", "{name}");
+        assert!(mm.expected.starts_with("numeric(10,0)"), "{name}: {e}");
+        assert!(mm.found.starts_with("numeric(10,4)"), "{name}: {e}");
+        let msg = e.to_string();
+        assert!(
+            msg.contains("numeric(10,0)") && msg.contains("numeric(10,4)"),
+            "{msg}"
+        );
+        // Nothing ran: the value and the type are as they were, the version at base.
+        assert_eq!(
+            texts(&mut conn, "SELECT CAST(v AS CHAR(20)) FROM measures")
+                .iter()
+                .map(|s| s.trim().trim_end_matches('0').to_string())
+                .collect::<Vec<_>>(),
+            ["3.1416"],
+            "{name}"
+        );
+        assert_eq!(
+            m.current(&mut conn).expect("current").revision,
+            None,
+            "{name}"
+        );
+        // With --allow-destructive the claim is still refused: the judgement is made on
+        // the real column, never on what the revision says of it.
+        let e = Migrator::new(chain(&[("0001.toml", rev)]))
+            .allow_destructive(true)
+            .upgrade(&mut conn, &Target::Head)
+            .expect_err(name);
+        assert!(matches!(e, sqlkit::Error::SchemaMismatch(_)), "{name}: {e}");
+    }
+}
+
+/// Every operation that states a "before": a drop of a column unlike the one it keeps
+/// for its downgrade, a nullability or default claim that is false, a rename of a name
+/// that is not there, an index that differs. Each is refused before the first
+/// operation of the plan runs, even when the mismatch is in a later revision.
+#[test]
+fn every_before_side_is_compared_with_the_database_before_anything_runs() {
+    let first = r#"
+id = "0001"
+[[upgrade]]
+op = "add_column"
+table = "people"
+column = { name = "extra", type = "integer", nullable = true }
+"#;
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "drop of a column of another type",
+            r#"op = "drop_column"
+table = "people"
+column = { name = "age", type = "text", nullable = true }"#,
+            "column `people.age`",
+        ),
+        (
+            "alter from nullable when it is NOT NULL",
+            r#"op = "alter_column"
+table = "people"
+from = { name = "name", type = "varchar(40)", nullable = true }
+to = { name = "name", type = "varchar(80)", nullable = true }"#,
+            "column `people.name`",
+        ),
+        (
+            "alter from no default when it has one",
+            r#"op = "alter_column"
+table = "people"
+from = { name = "age", type = "integer", nullable = true }
+to = { name = "age", type = "bigint", nullable = true }"#,
+            "column `people.age`",
+        ),
+        (
+            "alter from another default",
+            r#"op = "alter_column"
+table = "people"
+from = { name = "age", type = "integer", nullable = true, default = 7 }
+to = { name = "age", type = "bigint", nullable = true, default = 7 }"#,
+            "column `people.age`",
+        ),
+        (
+            "rename of a column that is not there",
+            r#"op = "rename_column"
+table = "people"
+from = "nick"
+to = "alias""#,
+            "column `people.nick`",
+        ),
+        (
+            "drop of an index on other columns",
+            r#"op = "drop_index"
+table = "people"
+index = { name = "ix_people_name", columns = ["age"] }"#,
+            "index `ix_people_name`",
+        ),
+        (
+            "drop of a table with more columns than the revision keeps",
+            r#"op = "drop_table"
+table = "people"
+columns = [{ name = "id", type = "integer" }]
+primary_key = ["id"]"#,
+            "table `people`",
+        ),
+    ];
+    for db in engines() {
+        let name = db.name;
+        let mut conn = db.engine.connect().expect("connect");
+        conn.execute_sql(
+            "CREATE TABLE people (id INTEGER PRIMARY KEY, name VARCHAR(40) NOT NULL, age INTEGER DEFAULT 5)",
+            &[],
+        )
+        .expect("table");
+        conn.execute_sql("CREATE INDEX ix_people_name ON people (name)", &[])
+            .expect("index");
+        conn.execute_sql(
+            "INSERT INTO people (id, name, age) VALUES (1, 'ann', 30)",
+            &[],
+        )
+        .expect("row");
+        for (what, op, object) in cases {
+            let second = format!("id = \"0002\"\nparent = \"0001\"\n[[upgrade]]\n{op}\n");
+            let m = Migrator::new(chain(&[("0001.toml", first), ("0002.toml", &second)]))
+                .allow_destructive(true);
+            let e = m.upgrade(&mut conn, &Target::Head).expect_err(what);
+            match &e {
+                sqlkit::Error::SchemaMismatch(mm) => {
+                    assert_eq!(&*mm.object, *object, "{name}: {what}: {e}");
+                    assert_eq!(&*mm.file, "0002.toml", "{name}: {what}");
+                }
+                e => panic!("{name}: {what}: not a mismatch: {e}"),
+            }
+            // Revision 0001 did not run either: its column is not there.
+            assert!(
+                conn.query_sql("SELECT extra FROM people", &[]).is_err(),
+                "{name}: {what}: the first revision ran"
+            );
+            assert_eq!(
+                texts(&mut conn, "SELECT name FROM people"),
+                ["ann"],
+                "{name}: {what}"
+            );
+            assert_eq!(m.current(&mut conn).expect("current").revision, None);
+        }
+        // The true claims pass, and the plan runs.
+        let ok = r#"
+id = "0002"
+parent = "0001"
+[[upgrade]]
+op = "alter_column"
+table = "people"
+from = { name = "age", type = "integer", nullable = true, default = 5 }
+to = { name = "age", type = "bigint", nullable = true, default = 5 }
+[[upgrade]]
+op = "drop_index"
+table = "people"
+index = { name = "ix_people_name", columns = ["name"] }
+"#;
+        let m = Migrator::new(chain(&[("0001.toml", first), ("0002.toml", ok)]));
+        m.upgrade(&mut conn, &Target::Head)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            texts(&mut conn, "SELECT name FROM people"),
+            ["ann"],
+            "{name}"
+        );
+    }
+}
+
+/// Raw SQL is destructive unless its author marks it `safe = true`: refused without
+/// `--allow-destructive`, listed among the destructive steps, the rows untouched.
+#[test]
+fn raw_sql_is_destructive_unless_marked_safe() {
+    let wipe = r#"
+id = "0001"
+[[upgrade]]
+op = "sql"
+any = "DELETE FROM notes"
+"#;
+    let drop = r#"
+id = "0001"
+[[upgrade]]
+op = "sql"
+postgresql = "DROP TABLE notes"
+mysql = "TRUNCATE notes"
+sqlite = "ALTER TABLE notes DROP COLUMN body"
+"#;
+    let safe = r#"
+id = "0001"
+[[upgrade]]
+op = "sql"
+any = "INSERT INTO notes (id, body) VALUES (2, 'two')"
+safe = true
+"#;
+    for db in engines() {
+        let name = db.name;
+        let mut conn = db.engine.connect().expect("connect");
+        conn.execute_sql(
+            "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)",
+            &[],
+        )
+        .expect("table");
+        conn.execute_sql("INSERT INTO notes (id, body) VALUES (1, 'one')", &[])
+            .expect("row");
+        for rev in [wipe, drop] {
+            let m = Migrator::new(chain(&[("0001.toml", rev)]));
+            let steps = m
+                .destructive_steps(&mut conn, &Target::Head, false)
+                .expect("steps");
+            assert_eq!(steps.len(), 1, "{name}: {steps:?}");
+            assert!(steps[0].1.contains("raw SQL"), "{name}: {steps:?}");
+            let e = m.upgrade(&mut conn, &Target::Head).expect_err(name);
+            assert!(e.to_string().contains("--allow-destructive"), "{name}: {e}");
+            assert_eq!(
+                texts(&mut conn, "SELECT body FROM notes ORDER BY id"),
+                ["one"],
+                "{name}"
+            );
+            assert_eq!(m.current(&mut conn).expect("v").revision, None, "{name}");
+        }
+        let m = Migrator::new(chain(&[("0001.toml", safe)]));
+        assert!(m
+            .destructive_steps(&mut conn, &Target::Head, false)
+            .expect("steps")
+            .is_empty());
+        m.upgrade(&mut conn, &Target::Head)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            texts(&mut conn, "SELECT body FROM notes ORDER BY id"),
+            ["one", "two"],
+            "{name}"
+        );
+        // With the author's `--allow-destructive`, the unmarked step runs.
+        let m = Migrator::new(chain(&[
+            ("0001.toml", safe),
+            (
+                "0002.toml",
+                &wipe.replace("id = \"0001\"", "id = \"0002\"\nparent = \"0001\""),
+            ),
+        ]))
+        .allow_destructive(true);
+        m.upgrade(&mut conn, &Target::Head)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            texts(&mut conn, "SELECT body FROM notes").is_empty(),
+            "{name}"
+        );
+    }
+}
+
+/// `check("ck_posts_views", ..)` is the constraint `ck_posts_views`, not
+/// `ck_posts_ck_posts_views`; reflection reads it back under the same name.
+#[test]
+fn a_check_named_in_full_is_not_prefixed_twice() {
+    let posts = Table::builder("posts")
+        .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+        .column(ColumnDef::new("views", SqlType::Integer).not_null())
+        .check("ck_posts_views", "views >= 0")
+        .check("small", "views < 1000")
+        .build()
+        .expect("table");
+    for db in engines() {
+        let name = db.name;
+        let mut conn = db.engine.connect().expect("connect");
+        conn.create_all(&MetaData::from_tables([posts.clone()]).expect("md"))
+            .expect("create");
+        let back = sqlkit::migrate::reflect_table(&mut conn, "posts")
+            .expect("reflect")
+            .expect("table");
+        let mut names: Vec<String> = back
+            .def()
+            .check_constraints()
+            .iter()
+            .map(|c| c.constraint_name("posts"))
+            .collect();
+        names.sort();
+        assert_eq!(names, ["ck_posts_small", "ck_posts_views"], "{name}");
+        let e = conn
+            .execute_sql("INSERT INTO posts (id, views) VALUES (1, -1)", &[])
+            .expect_err("check holds");
+        assert!(
+            e.to_string().contains("ck_posts_views") || name == "sqlite",
+            "{name}: {e}"
+        );
+        assert!(texts(&mut conn, "SELECT CAST(views AS CHAR(9)) FROM posts").is_empty());
+    }
+}
+
+/// `migrate --help` (and `-h`, `help`) prints the usage and succeeds.
+#[test]
+fn migrate_help_prints_usage_and_exits_zero() {
+    for args in [&["--help"][..], &["-h"], &["help"], &["upgrade", "--help"]] {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let mut out = Vec::new();
+        let code = sqlkit::migrate::cli::run(&MetaData::new(), &args, &mut out)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        assert_eq!(code, 0, "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out).starts_with("usage:"),
+            "{args:?}"
+        );
+    }
+}
