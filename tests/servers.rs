@@ -754,7 +754,6 @@ fn pool_settings_are_validated_and_followed() {
 struct TraceCapture {
     spans: Mutex<Vec<String>>,
     events: Mutex<Vec<String>>,
-    next: std::sync::atomic::AtomicU64,
 }
 
 struct Fields(String);
@@ -764,38 +763,88 @@ impl tracing::field::Visit for Fields {
     }
 }
 
-impl tracing::Subscriber for TraceCapture {
+thread_local! {
+    /// The capture of the test running on this thread, if it has one.
+    static CAPTURE: std::cell::RefCell<Option<Arc<TraceCapture>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// One process-wide subscriber that hands each span and event to the capture of the
+/// thread it happens on. A subscriber scoped to one thread (`with_default`) is not
+/// enough while other tests run: tracing caches each callsite's interest globally, and
+/// a callsite first met on a thread without a subscriber could be cached as
+/// uninteresting, so the scoped one saw no span now and then. A global subscriber
+/// that is always interested leaves nothing to race.
+struct Router {
+    next: std::sync::atomic::AtomicU64,
+    /// Each span's capture and its index there.
+    owners: Mutex<std::collections::HashMap<u64, (Arc<TraceCapture>, usize)>>,
+}
+
+impl tracing::Subscriber for Router {
+    fn register_callsite(
+        &self,
+        _: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::always()
+    }
     fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
         true
     }
     fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        let mut f = Fields(span.metadata().name().to_string());
-        span.record(&mut f);
-        let mut spans = self.spans.lock().unwrap();
-        spans.push(f.0);
-        tracing::span::Id::from_u64(spans.len() as u64)
+        let id = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if let Some(capture) = CAPTURE.with(|c| c.borrow().clone()) {
+            let mut f = Fields(span.metadata().name().to_string());
+            span.record(&mut f);
+            let mut spans = capture.spans.lock().unwrap();
+            spans.push(f.0);
+            let at = spans.len() - 1;
+            drop(spans);
+            self.owners.lock().unwrap().insert(id, (capture, at));
+        }
+        tracing::span::Id::from_u64(id)
     }
     fn record(&self, id: &tracing::span::Id, values: &tracing::span::Record<'_>) {
-        let mut f = Fields(String::new());
-        values.record(&mut f);
-        if let Some(s) = self
-            .spans
-            .lock()
-            .unwrap()
-            .get_mut(id.into_u64() as usize - 1)
-        {
-            s.push_str(&f.0);
+        let owner = self.owners.lock().unwrap().get(&id.into_u64()).cloned();
+        if let Some((capture, at)) = owner {
+            let mut f = Fields(String::new());
+            values.record(&mut f);
+            if let Some(s) = capture.spans.lock().unwrap().get_mut(at) {
+                s.push_str(&f.0);
+            }
         }
     }
     fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
     fn event(&self, event: &tracing::Event<'_>) {
-        let mut f = Fields(event.metadata().target().to_string());
-        event.record(&mut f);
-        self.events.lock().unwrap().push(f.0);
-        self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if let Some(capture) = CAPTURE.with(|c| c.borrow().clone()) {
+            let mut f = Fields(event.metadata().target().to_string());
+            event.record(&mut f);
+            capture.events.lock().unwrap().push(f.0);
+        }
     }
     fn enter(&self, _: &tracing::span::Id) {}
     fn exit(&self, _: &tracing::span::Id) {}
+    fn try_close(&self, id: tracing::span::Id) -> bool {
+        self.owners.lock().unwrap().remove(&id.into_u64());
+        true
+    }
+}
+
+/// Runs `f` with `capture` receiving this thread's spans and events.
+fn traced<R>(capture: &Arc<TraceCapture>, f: impl FnOnce() -> R) -> R {
+    static ROUTER: std::sync::Once = std::sync::Once::new();
+    ROUTER.call_once(|| {
+        let router = Router {
+            next: Default::default(),
+            owners: Default::default(),
+        };
+        // Another global subscriber would be a bug in this test binary.
+        tracing::subscriber::set_global_default(router).expect("the only global subscriber");
+    });
+    CAPTURE.with(|c| *c.borrow_mut() = Some(capture.clone()));
+    let out = f();
+    CAPTURE.with(|c| *c.borrow_mut() = None);
+    out
 }
 
 #[test]
@@ -807,7 +856,7 @@ fn each_statement_has_a_tracing_span_and_slow_ones_warn() {
             .build()
             .expect("engine");
         let t = Tag::table();
-        tracing::subscriber::with_default(capture.clone(), || {
+        traced(&capture, || {
             let mut conn = engine.connect().expect("connect");
             conn.create_all(&{
                 let mut md = MetaData::new();
@@ -853,7 +902,7 @@ fn each_statement_has_a_tracing_span_and_slow_ones_warn() {
             .hide_parameters(true)
             .build()
             .expect("engine");
-        tracing::subscriber::with_default(hidden.clone(), || {
+        traced(&hidden, || {
             let mut conn = engine.connect().expect("connect");
             conn.create_all(&{
                 let mut md = MetaData::new();
