@@ -38,6 +38,11 @@ free_port() {
 # with a temporary folder of the servers' own: the caller's TMPDIR may be writable by
 # root only, and MariaDB fails to start without a writable one.
 as_db_user() {
+    if [ ! -d "$DB_BUILD/tmp" ]; then
+        mkdir -p "$DB_BUILD/tmp"
+        chmod 700 "$DB_BUILD/tmp"
+        [ "$(id -u)" -eq 0 ] && chown "$DB_USER_OS" "$DB_BUILD/tmp"
+    fi
     if [ "$(id -u)" -eq 0 ]; then
         runuser -u "$DB_USER_OS" -- env TMPDIR="$DB_BUILD/tmp" "$@"
     else

@@ -38,7 +38,7 @@ pub enum SqliteTarget {
     /// One in-memory database shared by all of an engine's connections.
     Memory,
     /// `sqlite://?cache=private`: one in-memory database with one connection, without
-    /// SQLite's shared cache (faster; the engine's checkouts take turns).
+    /// the shared database's locking (faster; the engine's checkouts take turns).
     PrivateMemory,
     /// A database file (relative to the working directory, or absolute).
     File(String),

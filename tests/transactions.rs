@@ -5,6 +5,9 @@ mod common;
 #[cfg(feature = "orm")]
 #[path = "transactions/orm.rs"]
 mod orm;
+#[cfg(feature = "orm")]
+#[path = "transactions/orm_trust.rs"]
+mod orm_trust;
 
 use common::models::*;
 use common::on_each_db;

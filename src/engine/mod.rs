@@ -512,7 +512,7 @@ struct Inner {
 /// | URL | database | feature |
 /// |---|---|---|
 /// | `sqlite://`, `sqlite::memory:` | one in-memory database shared by the engine's connections | `sqlite` (default) |
-/// | `sqlite://?cache=private` | one in-memory database on one connection (no shared cache; checkouts take turns) | `sqlite` |
+/// | `sqlite://?cache=private` | one in-memory database on one connection (no shared locking; checkouts take turns) | `sqlite` |
 /// | `sqlite:///relative.db`, `sqlite:////absolute/path.db` | a file | `sqlite` |
 /// | `postgresql://user:password@host:5432/db` (or `postgres://`) | PostgreSQL | `postgres` |
 /// | `mysql://user:password@host:3306/db`, `mariadb://..` | MySQL or MariaDB (detected) | `mysql` |
@@ -576,6 +576,7 @@ pub struct EngineBuilder {
     idle_timeout: Option<Duration>,
     max_lifetime: Option<Duration>,
     test_on_checkout: bool,
+    lock_timeout: Duration,
 }
 
 impl fmt::Debug for EngineBuilder {
@@ -589,6 +590,7 @@ impl fmt::Debug for EngineBuilder {
             .field("idle_timeout", &self.idle_timeout)
             .field("max_lifetime", &self.max_lifetime)
             .field("test_on_checkout", &self.test_on_checkout)
+            .field("lock_timeout", &self.lock_timeout)
             .field("statement_cache", &self.statement_cache)
             .finish()
     }
@@ -607,6 +609,17 @@ impl EngineBuilder {
     /// [`build`](Self::build) fails with [`Error::InvalidOption`]).
     pub fn checkout_timeout(mut self, timeout: Duration) -> Self {
         self.checkout_timeout = timeout;
+        self
+    }
+    /// How long a statement waits for a lock another connection holds (a row being
+    /// updated, SQLite's write lock, a table being altered) before failing with a
+    /// [`DbErrorKind::Busy`](crate::DbErrorKind::Busy) database error (default 10 s;
+    /// from 1 ms to [`MAX_CHECKOUT_TIMEOUT`]). SQLite's busy timeout, PostgreSQL's
+    /// `lock_timeout`, MySQL's `innodb_lock_wait_timeout` and `lock_wait_timeout`
+    /// (whole seconds there, rounded up). With the checkout timeout, no wait in sqlkit
+    /// is unbounded.
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
         self
     }
     /// Logs every statement's SQL and parameters, like SQLAlchemy's `echo=True`:
@@ -715,16 +728,16 @@ impl EngineBuilder {
                 return Err(bad(option, format!("{d:?} is shorter than a second")));
             }
         }
-        if self.checkout_timeout < Duration::from_millis(1)
-            || self.checkout_timeout > MAX_CHECKOUT_TIMEOUT
-        {
-            return Err(bad(
-                "checkout_timeout",
-                format!(
-                    "{:?} is not between 1 ms and {MAX_CHECKOUT_TIMEOUT:?}",
-                    self.checkout_timeout
-                ),
-            ));
+        for (option, d) in [
+            ("checkout_timeout", self.checkout_timeout),
+            ("lock_timeout", self.lock_timeout),
+        ] {
+            if d < Duration::from_millis(1) || d > MAX_CHECKOUT_TIMEOUT {
+                return Err(bad(
+                    option,
+                    format!("{d:?} is not between 1 ms and {MAX_CHECKOUT_TIMEOUT:?}"),
+                ));
+            }
         }
         Ok(())
     }
@@ -738,14 +751,16 @@ impl EngineBuilder {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(target) => {
                 let (manager, keeper) = match &target {
-                    url::SqliteTarget::PrivateMemory => (sqlite::Manager::private()?, None),
+                    url::SqliteTarget::PrivateMemory => {
+                        (sqlite::Manager::private(self.lock_timeout)?, None)
+                    }
                     url::SqliteTarget::Memory => {
-                        let m = sqlite::Manager::new(None);
+                        let m = sqlite::Manager::new(None, self.lock_timeout);
                         let keeper = m.open()?;
                         (m, Some(std::sync::Mutex::new(keeper)))
                     }
                     url::SqliteTarget::File(path) => {
-                        let m = sqlite::Manager::new(Some(path));
+                        let m = sqlite::Manager::new(Some(path), self.lock_timeout);
                         // Opened once now, so a file in a missing directory (or one that
                         // is no database) fails here, not as a pool timeout later.
                         m.open()?;
@@ -780,7 +795,7 @@ impl EngineBuilder {
             }
             #[cfg(feature = "postgres")]
             Backend::Postgres(server) => {
-                let manager = postgres::Manager::new(&server)?;
+                let manager = postgres::Manager::new(&server, self.lock_timeout)?;
                 let dialect = postgres::dialect(&mut manager.connect()?)?;
                 let pool = self.pool(manager);
                 Inner {
@@ -798,7 +813,7 @@ impl EngineBuilder {
             }
             #[cfg(feature = "mysql")]
             Backend::Mysql(server) | Backend::Mariadb(server) => {
-                let manager = mysql::Manager::new(&server)?;
+                let manager = mysql::Manager::new(&server, self.lock_timeout)?;
                 let (dialect, alt_dialect) = mysql::dialect(&mut manager.connect()?)?;
                 let pool = self.pool(manager);
                 Inner {
@@ -884,6 +899,7 @@ impl Engine {
             idle_timeout: Some(Duration::from_secs(600)),
             max_lifetime: Some(Duration::from_secs(1800)),
             test_on_checkout: true,
+            lock_timeout: Duration::from_secs(10),
         }
     }
 

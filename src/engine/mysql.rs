@@ -43,7 +43,11 @@ pub(crate) struct Manager {
 }
 
 impl Manager {
-    pub(crate) fn new(url: &ServerUrl) -> Result<Self> {
+    pub(crate) fn new(url: &ServerUrl, lock_timeout: Duration) -> Result<Self> {
+        // A row lock or a table's metadata lock waits at most the engine's lock
+        // timeout (whole seconds, at least one), then fails typed (`Busy`, error 1205).
+        let secs = lock_timeout.as_secs_f64().ceil().max(1.0) as u64;
+        let lock = format!("SET innodb_lock_wait_timeout = {secs}, lock_wait_timeout = {secs}");
         let mut b = OptsBuilder::new()
             .ip_or_hostname(Some(url.host.clone()))
             .tcp_port(url.port.unwrap_or(3306))
@@ -58,7 +62,7 @@ impl Manager {
             .tcp_connect_timeout(Some(url.connect_timeout.unwrap_or(Duration::from_secs(10))))
             .stmt_cache_size(STATEMENT_CACHE)
             .additional_capabilities(CapabilityFlags::CLIENT_FOUND_ROWS)
-            .init(vec![SESSION_SETUP]);
+            .init(vec![SESSION_SETUP.to_string(), lock]);
         if let Some(name) = &url.application_name {
             b = b.connect_attrs(Some(
                 [("program_name", name.as_str())]

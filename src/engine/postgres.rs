@@ -34,10 +34,12 @@ pub(crate) struct Manager {
     tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
     /// `prepared_statements=false`: no named statements (see [`PgConn::unnamed`]).
     unnamed: bool,
+    /// The engine's lock timeout, set on each session.
+    lock_timeout: Duration,
 }
 
 impl Manager {
-    pub(crate) fn new(url: &ServerUrl) -> Result<Self> {
+    pub(crate) fn new(url: &ServerUrl, lock_timeout: Duration) -> Result<Self> {
         #[cfg(not(feature = "postgres-tls"))]
         if matches!(url.tls, TlsMode::Require | TlsMode::Verify) {
             return Err(Error::MissingFeature {
@@ -68,10 +70,13 @@ impl Manager {
         // A pooler such as pgbouncer refuses the `options` startup parameter: there
         // the session is set to UTC after connecting (pgbouncer carries TimeZone over
         // to whichever server connection serves the next transaction).
+        // A lock wait (a row another transaction holds) ends with a typed error
+        // (`Busy`, SQLSTATE 55P03) after the engine's lock timeout, never hangs.
         let unnamed = !url.prepared_statements;
+        let lock = format!("-c lock_timeout={}", lock_timeout.as_millis().max(1));
         let options = match (&url.options, unnamed) {
-            (Some(o), false) => Some(format!("-c TimeZone=UTC {o}")),
-            (None, false) => Some("-c TimeZone=UTC".to_string()),
+            (Some(o), false) => Some(format!("-c TimeZone=UTC {lock} {o}")),
+            (None, false) => Some(format!("-c TimeZone=UTC {lock}")),
             (Some(o), true) => Some(o.clone()),
             (None, true) => None,
         };
@@ -85,6 +90,7 @@ impl Manager {
             tls: super::tls::client_config(url.tls, url.tls_root_cert.as_deref())?
                 .map(tokio_postgres_rustls::MakeRustlsConnect::new),
             unnamed,
+            lock_timeout,
         })
     }
 }
@@ -125,10 +131,13 @@ impl r2d2::ManageConnection for Manager {
         let client = self.config.connect(NoTls);
         let mut client = client.map_err(|e| connect_error(pg_error(e, None), &self.address))?;
         if self.unnamed {
-            let set = "SET TimeZone = 'UTC'";
+            let set = format!(
+                "SET TimeZone = 'UTC'; SET lock_timeout = {}",
+                self.lock_timeout.as_millis().max(1)
+            );
             client
-                .batch_execute(set)
-                .map_err(|e| pg_error(e, Some(set)))?;
+                .batch_execute(&set)
+                .map_err(|e| pg_error(e, Some(&set)))?;
         }
         Ok(PgConn {
             client,

@@ -22,6 +22,8 @@ pub(crate) struct Manager {
     file: bool,
     /// `sqlite://?cache=private`: the one connection, until the pool takes it.
     private: Option<std::sync::Mutex<Option<rusqlite::Connection>>>,
+    /// How long a statement waits for another connection's lock (the busy timeout).
+    lock_timeout: Duration,
 }
 
 static MEMORY_DBS: AtomicU64 = AtomicU64::new(0);
@@ -29,24 +31,29 @@ static MEMORY_DBS: AtomicU64 = AtomicU64::new(0);
 impl Manager {
     /// A manager for a file, or (with `None`) for a fresh named in-memory database
     /// that every connection of the pool shares.
-    pub(crate) fn new(file: Option<&str>) -> Self {
+    ///
+    /// The shared in-memory database lives in SQLite's `memdb` VFS, not in a shared
+    /// cache: a shared cache locks table by table and makes a blocked connection wait
+    /// on an unlock notification with no time limit (two sessions in one thread waited
+    /// for ever). `memdb` locks the database as a file is locked, so every wait is
+    /// bounded by the busy timeout and ends with a typed `Busy` error.
+    pub(crate) fn new(file: Option<&str>, lock_timeout: Duration) -> Self {
         match file {
             Some(p) => Manager {
                 path: p.to_string(),
                 flags: BASE_FLAGS,
                 file: true,
                 private: None,
+                lock_timeout,
             },
             None => {
                 let n = MEMORY_DBS.fetch_add(1, Ordering::Relaxed);
                 Manager {
-                    path: format!(
-                        "file:sqlkit-memory-{}-{n}?mode=memory&cache=shared",
-                        std::process::id()
-                    ),
+                    path: format!("file:/sqlkit-memory-{}-{n}?vfs=memdb", std::process::id()),
                     flags: BASE_FLAGS,
                     file: false,
                     private: None,
+                    lock_timeout,
                 }
             }
         }
@@ -55,12 +62,13 @@ impl Manager {
     /// A manager of one private in-memory database: its one connection, opened now,
     /// is handed to the pool once. Were the pool ever to drop it, the database is gone,
     /// and a new checkout fails saying so rather than opening an empty one.
-    pub(crate) fn private() -> Result<Self> {
+    pub(crate) fn private(lock_timeout: Duration) -> Result<Self> {
         let m = Manager {
             path: ":memory:".into(),
             flags: BASE_FLAGS,
             file: false,
             private: None,
+            lock_timeout,
         };
         let conn = m.open()?;
         Ok(Manager {
@@ -80,7 +88,7 @@ impl Manager {
         }
         let conn = rusqlite::Connection::open_with_flags(&self.path, self.flags)
             .map_err(|e| db_error(e, None))?;
-        setup(&conn).map_err(|e| db_error(e, None))?;
+        setup(&conn, self.lock_timeout).map_err(|e| db_error(e, None))?;
         if self.file {
             // Write-ahead logging: readers never wait for the writer, nor it for them.
             conn.pragma_update(None, "journal_mode", "WAL")
@@ -97,11 +105,11 @@ const BASE_FLAGS: OpenFlags = OpenFlags::SQLITE_OPEN_READ_WRITE
 
 /// What every sqlkit SQLite connection gets: foreign keys enforced, LIKE
 /// case-sensitive (as on PostgreSQL and MariaDB with binary collations), Unicode
-/// `lower`/`upper`, `regexp` (the `REGEXP` operator), and a busy timeout instead of immediate `SQLITE_BUSY`.
-fn setup(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+/// `lower`/`upper`, `regexp` (the `REGEXP` operator), and a busy timeout (the engine's lock timeout) instead of immediate `SQLITE_BUSY`.
+fn setup(conn: &rusqlite::Connection, lock_timeout: Duration) -> rusqlite::Result<()> {
     use rusqlite::config::DbConfig;
     use rusqlite::functions::FunctionFlags;
-    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.busy_timeout(lock_timeout)?;
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = ON;")?;
     // "x" is an identifier, never a string literal that SQLite guesses at.
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;

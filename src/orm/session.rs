@@ -134,8 +134,24 @@ impl Session {
         }
     }
 
-    /// Begins the session's transaction if none is open (SQLAlchemy's autobegin).
+    /// Begins the session's transaction if none is open (SQLAlchemy's autobegin), for
+    /// a read. On SQLite a session's reads before its first flush run outside a
+    /// transaction: SQLite locks the whole database, and a read transaction held open
+    /// between statements would hold up every writer's commit (on an in-memory
+    /// database, or a file without WAL) or fail the later write's lock upgrade at once.
+    /// The first flush begins the transaction and takes the write lock then, waiting
+    /// for it at most the engine's lock timeout. Reads then see the latest committed
+    /// data, as PostgreSQL's and MySQL's default isolation does; a version column
+    /// catches an update lost to another writer.
     fn autobegin(&mut self) -> Result<()> {
+        if self.conn.dialect().name() == "sqlite" {
+            return Ok(());
+        }
+        self.autobegin_write()
+    }
+
+    /// Begins the session's transaction if none is open, to write.
+    fn autobegin_write(&mut self) -> Result<()> {
         if self.levels.is_empty() {
             let l = self.conn.begin_level()?;
             self.levels.push((l, self.state.journal.len()));
@@ -288,7 +304,7 @@ impl Session {
         if !self.has_changes() {
             return Ok(());
         }
-        self.autobegin()?;
+        self.autobegin_write()?;
         let level = self.conn.begin_level()?;
         let mut flush = Flush::new(&mut self.state, self.conn.dialect_handle());
         let mark = flush.mark;
@@ -405,7 +421,7 @@ impl Session {
     /// session did inside it.
     pub fn begin_nested(&mut self) -> Result<SessionTransaction<'_>> {
         self.flush()?;
-        self.autobegin()?;
+        self.autobegin_write()?;
         let l = self.conn.begin_level()?;
         self.levels.push((l, self.state.journal.len()));
         let depth = self.levels.len();
@@ -423,7 +439,7 @@ impl Session {
         if !self.levels.is_empty() {
             return Err(Error::Session("a transaction is already begun".into()));
         }
-        self.autobegin()?;
+        self.autobegin_write()?;
         Ok(SessionTransaction {
             session: self,
             depth: 1,
