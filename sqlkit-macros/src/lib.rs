@@ -47,7 +47,8 @@ use syn::{
 /// `default = value | now`, `default_fn = path` (a `fn() -> Value`),
 /// `on_update = value | now`, `server_default = value | now`,
 /// `foreign_key = "table.column"` with `on_delete` / `fk_on_update` (`"cascade"`,
-/// `"set null"`, `"set default"`, `"restrict"`, `"no action"`), `rename = ".."`, `skip`.
+/// `"set null"`, `"set default"`, `"restrict"`, `"no action"`), `version` (the
+/// ORM's optimistic-concurrency counter, an integer), `rename = ".."`, `skip`.
 /// An unknown attribute, or a table attribute naming a field that does not exist, is a
 /// compile error.
 #[proc_macro_derive(Table, attributes(sqlkit))]
@@ -64,6 +65,7 @@ struct FieldOpts {
     skip: bool,
     rename: Option<String>,
     primary_key: bool,
+    version: bool,
     autoincrement: Option<bool>,
     unique: bool,
     index: bool,
@@ -243,6 +245,8 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
                     o.rename = Some(meta.value()?.parse::<LitStr>()?.value());
                 } else if p.is_ident("primary_key") {
                     o.primary_key = true;
+                } else if p.is_ident("version") {
+                    o.version = true;
                 } else if p.is_ident("autoincrement") {
                     o.autoincrement = Some(meta.value()?.parse::<syn::LitBool>()?.value);
                 } else if p.is_ident("unique") {
@@ -312,6 +316,9 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
         }
         if o.primary_key {
             def.extend(quote!(.primary_key()));
+        }
+        if o.version {
+            def.extend(quote!(.version()));
         }
         if let Some(a) = o.autoincrement {
             def.extend(quote!(.autoincrement(#a)));

@@ -213,6 +213,72 @@ fn stale(what: &str, table: &str, expected: u64, got: u64) -> Error {
     )
 }
 
+/// [`Error::StaleData`] for an UPDATE or DELETE of `idxs` that matched `got` rows of
+/// the `expected`: the table, each row's key (and the version the session expected).
+fn stale_rows(
+    state: &State,
+    what: &str,
+    store: usize,
+    idxs: &[u32],
+    expected: u64,
+    got: u64,
+) -> Error {
+    let Ok(s) = state.store(store) else {
+        return stale(what, "the table", expected, got);
+    };
+    let def = s.def();
+    let version = def.version_column();
+    let rows: Vec<String> = idxs
+        .iter()
+        .take(10)
+        .map(|&i| {
+            let mut parts: Vec<String> = s
+                .pk()
+                .iter()
+                .map(|&c| {
+                    format!(
+                        "{}={}",
+                        col_name(def, c),
+                        show(&s.loaded_value(i, c).unwrap_or_default())
+                    )
+                })
+                .collect();
+            if let Some(vc) = version {
+                parts.push(format!(
+                    "{} {}",
+                    col_name(def, vc),
+                    show(&s.loaded_value(i, vc).unwrap_or_default())
+                ));
+            }
+            format!("({})", parts.join(", "))
+        })
+        .collect();
+    let more = if idxs.len() > rows.len() { ", .." } else { "" };
+    let why = if version.is_some() {
+        "another transaction changed or deleted the row since the session loaded it"
+    } else {
+        "the row was deleted or its key changed outside the session"
+    };
+    Error::StaleData(
+        format!(
+            "{what} of {} row(s) {}{more} expected to match {expected} row(s), matched {got}: {why}; the flush was undone",
+            def.name(),
+            rows.join(", ")
+        )
+        .into(),
+    )
+}
+
+/// A key value as a message shows it.
+fn show(v: &Value) -> String {
+    match v {
+        Value::Text(t) => format!("{:?}", &**t),
+        Value::Int(i) => i.to_string(),
+        Value::Null => "NULL".into(),
+        v => format!("{v:?}"),
+    }
+}
+
 impl Flush {
     /// Starts a flush of `state`, its statements compiled for `dialect`.
     pub(crate) fn new(state: &mut State, dialect: Arc<dyn Dialect>) -> Flush {
@@ -710,9 +776,24 @@ impl Flush {
         Ok(crate::expr::and_(conds))
     }
 
+    /// The version counter's condition for one object's row: the version the session
+    /// loaded (see [`ColumnDef::version`](crate::schema::ColumnDef::version)).
+    fn version_where(state: &State, store: usize, idx: u32) -> Result<Option<Expr<bool>>> {
+        let s = state.store(store)?;
+        let def = s.def();
+        let Some(vc) = def.version_column() else {
+            return Ok(None);
+        };
+        Ok(Some(match s.loaded_value(idx, vc).unwrap_or_default() {
+            Value::Null => col(def, vc)?.is_null(),
+            v => col(def, vc)?.eq(v),
+        }))
+    }
+
     fn updates(&mut self, state: &mut State, store: usize) -> Result<()> {
         let persistent = state.store(store)?.in_state(ObjectState::Persistent);
         let def = state.store(store)?.def();
+        let version = def.version_column();
         let mut changed = Vec::new();
         for idx in persistent {
             if state.store(store)?.marked(idx) {
@@ -722,10 +803,47 @@ impl Flush {
             Self::apply_links(state, store, idx, &mut fields)?;
             changed.clear();
             state.store(store)?.changed(idx, &mut changed);
+            // The counter is the session's to set, whatever the object holds.
+            changed.retain(|&c| Some(c) != version);
             if changed.is_empty() {
+                if let Some(vc) = version {
+                    // A hand-set counter goes back to what was loaded.
+                    let s = state.store_mut(store)?;
+                    let loaded = s.loaded_value(idx, vc).unwrap_or_default();
+                    if s.value(idx, vc) != loaded {
+                        fields.push((vc, s.value(idx, vc)));
+                        s.set_value(idx, vc, loaded)?;
+                    }
+                }
+                if !fields.is_empty() {
+                    state.journal.push(Undo::Fields { store, idx, fields });
+                }
                 continue;
             }
             let s = state.store_mut(store)?;
+            if let Some(vc) = version {
+                let next = match s.loaded_value(idx, vc).unwrap_or_default() {
+                    Value::Int(n) => Value::Int(n.checked_add(1).ok_or_else(|| {
+                        Error::Session(
+                            format!("the version counter of {} is at its maximum", def.name())
+                                .into(),
+                        )
+                    })?),
+                    Value::Null => Value::Int(1),
+                    v => {
+                        return Err(Error::Session(
+                            format!(
+                                "the version counter of {} holds {v:?}, not an integer",
+                                def.name()
+                            )
+                            .into(),
+                        ))
+                    }
+                };
+                fields.push((vc, s.value(idx, vc)));
+                s.set_value(idx, vc, next)?;
+                changed.push(vc);
+            }
             for (c, cd) in def.columns().iter().enumerate() {
                 if changed.contains(&c) {
                     continue;
@@ -744,12 +862,24 @@ impl Flush {
             for &c in &changed {
                 q = q.set(col_name(def, c), s.value(idx, c));
             }
-            let q = q.where_(Self::pk_where(state, store, idx)?);
+            let mut q = q.where_(Self::pk_where(state, store, idx)?);
+            if let Some(v) = Self::version_where(state, store, idx)? {
+                q = q.where_(v);
+            }
+            // What the planning set in the object is undone with the flush, whether
+            // or not its statement ran.
+            if !fields.is_empty() {
+                state.journal.push(Undo::Fields { store, idx, fields });
+            }
             self.push(Plan {
                 stmt: Box::new(q),
                 rows: false,
                 expect: Some(1),
-                work: Work::Update { store, idx, fields },
+                work: Work::Update {
+                    store,
+                    idx,
+                    fields: Vec::new(),
+                },
             })?;
         }
         Ok(())
@@ -809,7 +939,41 @@ impl Flush {
             }
         };
         let pk: Vec<usize> = s.pk().to_vec();
-        if let [single] = pk.as_slice() {
+        let version = def.version_column();
+        let versions_set = version.is_none_or(|vc| {
+            layer
+                .iter()
+                .all(|&i| !matches!(s.loaded_value(i, vc), None | Some(Value::Null)))
+        });
+        if let ([single], Some(vc), true) = (pk.as_slice(), version, versions_set) {
+            // `(id, version) IN ((..), ..)`: each row only at the version loaded.
+            for chunk in layer.chunks(BATCH_ROWS) {
+                let lhs = crate::expr::Node::Tuple(vec![
+                    col(def, *single)?.into_node(),
+                    col(def, vc)?.into_node(),
+                ]);
+                let list = chunk
+                    .iter()
+                    .map(|&i| {
+                        crate::expr::Node::Tuple(vec![
+                            crate::expr::Node::Bind(s.loaded_value(i, *single).unwrap_or_default()),
+                            crate::expr::Node::Bind(s.loaded_value(i, vc).unwrap_or_default()),
+                        ])
+                    })
+                    .collect();
+                let cond: Expr<bool> =
+                    Expr::from_node(crate::expr::Node::InList(Box::new(lhs), list, false));
+                self.push(Plan {
+                    stmt: Box::new(delete(table(def)).where_(cond)),
+                    rows: false,
+                    expect: Some(chunk.len() as u64),
+                    work: Work::Delete {
+                        store,
+                        idxs: chunk.to_vec(),
+                    },
+                })?;
+            }
+        } else if let ([single], None) = (pk.as_slice(), version) {
             for chunk in layer.chunks(BATCH_ROWS) {
                 let keys: Vec<Value> = chunk
                     .iter()
@@ -827,8 +991,12 @@ impl Flush {
             }
         } else {
             for &i in &layer {
+                let mut q = delete(table(def)).where_(Self::pk_where(state, store, i)?);
+                if let Some(v) = Self::version_where(state, store, i)? {
+                    q = q.where_(v);
+                }
                 self.push(Plan {
-                    stmt: Box::new(delete(table(def)).where_(Self::pk_where(state, store, i)?)),
+                    stmt: Box::new(q),
                     rows: false,
                     expect: Some(1),
                     work: Work::Delete {
@@ -846,12 +1014,20 @@ impl Flush {
     pub(crate) fn complete(&mut self, state: &mut State, step: Step, out: Outcome) -> Result<()> {
         if let Some(n) = step.expect {
             if !step.rows && out.affected != n {
-                let what = match step.work {
-                    Work::Update { .. } => "UPDATE",
-                    Work::Delete { .. } => "DELETE",
-                    _ => "INSERT",
-                };
-                return Err(stale(what, "the table", n, out.affected));
+                return Err(match &step.work {
+                    Work::Update { store, idx, .. } => stale_rows(
+                        state,
+                        "UPDATE",
+                        *store,
+                        std::slice::from_ref(idx),
+                        n,
+                        out.affected,
+                    ),
+                    Work::Delete { store, idxs } => {
+                        stale_rows(state, "DELETE", *store, idxs, n, out.affected)
+                    }
+                    _ => stale("INSERT", "the table", n, out.affected),
+                });
             }
         }
         match step.work {

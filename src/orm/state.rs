@@ -231,6 +231,13 @@ pub(crate) enum Undo {
         loaded: Box<dyn Any>,
         fields: Vec<(usize, Value)>,
     },
+    /// Values a flush set in an object while planning a statement (links, on-update
+    /// values, a version counter): their old values, set back.
+    Fields {
+        store: usize,
+        idx: u32,
+        fields: Vec<(usize, Value)>,
+    },
     /// A DELETE: the object is persistent and marked again.
     Deleted { store: usize, idx: u32 },
     /// The server deleted the objects (`ON DELETE CASCADE`): persistent again, marked
@@ -630,6 +637,13 @@ impl State {
                 } => {
                     if let Some(s) = self.stores.get_mut(store) {
                         s.undo_updated(idx, loaded, fields);
+                    }
+                }
+                Undo::Fields { store, idx, fields } => {
+                    if let Some(s) = self.stores.get_mut(store) {
+                        for (c, v) in fields.into_iter().rev() {
+                            let _ = s.set_value(idx, c, v);
+                        }
                     }
                 }
                 Undo::Deleted { store, idx } => {

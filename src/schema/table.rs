@@ -235,6 +235,7 @@ pub struct ColumnDef {
     pub(crate) default: Option<Default>,
     pub(crate) on_update: Option<Default>,
     pub(crate) references: Option<(Name, FkAction, FkAction, bool)>,
+    pub(crate) version: bool,
 }
 
 impl ColumnDef {
@@ -254,7 +255,23 @@ impl ColumnDef {
             default: None,
             on_update: None,
             references: None,
+            version: false,
         }
+    }
+    /// Makes the column the table's version counter (SQLAlchemy's `version_id_col`):
+    /// an ORM session's UPDATE sets it one higher and its UPDATE and DELETE match the
+    /// row only at the version the session loaded, so a change another transaction
+    /// committed in between is never overwritten ([`Error::StaleData`] instead). An
+    /// integer column, not part of the key; at most one per table.
+    ///
+    /// [`Error::StaleData`]: crate::Error::StaleData
+    pub fn version(mut self) -> Self {
+        self.version = true;
+        self
+    }
+    /// Whether the column is the table's version counter (see [`version`](Self::version)).
+    pub fn is_version(&self) -> bool {
+        self.version
     }
     /// Makes the column (part of) the primary key.
     pub fn primary_key(mut self) -> Self {
@@ -417,6 +434,10 @@ impl TableDef {
     /// The position of the autoincrementing column, if any.
     pub fn autoincrement_column(&self) -> Option<usize> {
         self.autoincrement
+    }
+    /// The version counter column's position (see [`ColumnDef::version`]).
+    pub fn version_column(&self) -> Option<usize> {
+        self.columns.iter().position(|c| c.version)
     }
     /// The foreign keys.
     pub fn foreign_keys(&self) -> &[ForeignKey] {
@@ -733,6 +754,18 @@ impl TableBuilder {
         for (i, c) in self.columns.iter().enumerate() {
             if self.columns.iter().take(i).any(|o| o.name == c.name) {
                 return Err(err(format!("column `{}` is declared twice", c.name)));
+            }
+            if c.version && (!c.ty.is_integer() || c.primary_key) {
+                return Err(err(format!(
+                    "column `{}` cannot be the version counter: it must be an integer outside the primary key",
+                    c.name
+                )));
+            }
+            if c.version && self.columns.iter().take(i).any(|o| o.version) {
+                return Err(err(format!(
+                    "column `{}` is a second version counter: a table has at most one",
+                    c.name
+                )));
             }
             if c.autoincrement == Some(true) && !c.ty.is_integer() {
                 return Err(err(format!(

@@ -246,3 +246,126 @@ fn eight_sessions_interleaving_reads_and_writes_lose_nothing() {
         assert_eq!(titles, want, "{name}");
     }
 }
+
+#[derive(Debug, Clone, PartialEq, sqlkit::Table, sqlkit::Model)]
+#[sqlkit(table = "orm_accounts")]
+pub struct Account {
+    #[sqlkit(primary_key)]
+    pub id: Option<i64>,
+    #[sqlkit(string = 50)]
+    pub owner: String,
+    pub balance: i64,
+    #[sqlkit(version)]
+    pub version: i64,
+}
+
+fn account(owner: &str, balance: i64) -> Account {
+    Account {
+        id: None,
+        owner: owner.into(),
+        balance,
+        version: 0,
+    }
+}
+
+/// `(owner, balance, version)` of every account, by owner.
+fn accounts(engine: &Engine) -> Vec<(String, i64, i64)> {
+    let t = Account::table();
+    engine
+        .connect()
+        .expect("connect")
+        .fetch_all(&select((t.owner, t.balance, t.version)).order_by(t.owner))
+        .expect("accounts")
+}
+
+/// Session A loads a row, B changes and commits it, A changes it too: A's commit is
+/// `StaleData` naming the table and key, B's change stays, and A's flush is undone
+/// (its counter back at what it loaded). DELETEs, one by one and batched, are
+/// checked the same way.
+#[test]
+fn a_version_counter_stops_lost_updates() {
+    for (name, engine, _keep) in engines(Duration::from_secs(5)) {
+        {
+            let mut conn = engine.connect().expect("connect");
+            let md = MetaData::from_tables([Account::table()]).expect("md");
+            conn.drop_all(&md).expect("drop");
+            conn.create_all(&md).expect("create");
+        }
+        let run = || -> Result<()> {
+            let mut s = Session::new(&engine)?;
+            s.add_all((0..5).map(|i| account(&format!("o{i}"), 100)))?;
+            s.commit()?;
+            drop(s);
+            let by_owner = |s: &mut Session, o: &str| {
+                s.query::<Account>(select(Account::table()).where_(Account::table().owner.eq(o)))
+                    .one()
+            };
+            // Updates bump the counter.
+            let mut a = Session::new(&engine)?;
+            let h = by_owner(&mut a, "o0")?;
+            a.obj_mut(h)?.balance = 110;
+            a.commit()?;
+            assert_eq!(a.obj(h)?.version, 1, "{name}");
+            a.obj_mut(h)?.balance = 120;
+            a.obj_mut(h)?.version = 77; // not the user's to set
+            a.commit()?;
+            assert_eq!(a.obj(h)?.version, 2, "{name}");
+            drop(a);
+
+            // The lost update, caught.
+            let mut a = Session::new(&engine)?;
+            let ha = by_owner(&mut a, "o1")?;
+            let mut b = Session::new(&engine)?;
+            let hb = by_owner(&mut b, "o1")?;
+            b.obj_mut(hb)?.balance = 150;
+            b.commit()?;
+            a.obj_mut(ha)?.balance = 90;
+            let e = a.commit().expect_err("A's update would overwrite B's");
+            let msg = e.to_string();
+            assert!(matches!(e, sqlkit::Error::StaleData(_)), "{name}: {e}");
+            assert!(
+                msg.contains("orm_accounts") && msg.contains("id=2"),
+                "{name}: {msg}"
+            );
+            assert_eq!(a.obj(ha)?.version, 0, "{name}: the flush's bump undone");
+            assert_eq!(a.obj(ha)?.balance, 90, "{name}: A's own change kept");
+            a.rollback()?;
+            drop(a);
+            drop(b);
+
+            // A DELETE of a row another changed, alone and in a batch.
+            let mut a = Session::new(&engine)?;
+            let gone: Vec<_> = ["o2", "o3", "o4"]
+                .iter()
+                .map(|o| by_owner(&mut a, o))
+                .collect::<Result<_>>()?;
+            let mut b = Session::new(&engine)?;
+            let h3 = by_owner(&mut b, "o3")?;
+            b.obj_mut(h3)?.balance = 300;
+            b.commit()?;
+            for h in &gone {
+                a.delete(*h)?;
+            }
+            let e = a.commit().expect_err("A would delete B's change");
+            assert!(matches!(e, sqlkit::Error::StaleData(_)), "{name}: {e}");
+            assert!(e.to_string().contains("orm_accounts"), "{name}: {e}");
+            a.rollback()?;
+            let mut a = Session::new(&engine)?;
+            let h = by_owner(&mut a, "o3")?;
+            a.delete(h)?;
+            a.commit()?;
+            Ok(())
+        };
+        run().unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            accounts(&engine),
+            [
+                ("o0".to_string(), 120, 2),
+                ("o1".into(), 150, 1),
+                ("o2".into(), 100, 0),
+                ("o4".into(), 100, 0),
+            ],
+            "{name}"
+        );
+    }
+}
