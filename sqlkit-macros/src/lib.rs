@@ -45,7 +45,8 @@ use syn::{
 /// Column attributes: `primary_key`, `autoincrement = bool`, `unique`, `index`,
 /// `nullable`, `not_null`, `string = N`, `text`, `sql_type = SqlType::…`,
 /// `default = value | now`, `default_fn = path` (a `fn() -> Value`),
-/// `on_update = value | now`, `server_default = value | now`,
+/// `on_update = value | now`, `server_default = value | now | expression` (an
+/// expression such as `sqlkit::expr::raw("gen_random_uuid()")`),
 /// `foreign_key = "table.column"` with `on_delete` / `fk_on_update` (`"cascade"`,
 /// `"set null"`, `"set default"`, `"restrict"`, `"no action"`), `version` (the
 /// ORM's optimistic-concurrency counter, an integer), `rename = ".."`, `skip`.
@@ -344,6 +345,9 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
             let is_now = matches!(d, Expr::Path(p) if p.path.is_ident("now"));
             if is_now {
                 def.extend(quote!(.server_default_expr(::sqlkit::expr::func::now())));
+            } else if matches!(d, Expr::Call(_) | Expr::MethodCall(_)) {
+                // An expression: `server_default = sqlkit::expr::raw("gen_random_uuid()")`.
+                def.extend(quote!(.server_default_expr(#d)));
             } else {
                 def.extend(quote!(.server_default(#d)));
             }

@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use super::key::{Key, Set};
+use super::key::{Key, Map, Set};
 use super::rel::{cols_in, values_of, Kind, Relation};
 use super::state::{ObjectState, State, Undo};
 use crate::compile::types::OutputType;
@@ -40,8 +40,20 @@ enum Work {
     Insert {
         store: usize,
         rows: Vec<(u32, Vec<(usize, Value)>)>,
+        /// The columns the server fills (left out of the INSERT), returned first.
         returned: Vec<usize>,
-        sort_by: Option<usize>,
+        /// How the returned rows are matched to `rows`.
+        matching: Match,
+        /// The autoincrement column, set from the last insert id when nothing is
+        /// returned.
+        auto: Option<usize>,
+    },
+    /// Reads back the columns the server filled for one inserted row, where the
+    /// server has no RETURNING (MySQL, SQLite before 3.35).
+    ReadBack {
+        store: usize,
+        idx: u32,
+        cols: Vec<usize>,
     },
     Update {
         store: usize,
@@ -53,6 +65,23 @@ enum Work {
         idxs: Vec<u32>,
     },
     Plain,
+}
+
+/// How the rows an `INSERT .. RETURNING` gives back are matched to the objects it
+/// wrote. Neither PostgreSQL, SQLite nor MariaDB promises RETURNING's order, and an
+/// object given another row's key would have its later UPDATE and DELETE hit that row,
+/// so rows are matched by what the server must preserve.
+#[derive(Debug, Clone)]
+enum Match {
+    /// One row per statement: it is the object's.
+    One,
+    /// SQLite's rowid key: each row of one INSERT gets the next integer in VALUES
+    /// order; the rows sorted by key, checked to be consecutive.
+    Rowid,
+    /// By the values of these columns, returned after the server-filled ones: the
+    /// key the client set, or columns whose values come back exactly and tell the rows
+    /// apart (rows alike in every value sent are interchangeable).
+    Columns(Vec<usize>),
 }
 
 /// A statement the flush wants run, before it is compiled into a [`Step`].
@@ -279,10 +308,21 @@ fn show(v: &Value) -> String {
     }
 }
 
+/// A row's values as a hashable signature (NULL included).
+fn signature<'a>(values: impl Iterator<Item = Option<&'a Value>>) -> Key {
+    let parts: Vec<Value> = values
+        .map(|v| match v {
+            None | Some(Value::Null) => Value::Text("\u{0}null".into()),
+            Some(v) => v.clone(),
+        })
+        .collect();
+    Key::of(&parts).unwrap_or(Key::Int(0))
+}
+
 impl Flush {
     /// Starts a flush of `state`, its statements compiled for `dialect`.
-    pub(crate) fn new(state: &mut State, dialect: Arc<dyn Dialect>) -> Flush {
-        let returning = dialect.supports(crate::dialect::Feature::ReturningInsert);
+    pub(crate) fn new(state: &mut State, dialect: Arc<dyn Dialect>, returning: bool) -> Flush {
+        let returning = returning && dialect.supports(crate::dialect::Feature::ReturningInsert);
         let mark = state.journal.len();
         state.journal.push(Undo::Links {
             links: state.links.clone(),
@@ -605,13 +645,21 @@ impl Flush {
                 .filter(|&c| !mask.get(c).copied().unwrap_or(true))
                 .collect();
             let width = names.len();
-            let per = if returned.is_empty() || self.returning {
+            let rows_back = !returned.is_empty() && self.returning;
+            let matching = if rows_back {
+                self.matching(def, &mask, &values, width)
+            } else {
+                Match::One
+            };
+            let per = if returned.is_empty() || !matches!(matching, Match::One) {
                 BATCH_ROWS.min(MAX_PARAMS / width.max(1)).max(1)
             } else {
                 1
             };
-            let rows_back = !returned.is_empty() && self.returning;
-            let sort_by = auto.filter(|a| returned.contains(a));
+            let extra: Vec<usize> = match &matching {
+                Match::Columns(cols) => cols.clone(),
+                _ => Vec::new(),
+            };
             let mut template: Option<Template> = None;
             let mut rows = rows.into_iter();
             let mut values = values.into_iter();
@@ -626,7 +674,8 @@ impl Flush {
                     store,
                     rows: work_rows,
                     returned: returned.clone(),
-                    sort_by,
+                    matching: matching.clone(),
+                    auto: auto.filter(|a| returned.contains(a)),
                 };
                 // A batch the size of the last one reuses its SQL: the placeholders
                 // are the same, and only a decimal changes the SQL by its value (a
@@ -653,8 +702,8 @@ impl Flush {
                         .rows(params.chunks(width).map(<[Value]>::to_vec));
                 }
                 if rows_back {
-                    let mut list = Vec::with_capacity(returned.len());
-                    for &c in &returned {
+                    let mut list = Vec::with_capacity(returned.len() + extra.len());
+                    for &c in returned.iter().chain(&extra) {
                         list.push(col(def, c)?);
                     }
                     q = q.returning(list);
@@ -673,6 +722,69 @@ impl Flush {
             }
         }
         Ok(true)
+    }
+
+    /// How a group's returned rows will be matched to its objects (see [`Match`]);
+    /// [`Match::One`] (a statement per row) when nothing can tell them apart.
+    /// `values` holds the group's rows, `width` values each, for the columns `mask`
+    /// keeps.
+    fn matching(&self, def: &TableDef, mask: &[bool], values: &[Value], width: usize) -> Match {
+        let sent: Vec<usize> = (0..mask.len())
+            .filter(|&c| mask.get(c).copied().unwrap_or(false))
+            .collect();
+        let pk: Vec<usize> = def
+            .primary_key()
+            .iter()
+            .filter_map(|n| def.column_index(n))
+            .collect();
+        if !pk.is_empty() && pk.iter().all(|c| sent.contains(c)) {
+            return Match::Columns(pk);
+        }
+        let auto = def.autoincrement_column();
+        if self.dialect.name() == "sqlite"
+            && auto.is_some()
+            && pk.len() == 1
+            && pk.first() == auto.as_ref()
+        {
+            return Match::Rowid;
+        }
+        // Columns whose values read back exactly as they were sent.
+        let exact: Vec<(usize, usize)> = sent
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| {
+                def.columns().get(c).is_some_and(|cd| {
+                    matches!(
+                        cd.sql_type(),
+                        crate::schema::SqlType::SmallInt
+                            | crate::schema::SqlType::Integer
+                            | crate::schema::SqlType::BigInt
+                            | crate::schema::SqlType::Boolean
+                            | crate::schema::SqlType::String(_)
+                            | crate::schema::SqlType::Text
+                            | crate::schema::SqlType::Uuid
+                    )
+                })
+            })
+            .map(|(pos, &c)| (pos, c))
+            .collect();
+        if exact.is_empty() || width == 0 {
+            return Match::One;
+        }
+        let mut seen: Map<Key, usize> = Map::default();
+        for (r, row) in values.chunks(width).enumerate() {
+            let sig = signature(exact.iter().map(|&(pos, _)| row.get(pos)));
+            if let Some(&first) = seen.get(&sig) {
+                // Alike in what comes back exactly: only rows alike in every value
+                // sent may share a signature.
+                if values.chunks(width).nth(first) != Some(row) {
+                    return Match::One;
+                }
+            } else {
+                seen.insert(sig, r);
+            }
+        }
+        Match::Columns(exact.into_iter().map(|(_, c)| c).collect())
     }
 
     /// Association rows: `add` writes the new ones, else deletes the removed ones and
@@ -1068,31 +1180,93 @@ impl Flush {
                 store,
                 rows,
                 returned,
-                sort_by,
+                matching,
+                auto,
             } => {
                 let mut back = out.values;
-                let width = returned.len();
+                let extra = match &matching {
+                    Match::Columns(cols) => cols.as_slice(),
+                    _ => &[],
+                };
+                let width = returned.len() + extra.len();
                 let got = back.len().checked_div(width).unwrap_or(0);
                 if step.rows && (got != rows.len() || !back.len().is_multiple_of(width.max(1))) {
                     return Err(stale(
                         "INSERT .. RETURNING",
-                        "the table",
+                        state.store(store)?.def().name(),
                         rows.len() as u64,
                         got as u64,
                     ));
                 }
-                // The returned rows in key order, which is the order of the VALUES rows.
-                let mut order: Vec<usize> = (0..got).collect();
-                if let Some(a) = sort_by.and_then(|a| returned.iter().position(|&c| c == a)) {
-                    order.sort_by_key(|&r| match back.get(r * width + a) {
-                        Some(Value::Int(i)) => Some(*i),
-                        _ => None,
-                    });
-                }
+                let def = state.store(store)?.def();
+                let unmatched = |why: &str| {
+                    Error::StaleData(
+                        format!(
+                            "INSERT .. RETURNING into {}: the rows returned cannot be matched to \
+                             the objects ({why}); the flush was undone",
+                            def.name()
+                        )
+                        .into(),
+                    )
+                };
+                // order[k]: the returned row of the k-th object.
+                let order: Vec<usize> = if !step.rows {
+                    Vec::new()
+                } else {
+                    match &matching {
+                        Match::One if got == 1 => vec![0],
+                        Match::One => return Err(unmatched("several rows for one")),
+                        Match::Rowid => {
+                            let at = auto
+                                .and_then(|a| returned.iter().position(|&c| c == a))
+                                .ok_or_else(|| unmatched("no key returned"))?;
+                            let mut keyed: Vec<(i64, usize)> = Vec::with_capacity(got);
+                            for r in 0..got {
+                                match back.get(r * width + at) {
+                                    Some(Value::Int(i)) => keyed.push((*i, r)),
+                                    _ => return Err(unmatched("a key that is not an integer")),
+                                }
+                            }
+                            keyed.sort_unstable();
+                            // One INSERT's rowids are consecutive; anything else (a
+                            // table past the largest rowid picks them at random) is
+                            // not trusted.
+                            if keyed.windows(2).any(|w| match (w.first(), w.get(1)) {
+                                (Some(a), Some(b)) => a.0.checked_add(1) != Some(b.0),
+                                _ => false,
+                            }) {
+                                return Err(unmatched("keys that are not consecutive"));
+                            }
+                            keyed.into_iter().map(|(_, r)| r).collect()
+                        }
+                        Match::Columns(cols) => {
+                            let s = state.store(store)?;
+                            let mut by: Map<Key, Vec<usize>> = Map::default();
+                            for r in (0..got).rev() {
+                                let sig = signature(
+                                    (0..cols.len())
+                                        .map(|j| back.get(r * width + returned.len() + j)),
+                                );
+                                by.entry(sig).or_default().push(r);
+                            }
+                            let mut order = Vec::with_capacity(rows.len());
+                            for (idx, _) in &rows {
+                                let mine: Vec<Value> =
+                                    cols.iter().map(|&c| s.value(*idx, c)).collect();
+                                let r = by
+                                    .get_mut(&signature(mine.iter().map(Some)))
+                                    .and_then(Vec::pop)
+                                    .ok_or_else(|| unmatched("a row the server changed"))?;
+                                order.push(r);
+                            }
+                            order
+                        }
+                    }
+                };
                 if back.is_empty() && !returned.is_empty() {
                     // One row, its key from the server.
                     if let (Some(a), Some(id), [(idx, _)]) =
-                        (sort_by, out.last_insert_id, rows.as_slice())
+                        (auto, out.last_insert_id, rows.as_slice())
                     {
                         state.store_mut(store)?.set_value(*idx, a, Value::Int(id))?;
                     }
@@ -1110,6 +1284,50 @@ impl Flush {
                     }
                     s.inserted(*idx);
                 }
+                // Without RETURNING, what the server filled besides the key is read
+                // back: the object never claims NULL for a value the row holds.
+                if !step.rows && !returned.is_empty() {
+                    let set_auto = out.last_insert_id.is_some();
+                    let need: Vec<usize> = returned
+                        .iter()
+                        .copied()
+                        .filter(|&c| !(set_auto && Some(c) == auto))
+                        .collect();
+                    if let ([(idx, _)], false) = (rows.as_slice(), need.is_empty()) {
+                        let s = state.store(store)?;
+                        let mut q = select(
+                            need.iter()
+                                .map(|&c| col(def, c))
+                                .collect::<Result<Vec<_>>>()?,
+                        );
+                        for &c in s.pk() {
+                            let v = s.value(*idx, c);
+                            if v.is_null() {
+                                return Err(Error::Session(
+                                    format!(
+                                        "the server fills the key of {} and has no RETURNING: \
+                                         sqlkit cannot learn which row was inserted; give the \
+                                         key a value before the flush",
+                                        def.name()
+                                    )
+                                    .into(),
+                                ));
+                            }
+                            q = q.where_(col(def, c)?.eq(v));
+                        }
+                        let step = self.compile(
+                            &q,
+                            true,
+                            None,
+                            Work::ReadBack {
+                                store,
+                                idx: *idx,
+                                cols: need,
+                            },
+                        )?;
+                        self.queue.push_front(step);
+                    }
+                }
                 // The columns the server filled were NULL before (that is why they
                 // were left out), which is what undoing sets them back to.
                 state.journal.push(Undo::Inserted {
@@ -1117,6 +1335,24 @@ impl Flush {
                     rows,
                     returned,
                 });
+            }
+            Work::ReadBack { store, idx, cols } => {
+                let s = state.store_mut(store)?;
+                if out.values.len() != cols.len() {
+                    return Err(Error::StaleData(
+                        format!(
+                            "the row just inserted into {} could not be read back; the flush \
+                             was undone",
+                            s.def().name()
+                        )
+                        .into(),
+                    ));
+                }
+                let mut was = Vec::with_capacity(cols.len());
+                for (c, v) in cols.into_iter().zip(out.values) {
+                    was.push((idx, c, s.server_set(idx, c, v)?));
+                }
+                state.journal.push(Undo::ServerSet { store, was });
             }
             Work::Update { store, idx, fields } => {
                 let loaded = state.store_mut(store)?.updated(idx);

@@ -21,6 +21,11 @@ pub struct SessionOptions {
     /// Keep the SQL of every statement the session runs ([`Session::statements`]), for
     /// tests and debugging (`false`).
     pub record: bool,
+    /// Learn what the server fills on INSERT (generated keys, server defaults) with
+    /// `RETURNING` where the server has it (`true`). Off, or on a server without it
+    /// (MySQL, SQLite before 3.35), each row is inserted alone and what the server
+    /// filled is read back by its key.
+    pub insert_returning: bool,
 }
 
 impl Default for SessionOptions {
@@ -28,6 +33,7 @@ impl Default for SessionOptions {
         SessionOptions {
             autoflush: true,
             record: false,
+            insert_returning: true,
         }
     }
 }
@@ -306,7 +312,11 @@ impl Session {
         }
         self.autobegin_write()?;
         let level = self.conn.begin_level()?;
-        let mut flush = Flush::new(&mut self.state, self.conn.dialect_handle());
+        let mut flush = Flush::new(
+            &mut self.state,
+            self.conn.dialect_handle(),
+            self.options.insert_returning,
+        );
         let mark = flush.mark;
         match self.run_flush(&mut flush) {
             Ok(()) => match self.conn.end_level(level, true) {

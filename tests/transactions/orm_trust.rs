@@ -369,3 +369,244 @@ fn a_version_counter_stops_lost_updates() {
         );
     }
 }
+
+#[derive(Debug, Clone, PartialEq, sqlkit::Table, sqlkit::Model)]
+#[sqlkit(table = "orm_tickets")]
+pub struct Ticket {
+    #[sqlkit(primary_key)]
+    pub id: Option<i64>,
+    #[sqlkit(string = 40)]
+    pub name: String,
+    #[sqlkit(server_default = 7)]
+    pub n: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlkit::Table, sqlkit::Model)]
+#[sqlkit(table = "orm_codes")]
+pub struct Code {
+    #[sqlkit(primary_key, autoincrement = false, string = 20)]
+    pub code: String,
+    #[sqlkit(server_default = sqlkit::expr::raw("0"))]
+    pub seq: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlkit::Table, sqlkit::Model)]
+#[sqlkit(table = "orm_docs")]
+pub struct Doc {
+    #[sqlkit(primary_key, autoincrement = false, server_default = sqlkit::expr::raw("0"))]
+    pub id: Option<uuid::Uuid>,
+    #[sqlkit(string = 40)]
+    pub name: String,
+}
+
+/// Tables whose server fills values the ORM must match to the right object: a key
+/// from a sequence that counts down (SQLite: its rowid), a per-row random value
+/// beside a key the client sets, a random UUID key.
+fn server_filled_tables(name: &str, engine: &Engine) {
+    let mut conn = engine.connect().expect("connect");
+    for t in ["orm_tickets", "orm_codes", "orm_docs"] {
+        conn.execute_sql(&format!("DROP TABLE IF EXISTS {t}"), &[])
+            .expect("drop");
+    }
+    let ddl: &[&str] = match name {
+        n if n.starts_with("postgresql") => &[
+            "DROP SEQUENCE IF EXISTS orm_down",
+            "CREATE SEQUENCE orm_down INCREMENT BY -1 START WITH 100000 MINVALUE 1 MAXVALUE 100000",
+            "CREATE TABLE orm_tickets (id BIGINT PRIMARY KEY DEFAULT nextval('orm_down'), name VARCHAR(40) NOT NULL, n BIGINT DEFAULT 7)",
+            "CREATE TABLE orm_codes (code VARCHAR(20) PRIMARY KEY, seq BIGINT DEFAULT (floor(random() * 1000000000))::bigint)",
+            "CREATE TABLE orm_docs (id UUID PRIMARY KEY DEFAULT gen_random_uuid(), name VARCHAR(40) NOT NULL)",
+        ],
+        "mariadb" => &[
+            "DROP SEQUENCE IF EXISTS orm_down",
+            "CREATE SEQUENCE orm_down INCREMENT BY -1 START WITH 100000 MINVALUE 1 MAXVALUE 100000",
+            "CREATE TABLE orm_tickets (id BIGINT PRIMARY KEY DEFAULT NEXTVAL(orm_down), name VARCHAR(40) NOT NULL, n BIGINT DEFAULT 7)",
+            "CREATE TABLE orm_codes (code VARCHAR(20) PRIMARY KEY, seq BIGINT DEFAULT (FLOOR(RAND() * 1000000000)))",
+            "CREATE TABLE orm_docs (id CHAR(36) PRIMARY KEY DEFAULT (UUID()), name VARCHAR(40) NOT NULL)",
+        ],
+        _ => &[
+            "CREATE TABLE orm_tickets (id INTEGER PRIMARY KEY, name VARCHAR(40) NOT NULL, n BIGINT DEFAULT 7)",
+            "CREATE TABLE orm_codes (code VARCHAR(20) PRIMARY KEY, seq BIGINT DEFAULT (abs(random()) % 1000000000))",
+            "CREATE TABLE orm_docs (id UUID PRIMARY KEY DEFAULT (lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-a' || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))), name VARCHAR(40) NOT NULL)",
+        ],
+    };
+    for sql in ddl {
+        conn.execute_sql(sql, &[]).expect(sql);
+    }
+}
+
+/// RETURNING's rows are matched to objects by what the server must preserve, not by
+/// their order: with a sequence counting down, 20 of 20 objects got another row's key
+/// on PostgreSQL before, and their later updates hit the wrong rows.
+#[test]
+fn returned_rows_go_to_the_objects_they_belong_to() {
+    for (name, engine, _keep) in engines(Duration::from_secs(5)) {
+        server_filled_tables(&name, &engine);
+        let run = || -> Result<()> {
+            let mut s = Session::new(&engine)?;
+            let tickets = s.add_all((0..20).map(|i| Ticket {
+                id: None,
+                name: format!("t{i}"),
+                n: None,
+            }))?;
+            // Alike in every value sent: any of them may take any of their rows.
+            let alike = s.add_all((0..5).map(|_| Ticket {
+                id: None,
+                name: "same".into(),
+                n: Some(1),
+            }))?;
+            let codes = s.add_all((0..20).map(|i| Code {
+                code: format!("c{i}"),
+                seq: None,
+            }))?;
+            let docs = s.add_all((0..20).map(|i| Doc {
+                id: None,
+                name: format!("d{i}"),
+            }))?;
+            s.commit()?;
+            let mut c = engine.connect()?;
+            for (i, h) in tickets.iter().enumerate() {
+                let t = s.obj(*h)?;
+                assert_eq!(t.n, Some(7), "{name}");
+                let id = t.id.expect("id");
+                let row: String = c.query_sql(
+                    "SELECT name FROM orm_tickets WHERE id = ?"
+                        .replace('?', &id.to_string())
+                        .as_str(),
+                    &[],
+                )?[0]
+                    .get(0)?;
+                assert_eq!(
+                    row,
+                    format!("t{i}"),
+                    "{name}: ticket {i} got the key of {row}"
+                );
+            }
+            let mut alike_ids: Vec<i64> = alike
+                .iter()
+                .map(|h| s.obj(*h).map(|t| t.id.expect("id")))
+                .collect::<Result<_>>()?;
+            alike_ids.sort_unstable();
+            alike_ids.dedup();
+            assert_eq!(alike_ids.len(), 5, "{name}");
+            for h in &codes {
+                let code = s.obj(*h)?.clone();
+                let row: i64 = c.query_sql(
+                    &format!("SELECT seq FROM orm_codes WHERE code = '{}'", code.code),
+                    &[],
+                )?[0]
+                    .get(0)?;
+                assert_eq!(code.seq, Some(row), "{name}: {}", code.code);
+            }
+            for (i, h) in docs.iter().enumerate() {
+                let d = s.obj(*h)?.clone();
+                let id = d.id.expect("uuid");
+                let rows =
+                    c.query_sql(&format!("SELECT name FROM orm_docs WHERE id = '{id}'"), &[])?;
+                let row: String = rows.first().expect("the doc's row").get(0)?;
+                assert_eq!(row, format!("d{i}"), "{name}");
+            }
+            // Later updates hit each object's own row.
+            for h in &tickets {
+                let t = s.obj_mut(*h)?;
+                t.name = format!("{}!", t.name);
+            }
+            for h in &docs {
+                let d = s.obj_mut(*h)?;
+                d.name = format!("{}!", d.name);
+            }
+            s.commit()?;
+            let names: Vec<(i64, String)> = c
+                .query_sql("SELECT id, name FROM orm_tickets WHERE name <> 'same'", &[])?
+                .iter()
+                .map(|r| Ok((r.get(0)?, r.get(1)?)))
+                .collect::<Result<_>>()?;
+            for (id, n) in names {
+                let h = tickets
+                    .iter()
+                    .find(|h| s.obj(**h).is_ok_and(|t| t.id == Some(id)))
+                    .expect("an object for every row");
+                assert_eq!(s.obj(*h)?.name, n, "{name}");
+                assert!(n.ends_with('!'), "{name}");
+            }
+            let docs_done: i64 = c
+                .query_sql("SELECT COUNT(*) FROM orm_docs WHERE name LIKE '%!'", &[])?[0]
+                .get(0)?;
+            assert_eq!(docs_done, 20, "{name}");
+            Ok(())
+        };
+        run().unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}
+
+/// Without RETURNING (MySQL, SQLite before 3.35; here the session told not to use
+/// it), what the server filled is read back: the object and the session's copy hold
+/// the row's values, never a false NULL, and no later flush "corrects" them.
+#[test]
+fn without_returning_server_filled_values_are_read_back() {
+    for (name, engine, _keep) in engines(Duration::from_secs(5)) {
+        server_filled_tables(&name, &engine);
+        if name == "mariadb" {
+            // A key from LAST_INSERT_ID: MariaDB's sequence default sets none, so
+            // this test's tickets get AUTO_INCREMENT there.
+            let mut c = engine.connect().expect("c");
+            c.execute_sql("DROP TABLE orm_tickets", &[]).expect("drop");
+            c.execute_sql("CREATE TABLE orm_tickets (id BIGINT PRIMARY KEY AUTO_INCREMENT, name VARCHAR(40) NOT NULL, n BIGINT DEFAULT 7)", &[]).expect("create");
+        }
+        let run = || -> Result<()> {
+            let mut s = Session::with_options(
+                &engine,
+                sqlkit::orm::SessionOptions {
+                    insert_returning: false,
+                    record: true,
+                    ..Default::default()
+                },
+            )?;
+            let hs = s.add_all((0..3).map(|i| Ticket {
+                id: None,
+                name: format!("t{i}"),
+                n: None,
+            }))?;
+            let code = s.add(Code {
+                code: "k".into(),
+                seq: None,
+            })?;
+            s.commit()?;
+            // The key comes back alone (as the last insert id, or the compiler's
+            // RETURNING of it); the rest is read back.
+            assert!(
+                s.statements()
+                    .iter()
+                    .any(|q| q.starts_with("SELECT orm_tickets.n FROM orm_tickets WHERE")),
+                "{name}: {:?}",
+                s.statements()
+            );
+            for h in &hs {
+                assert_eq!(s.obj(*h)?.n, Some(7), "{name}");
+                assert!(s.obj(*h)?.id.is_some(), "{name}");
+            }
+            let seq: i64 = engine
+                .connect()?
+                .query_sql("SELECT seq FROM orm_codes WHERE code = 'k'", &[])?[0]
+                .get(0)?;
+            assert_eq!(s.obj(code)?.seq, Some(seq), "{name}");
+            // The session's copy agrees with the row: nothing left to write.
+            s.clear_statements();
+            s.commit()?;
+            assert!(
+                s.statements().iter().all(|q| !q.starts_with("UPDATE")),
+                "{name}: {:?}",
+                s.statements()
+            );
+            // A UUID key the server makes cannot be learnt without RETURNING.
+            s.add(Doc {
+                id: None,
+                name: "d".into(),
+            })?;
+            let e = s.commit().expect_err("no RETURNING, no key");
+            assert!(e.to_string().contains("cannot learn"), "{name}: {e}");
+            s.rollback()?;
+            Ok(())
+        };
+        run().unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}
