@@ -816,11 +816,26 @@ impl Flush {
             let a = state.store(os)?.value(op.owner, owner_col);
             let b = state.store(ts)?.value(op.target, target_col);
             let stmt: Box<dyn Statement> = if add {
-                Box::new(
-                    insert(table(secondary))
-                        .columns(vec![col_name(secondary, left), col_name(secondary, right)])
-                        .row(vec![a, b]),
-                )
+                let q = insert(table(secondary))
+                    .columns(vec![col_name(secondary, left), col_name(secondary, right)])
+                    .row(vec![a, b]);
+                // A pair already in the table (its collection was not loaded, so the
+                // session could not know) is left as it is, where a key on the pair
+                // says so; a failing commit would fail every later one too.
+                let pair: Vec<&str> = vec![col_name(secondary, left), col_name(secondary, right)];
+                let keyed = |cols: &[crate::name::Name]| {
+                    cols.len() == 2 && pair.iter().all(|p| cols.iter().any(|c| &**c == *p))
+                };
+                if keyed(secondary.primary_key())
+                    || secondary
+                        .unique_constraints()
+                        .iter()
+                        .any(|u| keyed(u.columns()))
+                {
+                    Box::new(q.on_conflict(pair).do_nothing())
+                } else {
+                    Box::new(q)
+                }
             } else {
                 Box::new(delete(table(secondary)).where_(crate::expr::and_([
                     col(secondary, left)?.eq(a),
@@ -835,29 +850,49 @@ impl Flush {
             })?;
         }
         if !add {
-            // Association rows of deleted objects go first.
-            for s in &state.stores {
-                for rel in s.relations() {
-                    let Kind::ManyToMany {
-                        secondary,
-                        left,
-                        owner_col,
-                        ..
-                    } = rel.kind
-                    else {
+            // Association rows of deleted objects go first, from either side: a model
+            // need not declare the reverse relationship for its rows to go.
+            let mut done: Vec<(usize, usize, std::any::TypeId)> = Vec::new();
+            let rels: Vec<Relation> = state
+                .stores
+                .iter()
+                .flat_map(|s| s.relations().iter().cloned())
+                .collect();
+            for rel in rels {
+                let Kind::ManyToMany {
+                    secondary,
+                    left,
+                    owner_col,
+                    right,
+                    target_col,
+                } = rel.kind
+                else {
+                    continue;
+                };
+                for (column, model, key_col) in [
+                    (left, rel.owner, owner_col),
+                    (right, rel.target, target_col),
+                ] {
+                    let id = (secondary as *const TableDef as usize, column, model);
+                    if done.contains(&id) {
+                        continue;
+                    }
+                    done.push(id);
+                    let Some(si) = state.find_store(model) else {
                         continue;
                     };
+                    let s = state.store(si)?;
                     let keys: Vec<Value> = s
                         .in_state(ObjectState::Persistent)
                         .into_iter()
                         .filter(|&i| s.marked(i))
-                        .map(|i| s.value(i, owner_col))
+                        .map(|i| s.value(i, key_col))
                         .collect();
                     for chunk in keys.chunks(BATCH_ROWS) {
                         self.push(Plan {
                             stmt: Box::new(
                                 delete(table(secondary))
-                                    .where_(col(secondary, left)?.in_(chunk.to_vec())),
+                                    .where_(col(secondary, column)?.in_(chunk.to_vec())),
                             ),
                             rows: false,
                             expect: None,

@@ -790,12 +790,38 @@ impl Session {
         self.state.check(target)?;
         let r = rel.relation().check()?.clone();
         self.state.store_of::<T>();
-        self.state.secondary.push(super::state::SecondaryOp {
+        let op = super::state::SecondaryOp {
             rel: r.clone(),
             owner: h.idx,
             target: target.idx,
             add,
-        });
+        };
+        // One net operation per pair: a second link (or unlink) of it is nothing, an
+        // unlink after a link (or a link after an unlink) undoes it; a link of what the
+        // loaded collection already holds, or an unlink of what it lacks, is nothing.
+        let pair = op.pair();
+        let queued = self
+            .state
+            .secondary
+            .iter()
+            .position(|o| o.pair().is_some() && o.pair() == pair);
+        match queued {
+            Some(i) => {
+                if self.state.secondary.get(i).is_some_and(|o| o.add != add) {
+                    self.state.secondary.remove(i);
+                }
+            }
+            None => {
+                let known = self
+                    .state
+                    .collections
+                    .get(&(r.owner, r.name, h.idx))
+                    .map(|c| c.contains(&target.idx));
+                if known != Some(add) {
+                    self.state.secondary.push(op);
+                }
+            }
+        }
         let pairs = [((r.owner, r.name, h.idx), target.idx)];
         let mut backs = Vec::new();
         if let Some(ts) = self.state.find_store(r.target) {

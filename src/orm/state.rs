@@ -273,6 +273,35 @@ pub(crate) struct SecondaryOp {
     pub(crate) add: bool,
 }
 
+/// Which association row an operation is about, the same whichever side of the
+/// relationship it was made from: the association table, and each object by the
+/// column its key goes to.
+pub(crate) type Pair = (usize, (usize, TypeId, u32), (usize, TypeId, u32));
+
+impl SecondaryOp {
+    /// The row this operation writes or deletes (`None` for a relationship that is
+    /// not many-to-many).
+    pub(crate) fn pair(&self) -> Option<Pair> {
+        let crate::orm::rel::Kind::ManyToMany {
+            secondary,
+            left,
+            right,
+            ..
+        } = self.rel.kind
+        else {
+            return None;
+        };
+        let a = (left, self.rel.owner, self.owner);
+        let b = (right, self.rel.target, self.target);
+        let table = secondary as *const TableDef as usize;
+        Some(if a.0 <= b.0 {
+            (table, a, b)
+        } else {
+            (table, b, a)
+        })
+    }
+}
+
 /// A store with its model erased, for the flush and the loaders.
 pub(crate) trait AnyStore: Any {
     fn as_any(&self) -> &dyn Any;

@@ -610,3 +610,138 @@ fn without_returning_server_filled_values_are_read_back() {
         run().unwrap_or_else(|e| panic!("{name}: {e}"));
     }
 }
+
+#[derive(Debug, Clone, PartialEq, sqlkit::Table, sqlkit::Model)]
+#[sqlkit(table = "orm_articles", relationships(labels))]
+pub struct Article {
+    #[sqlkit(primary_key)]
+    pub id: Option<i64>,
+    #[sqlkit(string = 40)]
+    pub title: String,
+}
+impl Article {
+    pub fn labels() -> sqlkit::orm::ManyToMany<Article, Label> {
+        sqlkit::orm::ManyToMany::new(
+            "labels",
+            ArticleLabel::table().article_id,
+            ArticleLabel::table().label_id,
+        )
+    }
+}
+
+/// No reverse relationship declared: deleting a label must still remove its rows.
+#[derive(Debug, Clone, PartialEq, sqlkit::Table, sqlkit::Model)]
+#[sqlkit(table = "orm_labels")]
+pub struct Label {
+    #[sqlkit(primary_key)]
+    pub id: Option<i64>,
+    #[sqlkit(string = 40)]
+    pub name: String,
+}
+
+/// The association table: plain foreign keys (no ON DELETE), a key on the pair.
+#[derive(Debug, Clone, PartialEq, sqlkit::Table)]
+#[sqlkit(table = "orm_article_labels", primary_key(article_id, label_id))]
+pub struct ArticleLabel {
+    #[sqlkit(foreign_key = "orm_articles.id")]
+    pub article_id: i64,
+    #[sqlkit(foreign_key = "orm_labels.id")]
+    pub label_id: i64,
+}
+
+fn pairs(engine: &Engine) -> Vec<(String, String)> {
+    engine
+        .connect()
+        .expect("c")
+        .query_sql(
+            "SELECT a.title, l.name FROM orm_article_labels x JOIN orm_articles a ON a.id = x.article_id JOIN orm_labels l ON l.id = x.label_id ORDER BY a.title, l.name",
+            &[],
+        )
+        .expect("pairs")
+        .iter()
+        .map(|r| (r.get(0).expect("t"), r.get(1).expect("n")))
+        .collect()
+}
+
+/// Links are netted per pair: linking twice writes one row, linking what is already
+/// there writes nothing, unlink-then-link keeps the row, link-then-unlink writes
+/// none; deleting an object removes its association rows from either side.
+#[test]
+fn many_to_many_links_are_netted_per_pair() {
+    for (name, engine, _keep) in engines(Duration::from_secs(5)) {
+        {
+            let mut md = MetaData::new();
+            md.add(Article::table())
+                .and_then(|m| m.add(Label::table()))
+                .and_then(|m| m.add(ArticleLabel::table()))
+                .expect("md");
+            let mut conn = engine.connect().expect("connect");
+            conn.drop_all(&md).expect("drop");
+            conn.create_all(&md).expect("create");
+        }
+        let run = || -> Result<()> {
+            let mut s = Session::new(&engine)?;
+            let a = s.add(Article {
+                id: None,
+                title: "a".into(),
+            })?;
+            let x = s.add(Label {
+                id: None,
+                name: "x".into(),
+            })?;
+            let y = s.add(Label {
+                id: None,
+                name: "y".into(),
+            })?;
+            // Twice in one flush: one row.
+            s.link(a, Article::labels(), x)?;
+            s.link(a, Article::labels(), x)?;
+            s.commit()?;
+            assert_eq!(pairs(&engine), [("a".into(), "x".into())], "{name}");
+            // Again, in a later flush, the collection loaded: nothing to write.
+            s.load(&[a], Article::labels())?;
+            s.link(a, Article::labels(), x)?;
+            s.commit()?;
+            // Unlink then link in one flush: the row stays.
+            s.unlink(a, Article::labels(), x)?;
+            s.link(a, Article::labels(), x)?;
+            s.commit()?;
+            assert_eq!(pairs(&engine), [("a".into(), "x".into())], "{name}");
+            // Link then unlink of a new pair: nothing written.
+            s.link(a, Article::labels(), y)?;
+            s.unlink(a, Article::labels(), y)?;
+            s.commit()?;
+            assert_eq!(pairs(&engine), [("a".into(), "x".into())], "{name}");
+            drop(s);
+            // A new session links a pair the table has, its collection not loaded:
+            // the commit succeeds, and so does the next one.
+            let mut s = Session::new(&engine)?;
+            let a = s.get::<Article>(1)?.expect("a");
+            let x = s
+                .query::<Label>(select(Label::table()).where_(Label::table().name.eq("x")))
+                .one()?;
+            let y = s
+                .query::<Label>(select(Label::table()).where_(Label::table().name.eq("y")))
+                .one()?;
+            s.link(a, Article::labels(), x)?;
+            s.link(a, Article::labels(), y)?;
+            s.commit()?;
+            assert_eq!(
+                pairs(&engine),
+                [("a".into(), "x".into()), ("a".into(), "y".into())],
+                "{name}"
+            );
+            s.commit()?;
+            // Deleting a label (Label declares no relationship) removes its rows.
+            s.delete(x)?;
+            s.commit()?;
+            assert_eq!(pairs(&engine), [("a".into(), "y".into())], "{name}");
+            let labels: Vec<String> = engine
+                .connect()?
+                .fetch_all(&select(Label::table().name).order_by(Label::table().name))?;
+            assert_eq!(labels, ["y"], "{name}");
+            Ok(())
+        };
+        run().unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}
