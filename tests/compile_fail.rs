@@ -5,5 +5,7 @@
 fn type_errors_do_not_compile() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/*.rs");
+    #[cfg(all(feature = "orm", feature = "sqlite"))]
+    t.compile_fail("tests/ui-orm/*.rs");
     t.pass("tests/ui-pass/*.rs");
 }

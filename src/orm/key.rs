@@ -45,6 +45,9 @@ impl Part {
             Value::Bool(b) => Part::Int(i64::from(*b)),
             Value::Text(t) => Part::Text(t.as_str().into()),
             Value::Bytes(b) => Part::Bytes(b.as_ref().into()),
+            // 1.5 and 1.50 are one key: the scale a value was written or read with is
+            // not part of its identity (SQLite hands back 1.5 for a key stored as 1.50).
+            Value::Decimal(d) => Part::Other(format!("Decimal({})", d.normalize()).into()),
             other => Part::Other(format!("{other:?}").into()),
         })
     }
@@ -195,6 +198,17 @@ impl Key {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimal_keys_are_one_identity_whatever_their_scale() {
+        let d = |s: &str| Value::Decimal(s.parse().expect("decimal"));
+        assert_eq!(Key::of(&[d("1.5")]), Key::of(&[d("1.50")]));
+        assert_eq!(
+            Key::of(&[d("2"), d("0.10")]),
+            Key::of(&[d("2.000"), d("0.1")])
+        );
+        assert_ne!(Key::of(&[d("1.5")]), Key::of(&[d("1.05")]));
+    }
 
     #[test]
     fn the_index_keeps_each_key_in_one_place() {

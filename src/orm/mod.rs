@@ -98,6 +98,11 @@ use crate::{Error, Result, Value};
 pub trait Model: crate::engine::FromRow + Sized + 'static {
     /// The typed column handle of the table (`UserTable`).
     type Table: AsTable + Copy;
+    /// What [`Session::get`] takes: the type of the key's one column (`i64` for a key
+    /// field `id: Option<i64>`), so a key of the wrong type does not compile; for a key
+    /// of several columns [`CompositeKey`], which `get` refuses (use
+    /// [`Session::get_by`]).
+    type Key;
     /// The table's column handle.
     fn table() -> Self::Table;
     /// The table's definition.
@@ -118,6 +123,12 @@ pub trait Model: crate::engine::FromRow + Sized + 'static {
         Vec::new()
     }
 }
+
+/// [`Model::Key`] of a model whose key has several columns (or none): it converts to
+/// no value, so `Session::get` does not compile for it; [`Session::get_by`] takes the
+/// key's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompositeKey {}
 
 /// The error of `Model::set_value` for a column number the table does not have.
 #[doc(hidden)]

@@ -233,10 +233,14 @@ impl Session {
         Ok(())
     }
 
-    /// The object with primary key `pk` (one value; [`get_by`](Self::get_by) takes a
-    /// composite key): from the identity map if it is there, else one SELECT.
-    pub fn get<M: Model>(&mut self, pk: impl Into<Value>) -> Result<Option<Handle<M>>> {
-        self.get_by::<M>(vec![pk.into()])
+    /// The object with primary key `pk` (of the key column's type: `get::<User>("abc")`
+    /// does not compile for an integer key; [`get_by`](Self::get_by) takes a composite
+    /// key): from the identity map if it is there, else one SELECT.
+    pub fn get<M: Model>(&mut self, pk: impl Into<M::Key>) -> Result<Option<Handle<M>>>
+    where
+        M::Key: Into<Value>,
+    {
+        self.get_by::<M>(vec![pk.into().into()])
     }
     /// [`get`](Self::get) with every primary-key column's value, in key order.
     pub fn get_by<M: Model>(&mut self, pk: Vec<Value>) -> Result<Option<Handle<M>>> {

@@ -682,7 +682,7 @@ fn what_the_server_does_on_delete_reaches_the_session() {
         }
         assert_eq!(s.state(cs[3]), ObjectState::Persistent);
         assert_eq!(
-            s.get::<Comment>(s.obj(cs[1])?.id)?,
+            s.get::<Comment>(s.obj(cs[1])?.id.expect("id"))?,
             None,
             "gone from the map"
         );

@@ -745,3 +745,48 @@ fn many_to_many_links_are_netted_per_pair() {
         run().unwrap_or_else(|e| panic!("{name}: {e}"));
     }
 }
+
+#[derive(Debug, Clone, PartialEq, sqlkit::Table, sqlkit::Model)]
+#[sqlkit(table = "orm_dec_keys")]
+pub struct DecKey {
+    #[sqlkit(primary_key, autoincrement = false, sql_type = sqlkit::schema::SqlType::Numeric { precision: 6, scale: 2 })]
+    pub k: rust_decimal::Decimal,
+    #[sqlkit(string = 20)]
+    pub name: String,
+}
+
+/// One row is one object: a decimal key read back with another scale (SQLite hands
+/// 1.5 back for 1.50) is the same identity.
+#[test]
+fn decimal_keys_are_one_identity() {
+    let d = |s: &str| s.parse::<rust_decimal::Decimal>().expect("decimal");
+    for (name, engine, _keep) in engines(Duration::from_secs(5)) {
+        {
+            let md = MetaData::from_tables([DecKey::table()]).expect("md");
+            let mut conn = engine.connect().expect("connect");
+            conn.drop_all(&md).expect("drop");
+            conn.create_all(&md).expect("create");
+        }
+        let run = || -> Result<()> {
+            let mut s = Session::new(&engine)?;
+            let h = s.add(DecKey {
+                k: d("1.5"),
+                name: "one and a half".into(),
+            })?;
+            s.commit()?;
+            assert_eq!(s.get::<DecKey>(d("1.50"))?, Some(h), "{name}");
+            assert_eq!(s.get::<DecKey>(d("1.5"))?, Some(h), "{name}");
+            let all = s.query::<DecKey>(select(DecKey::table())).all()?;
+            assert_eq!(all, [h], "{name}: a second handle for the same row");
+            s.obj_mut(h)?.name = "changed".into();
+            s.commit()?;
+            let mut fresh = Session::new(&engine)?;
+            let a = fresh.query::<DecKey>(select(DecKey::table())).one()?;
+            let b = fresh.get::<DecKey>(d("1.500"))?.expect("found");
+            assert_eq!(a, b, "{name}");
+            assert_eq!(fresh.obj(a)?.name, "changed", "{name}");
+            Ok(())
+        };
+        run().unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}
