@@ -995,8 +995,22 @@ impl<M: Model> Query<'_, M> {
         let s = self.session.state.session;
         Ok(self.run()?.into_iter().map(|i| Handle::new(i, s)).collect())
     }
-    /// The first object, if any.
-    pub fn first(self) -> Result<Option<Handle<M>>> {
+    /// The first object, if any. Only the first row is read (`LIMIT 1`); a joined
+    /// collection, which would multiply the root's rows, is loaded with a SELECT of its
+    /// own instead (the same objects and collections, the root row limited).
+    pub fn first(mut self) -> Result<Option<Handle<M>>> {
+        for path in &mut self.loads {
+            if let Some((rel, s)) = path.first_mut() {
+                let collection = matches!(
+                    rel.kind,
+                    super::rel::Kind::OneToMany { .. } | super::rel::Kind::ManyToMany { .. }
+                );
+                if *s == Strategy::Joined && collection {
+                    *s = Strategy::SelectIn;
+                }
+            }
+        }
+        self.stmt = self.stmt.limit_first();
         Ok(self.all()?.into_iter().next())
     }
     /// Exactly one object ([`Error::NoRows`], [`Error::TooManyRows`]).

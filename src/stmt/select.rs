@@ -480,6 +480,16 @@ impl Select {
         self.limit = Some(Count::new(n.into_node()));
         self
     }
+    /// Limits the statement to its first row: `LIMIT 1`, unless it has a limit of its
+    /// own that is already 0 or given as an expression (kept: its value is not known).
+    pub(crate) fn limit_first(mut self) -> Self {
+        match self.limit {
+            Some(Count::Int(n)) if n < 1 => {}
+            Some(Count::Node(_)) => {}
+            _ => self.limit = Some(Count::Int(1)),
+        }
+        self
+    }
     /// `OFFSET n` (bound); valid without a limit on every dialect.
     pub fn offset(mut self, n: impl IntoOperand<kinds::Integer>) -> Self {
         self.offset = Some(Count::new(n.into_node()));

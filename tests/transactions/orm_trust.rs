@@ -790,3 +790,57 @@ fn decimal_keys_are_one_identity() {
         run().unwrap_or_else(|e| panic!("{name}: {e}"));
     }
 }
+
+/// `first()` reads one row (`LIMIT 1`), not the table; a joined collection still
+/// comes whole with its root.
+#[test]
+fn first_reads_one_row_and_keeps_joined_collections_whole() {
+    use sqlkit::orm::joinedload;
+    for (name, engine, _keep) in engines(Duration::from_secs(5)) {
+        schema(&engine);
+        let run = || -> Result<()> {
+            let mut s = Session::new(&engine)?;
+            let ann = s.add(user("ann@x"))?;
+            let bob = s.add(user("bob@x"))?;
+            s.commit()?;
+            let (a, b) = (s.obj(ann)?.id, s.obj(bob)?.id);
+            s.add_all((0..30).map(|i| post(&format!("p{i:02}"), if i < 3 { a } else { b })))?;
+            s.commit()?;
+            drop(s);
+            let mut s = Session::with_options(
+                &engine,
+                sqlkit::orm::SessionOptions {
+                    record: true,
+                    ..Default::default()
+                },
+            )?;
+            let p = Post::table();
+            let h = s
+                .query::<Post>(select(Post::table()).order_by(p.title.desc()))
+                .first()?
+                .expect("a post");
+            assert_eq!(s.obj(h)?.title, "p29", "{name}");
+            let sql = s.statements().last().cloned().unwrap_or_default();
+            assert!(sql.contains("LIMIT"), "{name}: {sql}");
+            // Only that one post is in the session: the next lookup of another runs SQL.
+            s.clear_statements();
+            let other = s
+                .query::<Post>(select(Post::table()).where_(p.title.eq("p00")))
+                .one()?;
+            assert_ne!(other, h, "{name}");
+            // A joined collection comes whole (3 posts), the root limited to one.
+            let mut s = Session::new(&engine)?;
+            let u = User::table();
+            let first = s
+                .query::<User>(select(User::table()).order_by(u.email))
+                .options(joinedload(User::posts()))
+                .first()?
+                .expect("ann");
+            assert_eq!(s.obj(first)?.email, "ann@x", "{name}");
+            let posts = s.children(first, User::posts())?;
+            assert_eq!(posts.len(), 3, "{name}");
+            Ok(())
+        };
+        run().unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}
