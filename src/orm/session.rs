@@ -275,9 +275,23 @@ impl Session {
         self.query::<M>(q).one_or_none()
     }
 
-    /// Reloads an object from the database, dropping its unflushed changes.
+    /// Reloads an object from the database, dropping its unflushed changes: its
+    /// columns, the many-to-one links set on it, the many-to-many links made or
+    /// removed from it or to it, and its loaded collections (load them again). An
+    /// object whose delete is not yet flushed is a typed error: a refresh would cancel
+    /// the delete silently (and not those it cascaded to); roll back, or flush.
     pub fn refresh<M: Model>(&mut self, h: Handle<M>) -> Result<()> {
         let slot = self.state.check(h)?;
+        if slot.marked {
+            return Err(Error::Session(
+                format!(
+                    "the {} object is marked for deletion: refresh would cancel the delete; \
+                     roll back to cancel it, or flush it",
+                    M::definition().name()
+                )
+                .into(),
+            ));
+        }
         let Some(loaded) = slot.db() else {
             return Err(Error::Session(
                 "a pending object has no row to refresh from".into(),
@@ -299,7 +313,13 @@ impl Session {
         let slot = self.state.typed_mut::<M>()?.slot_mut(h.idx)?;
         slot.loaded = None;
         slot.obj = fresh;
-        slot.marked = false;
+        let me = std::any::TypeId::of::<M>();
+        let mine = |t: std::any::TypeId, i: u32| t == me && i == h.idx;
+        self.state.links.retain(|(t, _, i), _| !mine(*t, *i));
+        self.state.collections.retain(|(t, _, i), _| !mine(*t, *i));
+        self.state
+            .secondary
+            .retain(|o| !mine(o.rel.owner, o.owner) && !mine(o.rel.target, o.target));
         Ok(())
     }
 

@@ -909,3 +909,51 @@ fn a_cascade_through_a_cycle_deletes_on_every_database() {
         assert_eq!(left, ["c"], "{name}");
     }
 }
+
+/// `refresh` drops every unflushed change of the object, its links included (a
+/// `set_related` was committed after a refresh before); refreshing an object whose
+/// delete is not flushed is a typed error that leaves the delete in place.
+#[test]
+fn refresh_drops_pending_links_and_refuses_a_pending_delete() {
+    for (name, engine, _keep) in engines(Duration::from_secs(5)) {
+        schema(&engine);
+        let run = || -> Result<()> {
+            let mut s = Session::new(&engine)?;
+            let ann = s.add(user("ann@x"))?;
+            let bob = s.add(user("bob@x"))?;
+            let p = s.add(post("hello", None))?;
+            s.set_related(p, Post::author(), Some(ann))?;
+            s.commit()?;
+            let ann_id = s.obj(ann)?.id;
+            // A pending re-link and a column change, dropped by refresh.
+            s.set_related(p, Post::author(), Some(bob))?;
+            s.obj_mut(p)?.title = "changed".into();
+            s.refresh(p)?;
+            assert_eq!(s.obj(p)?.title, "hello", "{name}");
+            assert_eq!(s.obj(p)?.author_id, ann_id, "{name}");
+            s.commit()?;
+            // A pending delete: refresh refuses, the delete stays and runs.
+            s.delete(bob)?;
+            let e = s.refresh(bob).expect_err("refresh of a deleted object");
+            assert!(e.to_string().contains("marked for deletion"), "{name}: {e}");
+            s.commit()?;
+            Ok(())
+        };
+        run().unwrap_or_else(|e| panic!("{name}: {e}"));
+        let t = Post::table();
+        let rows: Vec<(String, Option<i64>)> = engine
+            .connect()
+            .expect("c")
+            .fetch_all(&select((t.title, t.author_id)))
+            .expect("posts");
+        assert_eq!(rows.len(), 1, "{name}");
+        assert_eq!(rows[0].0, "hello", "{name}");
+        assert_eq!(emails(&engine), ["ann@x"], "{name}");
+        let ann_id: Vec<i64> = engine
+            .connect()
+            .expect("c")
+            .fetch_all(&select(User::table().id))
+            .expect("ids");
+        assert_eq!(rows[0].1, ann_id.first().copied(), "{name}");
+    }
+}
