@@ -848,6 +848,32 @@ pub mod orm {
         s
     }
 
+    /// A session holding `n` loaded items (the first `n` rows), one of them changed
+    /// and flushed: what a long-lived session looks like.
+    pub fn session_holding(engine: &Engine, n: i64) -> Session {
+        let mut s = Session::new(engine).expect("session");
+        let t = OrmItem::table();
+        let hs = s
+            .query::<OrmItem>(select(t).where_(t.id.le(n)))
+            .all()
+            .expect("query");
+        assert_eq!(hs.len() as i64, n);
+        if let Some(h) = hs.first() {
+            s.obj_mut(*h).expect("obj").score += 1.0;
+        }
+        s.flush().expect("flush");
+        s
+    }
+
+    /// One query by key in a session (its autoflush included): the cost that must not
+    /// grow with what the session holds.
+    pub fn query_in_session(s: &mut Session, id: i64) -> sqlkit::orm::Handle<OrmItem> {
+        let t = OrmItem::table();
+        s.query::<OrmItem>(select(t).where_(t.id.eq(id)))
+            .one()
+            .expect("one")
+    }
+
     /// A user of the selectin case.
     #[derive(Debug, Clone, PartialEq, sqlkit::Table, sqlkit::Model)]
     #[sqlkit(table = "b_users", relationships(posts))]

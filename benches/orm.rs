@@ -3,7 +3,10 @@
 //! session reads every generated key back), `orm/load_100k/{rusqlite, session}`
 //! (100,000 rows into structs, and into a session's identity map), and
 //! `orm/selectin/{core, session}` (100 users × 10 posts × 10 comments: three queries
-//! by hand over the Core, and one query with a selectinload chain). The cases live in
+//! by hand over the Core, and one query with a selectinload chain), and
+//! `orm/query_in_session/{10, 100k}` (one query by key, autoflush included, in a
+//! session holding 10 or 100,000 loaded objects: the same cost, since autoflush looks
+//! only at the objects handed out for change). The cases live in
 //! `sqlkit_benches::orm`; `examples/orm_profile.rs ratios` runs them interleaved.
 //!
 //!     cargo bench -p sqlkit-benches --bench orm
@@ -78,5 +81,28 @@ fn selectin(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, insert_100k, load_100k, selectin);
+fn query_in_session_size(c: &mut Criterion) {
+    let db = Fresh::filled();
+    let engine = db.engine();
+    let mut g = c.benchmark_group("orm/query_in_session");
+    for (label, n) in [("10", 10), ("100k", ROWS)] {
+        let mut s = session_holding(&engine, n);
+        let mut id = 0;
+        g.bench_function(label, |b| {
+            b.iter(|| {
+                id = id % 10 + 1;
+                query_in_session(&mut s, id)
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    insert_100k,
+    load_100k,
+    selectin,
+    query_in_session_size
+);
 criterion_main!(benches);

@@ -442,7 +442,7 @@ impl Flush {
                         continue;
                     };
                     let mut unloaded = Vec::new();
-                    for idx in s.in_state(ObjectState::Persistent) {
+                    for idx in s.touched_in_state(ObjectState::Persistent) {
                         if !s.marked(idx) {
                             continue;
                         }
@@ -552,7 +552,7 @@ impl Flush {
     /// Queues the INSERTs of the pending objects of `store` whose links can be written;
     /// `false` when none is left.
     fn inserts(&mut self, state: &mut State, store: usize) -> Result<bool> {
-        let pending = state.store(store)?.in_state(ObjectState::Pending);
+        let pending = state.store(store)?.touched_in_state(ObjectState::Pending);
         if pending.is_empty() {
             return Ok(false);
         }
@@ -883,7 +883,7 @@ impl Flush {
                     };
                     let s = state.store(si)?;
                     let keys: Vec<Value> = s
-                        .in_state(ObjectState::Persistent)
+                        .touched_in_state(ObjectState::Persistent)
                         .into_iter()
                         .filter(|&i| s.marked(i))
                         .map(|i| s.value(i, key_col))
@@ -938,7 +938,26 @@ impl Flush {
     }
 
     fn updates(&mut self, state: &mut State, store: usize) -> Result<()> {
-        let persistent = state.store(store)?.in_state(ObjectState::Persistent);
+        let mut persistent = state
+            .store(store)?
+            .touched_in_state(ObjectState::Persistent);
+        // Objects with a link to write (set_related) but no column changed by hand.
+        let linked: Vec<u32> = state
+            .links
+            .keys()
+            .filter(|(t, _, _)| state.find_store(*t) == Some(store))
+            .map(|&(_, _, i)| i)
+            .filter(|&i| {
+                state
+                    .store(store)
+                    .is_ok_and(|s| s.state(i) == ObjectState::Persistent)
+            })
+            .collect();
+        if !linked.is_empty() {
+            persistent.extend(linked);
+            persistent.sort_unstable();
+            persistent.dedup();
+        }
         let def = state.store(store)?.def();
         let version = def.version_column();
         let mut changed = Vec::new();
@@ -1038,7 +1057,7 @@ impl Flush {
         let s = state.store(store)?;
         let def = s.def();
         let marked: Vec<u32> = s
-            .in_state(ObjectState::Persistent)
+            .touched_in_state(ObjectState::Persistent)
             .into_iter()
             .filter(|&i| s.marked(i) && !self.queued.contains(&(store, i)))
             .collect();

@@ -344,7 +344,12 @@ impl Session {
         let mark = flush.mark;
         match self.run_flush(&mut flush) {
             Ok(()) => match self.conn.end_level(level, true) {
-                Ok(()) => Ok(()),
+                Ok(()) => {
+                    for s in &mut self.state.stores {
+                        s.prune();
+                    }
+                    Ok(())
+                }
                 Err(e) => {
                     self.state.undo_to(mark);
                     Err(e)
@@ -399,21 +404,9 @@ impl Session {
     }
 
     fn has_changes(&self) -> bool {
-        if !self.state.links.is_empty() || !self.state.secondary.is_empty() {
-            return true;
-        }
-        let mut cols = Vec::new();
-        self.state.stores.iter().any(|s| {
-            (0..s.len() as u32).any(|i| match s.state(i) {
-                ObjectState::Pending => true,
-                ObjectState::Persistent => {
-                    cols.clear();
-                    s.changed(i, &mut cols);
-                    s.marked(i) || !cols.is_empty()
-                }
-                _ => false,
-            })
-        })
+        !self.state.links.is_empty()
+            || !self.state.secondary.is_empty()
+            || self.state.stores.iter().any(|s| s.has_changes())
     }
 
     /// Flushes and commits the transaction. Objects stay readable afterwards.

@@ -79,6 +79,8 @@ pub(crate) struct Slot<M> {
     pub(crate) state: ObjectState,
     /// `Session::delete` was called: the next flush deletes it.
     pub(crate) marked: bool,
+    /// In its store's `touched` list.
+    touched: bool,
 }
 
 /// The objects of one model and its identity map.
@@ -87,6 +89,11 @@ pub(crate) struct Store<M> {
     pub(crate) index: Index,
     pub(crate) relations: Vec<Relation>,
     pk: Vec<usize>,
+    /// The objects that may have something to flush: every slot handed out for a
+    /// change (all changes go through [`Store::slot_mut`]) or added, until a flush
+    /// finds it clean. Autoflush and the flush look here, not at every object, so a
+    /// query's cost does not grow with the session.
+    touched: Vec<u32>,
 }
 
 pub(crate) fn new_store<M: Model>() -> Box<dyn AnyStore> {
@@ -101,6 +108,7 @@ pub(crate) fn new_store<M: Model>() -> Box<dyn AnyStore> {
         index: Index::default(),
         relations: M::relationships(),
         pk,
+        touched: Vec::new(),
     })
 }
 
@@ -132,7 +140,12 @@ impl<M: Model> Store<M> {
         self.slots.get(idx as usize).ok_or_else(stale_handle)
     }
     pub(crate) fn slot_mut(&mut self, idx: u32) -> Result<&mut Slot<M>> {
-        self.slots.get_mut(idx as usize).ok_or_else(stale_handle)
+        let s = self.slots.get_mut(idx as usize).ok_or_else(stale_handle)?;
+        if !s.touched {
+            s.touched = true;
+            self.touched.push(idx);
+        }
+        Ok(s)
     }
     /// The identity key of the object as the database has it.
     pub(crate) fn loaded_key(&self, idx: u32) -> Option<Key> {
@@ -172,7 +185,9 @@ impl<M: Model> Store<M> {
             loaded: None,
             state: ObjectState::Pending,
             marked: false,
+            touched: true,
         });
+        self.touched.push(idx);
         idx
     }
     /// An object read from the database: the one already in the identity map (left as
@@ -204,6 +219,7 @@ impl<M: Model> Store<M> {
                     obj,
                     state: ObjectState::Persistent,
                     marked: false,
+                    touched: false,
                 });
                 Ok(next)
             }
@@ -311,7 +327,6 @@ pub(crate) trait AnyStore: Any {
     /// The primary key's column positions, in key order.
     fn pk(&self) -> &[usize];
     fn add_relation(&mut self, rel: Relation);
-    fn len(&self) -> usize;
     fn state(&self, idx: u32) -> ObjectState;
     fn marked(&self, idx: u32) -> bool;
     fn set_marked(&mut self, idx: u32, on: bool);
@@ -348,6 +363,13 @@ pub(crate) trait AnyStore: Any {
     fn committed(&mut self);
     /// The objects in a state, in the order they were added.
     fn in_state(&self, state: ObjectState) -> Vec<u32>;
+    /// The objects in `state` that may have something to flush (added, changed,
+    /// marked), in the order they were made.
+    fn touched_in_state(&self, state: ObjectState) -> Vec<u32>;
+    /// Whether any object has something to flush.
+    fn has_changes(&self) -> bool;
+    /// Forgets the touched objects that have nothing left to flush.
+    fn prune(&mut self);
 }
 
 impl<M: Model> AnyStore for Store<M> {
@@ -368,9 +390,6 @@ impl<M: Model> AnyStore for Store<M> {
     }
     fn add_relation(&mut self, rel: Relation) {
         self.relations.push(rel);
-    }
-    fn len(&self) -> usize {
-        self.slots.len()
     }
     fn state(&self, idx: u32) -> ObjectState {
         self.slot(idx).map_or(ObjectState::Detached, |s| s.state)
@@ -535,6 +554,44 @@ impl<M: Model> AnyStore for Store<M> {
                 s.state = ObjectState::Detached;
             }
         }
+    }
+    fn touched_in_state(&self, state: ObjectState) -> Vec<u32> {
+        let mut out: Vec<u32> = self
+            .touched
+            .iter()
+            .copied()
+            .filter(|&i| self.slots.get(i as usize).is_some_and(|s| s.state == state))
+            .collect();
+        out.sort_unstable();
+        out
+    }
+    fn has_changes(&self) -> bool {
+        let mut cols = Vec::new();
+        self.touched
+            .iter()
+            .any(|&i| match self.slots.get(i as usize) {
+                Some(s) => match s.state {
+                    ObjectState::Pending => true,
+                    ObjectState::Persistent => {
+                        cols.clear();
+                        s.changed(&mut cols);
+                        s.marked || !cols.is_empty()
+                    }
+                    _ => false,
+                },
+                None => false,
+            })
+    }
+    fn prune(&mut self) {
+        let slots = &mut self.slots;
+        self.touched.retain(|&i| match slots.get_mut(i as usize) {
+            Some(s) => {
+                let keep = s.state == ObjectState::Pending || s.marked || s.loaded.is_some();
+                s.touched = keep;
+                keep
+            }
+            None => false,
+        });
     }
     fn in_state(&self, state: ObjectState) -> Vec<u32> {
         (0..self.slots.len() as u32)
@@ -714,6 +771,7 @@ impl State {
         self.undo_to(mark);
         for s in &mut self.stores {
             s.discard_changes();
+            s.prune();
         }
         self.links.clear();
         self.secondary.clear();
@@ -725,6 +783,7 @@ impl State {
         self.journal.clear();
         for s in &mut self.stores {
             s.committed();
+            s.prune();
         }
     }
 
