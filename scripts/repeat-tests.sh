@@ -5,7 +5,9 @@
 #
 #   scripts/repeat-tests.sh [N] [binary-name-filter]
 #
-# The binaries are copied aside first, so a build meanwhile does not change them.
+# The binaries are copied aside first, so a build meanwhile does not change them. The
+# compile-fail cases (trybuild builds them with cargo, deterministically) run once, in
+# scripts/test.sh, not here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-10}"
@@ -32,9 +34,14 @@ for line in sys.stdin:
     if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"]["test"]:
         print(m["executable"])
 ' | sort -u | while read -r exe; do
-    case "$(basename "$exe")" in *"$filter"*) cp "$exe" "$aside/" ;; esac
+    case "$(basename "$exe")" in
+    compile_fail-*) ;;
+    *"$filter"*) cp "$exe" "$aside/" ;;
+    esac
 done
 
+# A proc-macro crate's test binary links the toolchain's libstd dynamically.
+export LD_LIBRARY_PATH="$(rustc --print sysroot)/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 failures="$aside/failures.txt"
 : >"$failures"
 for i in $(seq 1 "$runs"); do

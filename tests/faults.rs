@@ -425,9 +425,11 @@ fn a_connection_killed_mid_transaction_commits_nothing() {
 #[test]
 fn pool_exhaustion_times_out_typed_and_loses_nothing() {
     for db in engines() {
+        // Long enough for a server connection to open on a loaded machine (at 200 ms
+        // the second checkout, which must succeed, timed out now and then).
         let engine = Engine::builder(&db.url)
             .max_connections(2)
-            .checkout_timeout(std::time::Duration::from_millis(200))
+            .checkout_timeout(std::time::Duration::from_secs(3))
             .build()
             .expect("engine");
         let mut a = engine.connect().expect("a");

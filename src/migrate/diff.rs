@@ -229,12 +229,52 @@ pub fn autogenerate(
         };
         let have_shape = TableShape::of(have.to_table()?.def());
         for c in &new_cols {
-            if !renamed.iter().any(|(_, n)| *n == c.name) {
+            if renamed.iter().any(|(_, n)| *n == c.name) {
+                continue;
+            }
+            if c.nullable || c.autoincrement || c.default.is_some() {
                 columns.push(Op::AddColumn {
                     table: table.clone(),
                     column: (*c).clone(),
                 });
+                continue;
             }
+            // NOT NULL without a server default: adding it fails on a table with rows
+            // (on some database the revision meets, if not this one). The existing
+            // rows are filled with the model's client default, given as a server
+            // default for the ADD and dropped after it; without a client default
+            // autogenerate refuses and says what to do.
+            let fill = m
+                .def()
+                .columns()
+                .iter()
+                .find(|d| d.name() == c.name)
+                .and_then(|d| match d.client_default() {
+                    Some(crate::schema::Default::Value(v)) => Some(v.clone()),
+                    Some(crate::schema::Default::Func(f)) => Some(f()),
+                    _ => None,
+                })
+                .filter(|v| !v.is_null());
+            let Some(fill) = fill else {
+                // Reported as it is; a revision of it is refused (see
+                // `unfillable_column`).
+                columns.push(Op::AddColumn {
+                    table: table.clone(),
+                    column: (*c).clone(),
+                });
+                continue;
+            };
+            let mut with_default = (*c).clone();
+            with_default.default = Some(super::ops::DefaultSpec::of_value(&fill, d.as_ref())?);
+            columns.push(Op::AddColumn {
+                table: table.clone(),
+                column: with_default.clone(),
+            });
+            columns.push(Op::AlterColumn {
+                table: table.clone(),
+                from: with_default,
+                to: (*c).clone(),
+            });
         }
         // Changes of columns both have (a renamed column compared under its new name).
         let live_default = scratch_defaults(conn, &want)?;
@@ -413,6 +453,34 @@ pub fn autogenerate(
     out.extend(adds);
     out.extend(gone_tables);
     Ok(out)
+}
+
+/// Refuses a revision that adds a NOT NULL column without a default: the ADD fails on
+/// a table that has rows (on some database the revision meets, if not this one).
+/// Autogenerate fills such a column with the model's client default when it has one;
+/// without one, the user has to say how.
+pub(crate) fn unfillable_column(ops: &[Op]) -> Result<()> {
+    for op in ops {
+        let Op::AddColumn { table, column: c } = op else {
+            continue;
+        };
+        if !c.nullable && !c.autoincrement && c.default.is_none() {
+            return Err(Error::Revision {
+                file: "autogenerate".into(),
+                reason: format!(
+                    "column `{table}.{}` is NOT NULL with no default: adding it fails on a \
+                     table that has rows. Give it a server default (server_default), or a \
+                     client default (default) to fill the existing rows with, or make it \
+                     nullable, or write the revision by hand (add it nullable, fill it with \
+                     raw SQL, then alter it to NOT NULL); if it is an old column renamed, \
+                     say so (--rename {table}.OLD={table}.{}); nothing was written",
+                    c.name, c.name
+                )
+                .into(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The spec of the foreign key `fk`, found in `spec` by columns and target.

@@ -460,6 +460,11 @@ impl DefaultSpec {
         })
     }
 
+    /// The spec of a default that is the literal `v`.
+    pub(crate) fn of_value(v: &Value, dialect: &dyn Dialect) -> Result<DefaultSpec> {
+        DefaultSpec::of(&Node::Literal(v.clone()), dialect)
+    }
+
     /// The node a column definition holds for this default.
     pub(crate) fn node(&self) -> Node {
         match self {

@@ -701,6 +701,7 @@ impl Migrator {
         if ops.is_empty() {
             return Ok(None);
         }
+        super::diff::unfillable_column(&ops)?;
         self.revision(message, ops).map(Some)
     }
 }

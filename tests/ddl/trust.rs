@@ -6,6 +6,7 @@ use crate::common::engines;
 use sqlkit::migrate::{Migrations, Migrator, Target};
 use sqlkit::prelude::*;
 use sqlkit::schema::{ColumnDef, SqlType};
+use sqlkit::Value;
 
 fn chain(files: &[(&str, &str)]) -> Migrations {
     Migrations::from_texts(files.iter().copied()).expect("revisions")
@@ -342,6 +343,85 @@ fn migrate_help_prints_usage_and_exits_zero() {
         assert!(
             String::from_utf8_lossy(&out).starts_with("usage:"),
             "{args:?}"
+        );
+    }
+}
+
+/// A NOT NULL column added to a table with rows: autogenerate fills the rows with the
+/// model's client default (a server default for the ADD, dropped after it), and
+/// without one refuses before anything is written.
+#[test]
+fn a_not_null_column_for_a_table_with_rows_is_filled_or_refused() {
+    use sqlkit::migrate::Renames;
+    let base = || {
+        Table::builder("members")
+            .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+            .column(ColumnDef::new("name", SqlType::String(40)).not_null())
+    };
+    let with_score = MetaData::from_tables([base()
+        .column(
+            ColumnDef::new("score", SqlType::Integer)
+                .not_null()
+                .default(sqlkit::schema::Default::Value(Value::Int(5))),
+        )
+        .build()
+        .expect("table")])
+    .expect("md");
+    let with_code = MetaData::from_tables([base()
+        .column(ColumnDef::new("code", SqlType::String(10)).not_null())
+        .build()
+        .expect("table")])
+    .expect("md");
+    for db in engines() {
+        let name = db.name;
+        let dir = tempfile::tempdir().expect("dir");
+        let mut conn = db.engine.connect().expect("connect");
+        conn.create_all(&MetaData::from_tables([base().build().expect("t")]).expect("md"))
+            .expect("create");
+        conn.execute_sql(
+            "INSERT INTO members (id, name) VALUES (1, 'ann'), (2, 'bob')",
+            &[],
+        )
+        .expect("rows");
+        let mut m = Migrator::from_dir(dir.path()).expect("dir");
+        // No default: refused, nothing written.
+        let e = m
+            .autogenerate_revision(&mut conn, &with_code, "code", &Renames::default(), None)
+            .expect_err("no way to fill the rows");
+        assert!(
+            e.to_string().contains("NOT NULL with no default"),
+            "{name}: {e}"
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).expect("ls").count(),
+            0,
+            "{name}"
+        );
+        // A client default: the rows get it, and the schema ends as the models say.
+        let rev = m
+            .autogenerate_revision(&mut conn, &with_score, "score", &Renames::default(), None)
+            .expect("autogenerate")
+            .expect("a revision");
+        assert_eq!(
+            rev.upgrade.iter().map(|o| o.describe()).collect::<Vec<_>>(),
+            ["add column members.score", "alter column members.score"],
+            "{name}"
+        );
+        m.upgrade(&mut conn, &Target::Head)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let scores: Vec<i64> = conn
+            .query_sql("SELECT score FROM members ORDER BY id", &[])
+            .expect("scores")
+            .iter()
+            .map(|r| r.get(0).expect("int"))
+            .collect();
+        assert_eq!(scores, [5, 5], "{name}");
+        let report = m.check(&mut conn, &with_score).expect("check");
+        assert!(report.is_clean(), "{name}: {:?}", report.changes);
+        assert!(
+            conn.execute_sql("INSERT INTO members (id, name) VALUES (3, 'cy')", &[])
+                .is_err(),
+            "{name}: the server default is gone, NOT NULL holds"
         );
     }
 }
