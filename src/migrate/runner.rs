@@ -418,7 +418,9 @@ impl Migrator {
             resume = Some((at, v.step));
         }
         let plan = self.plan(cur, target, down)?;
-        self.preflight(conn, &plan, down, resume)?;
+        // Revisions from the first raw SQL on are compared again as each operation
+        // runs (what the SQL changed is unknown to the walk).
+        let blind_from = self.preflight(conn, &plan, down, resume)?;
         self.refuse_destructive(&plan, down)?;
         Self::ensure_version_table(conn)?;
         let mut done = Vec::new();
@@ -437,7 +439,8 @@ impl Migrator {
                 Some((at, step)) if at == i => step,
                 _ => 0,
             };
-            run_revision(conn, r, ops, &mut state, dir, after, start)?;
+            let recheck = blind_from.is_some_and(|b| if down { i <= b } else { i >= b });
+            run_revision(conn, r, ops, &mut state, dir, after, start, recheck)?;
             done.push(r.id.clone());
             cur = if down { i.checked_sub(1) } else { Some(i) };
         }
@@ -446,15 +449,16 @@ impl Migrator {
 
     /// Compares what each operation of the plan assumes (a column's type before an
     /// alter, the column a drop keeps for its downgrade, ..) with the database, before
-    /// any runs. Operations after raw SQL, whose effect is unknown, are compared again
-    /// just before each runs.
+    /// any runs. The walk stops at raw SQL, whose effect it cannot follow: the index of
+    /// that revision is returned, and from it on each operation is compared again just
+    /// before it runs.
     fn preflight(
         &self,
         conn: &mut Connection,
         plan: &[usize],
         down: bool,
         resume: Option<(usize, u32)>,
-    ) -> Result<()> {
+    ) -> Result<Option<usize>> {
         let mut live = Live::new();
         for &i in plan {
             let Some(r) = self.migrations.revisions().get(i) else {
@@ -467,7 +471,7 @@ impl Migrator {
             };
             for (step, op) in ops.iter().enumerate().skip(skip) {
                 if matches!(op, Op::Sql(_)) {
-                    return Ok(());
+                    return Ok(Some(i));
                 }
                 live.step(
                     conn,
@@ -479,7 +483,7 @@ impl Migrator {
                 )?;
             }
         }
-        Ok(())
+        Ok(None)
     }
 
     /// Sets the version table to `target` without running anything (after repairing a
@@ -757,6 +761,7 @@ fn unlock(conn: &mut Connection) -> Result<()> {
 }
 
 /// Runs one revision's operations; see [`Migrator::upgrade`].
+#[allow(clippy::too_many_arguments)]
 fn run_revision(
     conn: &mut Connection,
     r: &Revision,
@@ -765,6 +770,7 @@ fn run_revision(
     dir: Dir,
     after: Option<String>,
     start: u32,
+    recheck: bool,
 ) -> Result<()> {
     let kind = conn.dialect().name();
     let total = u32::try_from(ops.len()).unwrap_or(u32::MAX);
@@ -825,6 +831,7 @@ fn run_revision(
                 },
                 state,
                 &mut ran,
+                recheck,
             );
             if let Err(e) = run {
                 let mut state = format!(
@@ -911,7 +918,7 @@ fn run_revision(
                 step: k,
                 op,
             };
-            let run = run_op(&mut tx, &at, state, &mut Vec::new());
+            let run = run_op(&mut tx, &at, state, &mut Vec::new(), recheck);
             if let Err(e) = run {
                 drop(tx);
                 return Err(fail(
@@ -965,11 +972,13 @@ fn run_op(
     at: &At<'_>,
     state: &mut SchemaState,
     ran: &mut Vec<String>,
+    recheck: bool,
 ) -> Result<()> {
     let op = at.op;
-    // Again just before it runs: raw SQL earlier in the plan, or another process, may
-    // have changed what the plan was checked against.
-    check_now(conn, at)?;
+    // Again just before it runs, after raw SQL the plan's walk could not follow.
+    if recheck {
+        check_now(conn, at)?;
+    }
     let stmts = statements(conn, op, state)?;
     let mut next = state.clone();
     next.apply(op)?;

@@ -425,3 +425,44 @@ fn a_not_null_column_for_a_table_with_rows_is_filled_or_refused() {
         );
     }
 }
+
+/// After raw SQL the plan's walk cannot follow, each operation is compared with the
+/// database just before it runs: the mismatch is caught there, and the revision's
+/// transaction (SQLite, PostgreSQL) keeps nothing.
+#[test]
+fn operations_after_raw_sql_are_compared_when_they_run() {
+    let rev = r#"
+id = "0001"
+[[upgrade]]
+op = "sql"
+any = "ALTER TABLE jobs ADD COLUMN state VARCHAR(10)"
+safe = true
+[[upgrade]]
+op = "alter_column"
+table = "jobs"
+from = { name = "state", type = "varchar(20)", nullable = true }
+to = { name = "state", type = "varchar(30)", nullable = true }
+"#;
+    for db in engines() {
+        let name = db.name;
+        let mut conn = db.engine.connect().expect("connect");
+        conn.execute_sql("CREATE TABLE jobs (id INTEGER PRIMARY KEY)", &[])
+            .expect("table");
+        let m = Migrator::new(chain(&[("0001.toml", rev)]));
+        let e = m.upgrade(&mut conn, &Target::Head).expect_err(name);
+        let sqlkit::Error::Migration(f) = &e else {
+            panic!("{name}: {e}");
+        };
+        assert!(
+            matches!(f.source, sqlkit::Error::SchemaMismatch(_)),
+            "{name}: {e}"
+        );
+        assert!(e.to_string().contains("varchar(10)"), "{name}: {e}");
+        if name != "mariadb" {
+            assert!(
+                conn.query_sql("SELECT state FROM jobs", &[]).is_err(),
+                "{name}: rolled back"
+            );
+        }
+    }
+}
