@@ -688,6 +688,7 @@ fn migration_operations() {
         name: "ix_posts_title".into(),
         columns: vec!["title".into()],
         unique: false,
+        where_: None,
     };
     let t = || "posts".to_string();
     let cases: Vec<(&str, Op)> = vec![

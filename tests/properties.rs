@@ -551,6 +551,7 @@ mod revisions {
                         name: ix,
                         columns: vec![first],
                         unique: false,
+                        where_: None,
                     }],
                     columns: cols,
                 }
@@ -580,7 +581,8 @@ mod revisions {
                 index: IndexSpec {
                     name: n,
                     columns: vec!["a".into()],
-                    unique: true
+                    unique: true,
+                    where_: None,
                 }
             }),
             (".{0,12}", ".{0,12}").prop_map(|(a, b)| Op::Sql(DialectSql {

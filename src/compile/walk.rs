@@ -1650,6 +1650,9 @@ impl Compiler<'_> {
         if q.with_indexes {
             self.require(Feature::InlineIndexes)?;
             for idx in def.indexes() {
+                if idx.where_sql().is_some() {
+                    self.require(Feature::PartialIndex)?;
+                }
                 self.push(if idx.is_unique() {
                     ", UNIQUE INDEX "
                 } else {
@@ -1759,6 +1762,16 @@ impl Compiler<'_> {
         self.table_name(&q.table);
         self.push(" ");
         self.names(idx.columns());
+        self.index_where(idx.where_sql())
+    }
+
+    /// ` WHERE <predicate>` of a partial index (refused where there are none).
+    pub(crate) fn index_where(&mut self, where_sql: Option<&str>) -> Result<()> {
+        if let Some(w) = where_sql {
+            self.require(Feature::PartialIndex)?;
+            self.push(" WHERE ");
+            self.push(w);
+        }
         Ok(())
     }
 

@@ -74,6 +74,8 @@ pub enum Feature {
     NullsOrdering,
     /// `CREATE INDEX IF NOT EXISTS`; refused where missing.
     CreateIndexIfNotExists,
+    /// A partial index (`CREATE INDEX .. WHERE ..`); refused where missing (MySQL).
+    PartialIndex,
     /// `INSERT .. DEFAULT VALUES`; emulated as `() VALUES ()` where missing.
     DefaultValues,
     /// `(a, b) IN ((1, 2), (3, 4))`; emulated as `(a, b) IN (VALUES (1, 2), (3, 4))`.
@@ -191,6 +193,7 @@ impl fmt::Display for Feature {
             Feature::ConcatOperator => "the || operator",
             Feature::NullsOrdering => "NULLS FIRST/LAST",
             Feature::CreateIndexIfNotExists => "CREATE INDEX IF NOT EXISTS",
+            Feature::PartialIndex => "partial indexes (CREATE INDEX .. WHERE)",
             Feature::DefaultValues => "INSERT .. DEFAULT VALUES",
             Feature::RowValueInList => "row values in an IN list",
             Feature::InlineIndexes => "indexes inside CREATE TABLE",

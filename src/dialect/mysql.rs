@@ -70,6 +70,7 @@ impl Dialect for Mysql {
             Feature::ReturningInsert => maria && self.version.at_least(10, 5, 0),
             Feature::ReturningDelete => maria && self.version.at_least(10, 0, 5),
             Feature::CreateIndexIfNotExists => maria,
+            Feature::PartialIndex => false,
             Feature::RowValueInList
             | Feature::InlineIndexes
             | Feature::Upsert

@@ -47,6 +47,7 @@ impl Dialect for Postgres {
     fn supports(&self, feature: Feature) -> bool {
         match feature {
             Feature::FullOuterJoin
+            | Feature::PartialIndex
             | Feature::ReturningInsert
             | Feature::ReturningUpdate
             | Feature::ReturningDelete

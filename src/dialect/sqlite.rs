@@ -58,6 +58,7 @@ impl Dialect for Sqlite {
             Feature::Upsert | Feature::UpsertWhere => self.version.at_least(3, 24, 0),
             Feature::ConcatOperator
             | Feature::CreateIndexIfNotExists
+            | Feature::PartialIndex
             | Feature::DefaultValues
             | Feature::IntersectExcept
             | Feature::Regexp

@@ -40,4 +40,4 @@ pub use reflect::{reflect, reflect_table};
 pub use render::{render, sqlite_rebuilds, REBUILD_PREFIX};
 pub use revision::{Migrations, Revision, MAX_ID};
 pub use runner::{CheckReport, Migrator, Target, VersionState};
-pub use shape::{ColumnShape, ForeignKeyShape, IndexShape, TableShape};
+pub use shape::{predicate, ColumnShape, ForeignKeyShape, IndexShape, TableShape};

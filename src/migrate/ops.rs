@@ -312,6 +312,9 @@ pub struct IndexSpec {
     /// Whether it is unique.
     #[serde(default, skip_serializing_if = "is_false")]
     pub unique: bool,
+    /// A partial index's predicate (`where = "deleted_at IS NULL"`), SQL text.
+    #[serde(rename = "where", default, skip_serializing_if = "Option::is_none")]
+    pub where_: Option<String>,
 }
 
 /// The name a [`ColumnSpec`] writes for a type: `smallint`, `integer`, `bigint`,
@@ -572,6 +575,7 @@ impl TableSpec {
                     name: ix.name(),
                     columns: strings(ix.columns()),
                     unique: ix.is_unique(),
+                    where_: ix.where_sql().map(str::to_string),
                 })
                 .collect(),
         })
@@ -602,7 +606,15 @@ impl TableSpec {
             };
         }
         for ix in &self.indexes {
-            b = b.named_index(ix.name.clone(), ix.columns.iter().cloned(), ix.unique);
+            b = match &ix.where_ {
+                Some(w) => b.partial_index(
+                    ix.name.clone(),
+                    ix.columns.iter().cloned(),
+                    ix.unique,
+                    w.clone(),
+                ),
+                None => b.named_index(ix.name.clone(), ix.columns.iter().cloned(), ix.unique),
+            };
         }
         b.build()
     }

@@ -13,6 +13,7 @@ use super::diff::scratch_defaults;
 use super::ops::{ColumnSpec, Op, SchemaState, TableSpec};
 use super::reflect::reflect_table;
 use super::shape::stored_type;
+use super::sqltext::plain;
 use crate::engine::Connection;
 use crate::error::{Error, Result, SchemaMismatch};
 use crate::schema::SqlType;
@@ -314,18 +315,25 @@ fn check(conn: &mut Connection, live: &SchemaState, at: &At<'_>) -> Result<()> {
                 .indexes
                 .iter()
                 .find(|i| i.name == index.name)
-                .map(|i| (i.columns.clone(), i.unique))
+                .map(|i| (i.columns.clone(), i.unique, i.where_.clone()))
                 .or_else(|| {
                     t.uniques
                         .iter()
                         .find(|u| u.name_in(name) == index.name)
-                        .map(|u| (u.columns.clone(), true))
+                        .map(|u| (u.columns.clone(), true, None))
                 });
-            let said = format!(
-                "{}index on ({})",
-                if index.unique { "a unique " } else { "an " },
-                index.columns.join(", ")
-            );
+            let show = |cols: &[String], unique: bool, w: &Option<String>| {
+                format!(
+                    "{}index on ({}){}",
+                    if unique { "a unique " } else { "an " },
+                    cols.join(", "),
+                    w.as_deref()
+                        .map(|w| format!(" WHERE {w}"))
+                        .unwrap_or_default()
+                )
+            };
+            let said = show(&index.columns, index.unique, &index.where_);
+            let pred = |w: &Option<String>| w.as_deref().map(super::shape::predicate);
             match found {
                 None => {
                     return Err(mismatch(
@@ -335,16 +343,16 @@ fn check(conn: &mut Connection, live: &SchemaState, at: &At<'_>) -> Result<()> {
                         "no such index",
                     ))
                 }
-                Some((cols, unique)) if cols != index.columns || unique != index.unique => {
+                Some((cols, unique, w))
+                    if cols != index.columns
+                        || unique != index.unique
+                        || pred(&w) != pred(&index.where_) =>
+                {
                     return Err(mismatch(
                         at,
                         &format!("index `{}`", index.name),
                         &said,
-                        &format!(
-                            "{}index on ({})",
-                            if unique { "a unique " } else { "an " },
-                            cols.join(", ")
-                        ),
+                        &show(&cols, unique, &w),
                     ))
                 }
                 Some(_) => {}
@@ -408,63 +416,9 @@ fn check(conn: &mut Connection, live: &SchemaState, at: &At<'_>) -> Result<()> {
     Ok(())
 }
 
-/// A default's SQL text without what spells the same value another way: PostgreSQL's
-/// casts (`'x'::character varying` after a column became `text` is `'x'::text`),
-/// parentheses and runs of spaces. String literals are kept as they are.
-fn plain(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut it = sql.chars().peekable();
-    while let Some(c) = it.next() {
-        match c {
-            '\'' => {
-                out.push(c);
-                // The literal, with `''` inside it, as it is.
-                while let Some(d) = it.next() {
-                    out.push(d);
-                    if d == '\'' {
-                        if it.peek() == Some(&'\'') {
-                            it.next();
-                            out.push('\'');
-                        } else {
-                            break;
-                        }
-                    }
-                }
-            }
-            ':' if it.peek() == Some(&':') => {
-                it.next();
-                while it
-                    .peek()
-                    .is_some_and(|d| d.is_alphanumeric() || matches!(d, '_' | ' ' | '"'))
-                {
-                    it.next();
-                }
-                if it.peek() == Some(&'(') {
-                    for d in it.by_ref() {
-                        if d == ')' {
-                            break;
-                        }
-                    }
-                }
-                while it.peek() == Some(&'[') || it.peek() == Some(&']') {
-                    it.next();
-                }
-            }
-            '(' | ')' => {}
-            c if c.is_whitespace() => {
-                if !out.ends_with(' ') {
-                    out.push(' ');
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.trim().to_string()
-}
-
 #[cfg(test)]
 mod tests {
-    use super::plain;
+    use super::super::sqltext::plain;
 
     #[test]
     fn defaults_compare_without_casts_and_parentheses() {

@@ -106,7 +106,10 @@ pub fn reflect_table(conn: &mut Connection, name: &str) -> Result<Option<Table>>
                     None => b.named_check(cname, sql),
                 }
             }
-            Constraint::Index(iname, cols, unique) => b.named_index(iname, cols, unique),
+            Constraint::Index(iname, cols, unique, None) => b.named_index(iname, cols, unique),
+            Constraint::Index(iname, cols, unique, Some(w)) => {
+                b.partial_index(iname, cols, unique, w)
+            }
         };
     }
     b.build().map(Some)
@@ -149,7 +152,8 @@ enum Constraint {
         on_update: Option<FkAction>,
     },
     Check(String, String),
-    Index(String, Vec<String>, bool),
+    /// An index: name, columns, unique, a partial index's predicate.
+    Index(String, Vec<String>, bool, Option<String>),
 }
 
 fn text(r: &Row, i: usize) -> Result<String> {
@@ -446,7 +450,9 @@ fn constraints(conn: &mut Connection, kind: Kind, table: &str) -> Result<Vec<Con
                 });
             }
             let indexes = conn.query_sql(
-                "SELECT name, \"unique\", origin FROM pragma_index_list(?1) ORDER BY name",
+                "SELECT l.name, l.\"unique\", l.origin, l.partial, m.sql \
+                 FROM pragma_index_list(?1) l LEFT JOIN sqlite_master m \
+                 ON m.type = 'index' AND m.name = l.name ORDER BY l.name",
                 &name,
             )?;
             for r in &indexes {
@@ -458,11 +464,24 @@ fn constraints(conn: &mut Connection, kind: Kind, table: &str) -> Result<Vec<Con
                     "SELECT name FROM pragma_index_info(?1) ORDER BY seqno",
                     &[Value::from(iname.as_str())],
                 )?;
-                let cols: Vec<String> = cols.iter().map(|r| text(r, 0)).collect::<Result<_>>()?;
+                // An expression has no column name: such an index is not one sqlkit
+                // models, and is left out (it stays in the database as it is).
+                let cols: Option<Vec<String>> = cols
+                    .iter()
+                    .map(|r| opt_text(r, 0))
+                    .collect::<Result<Vec<_>>>()?
+                    .into_iter()
+                    .collect();
+                let Some(cols) = cols else { continue };
+                let where_ = if int(r, 3)? == 1 {
+                    opt_text(r, 4)?.as_deref().and_then(index_predicate)
+                } else {
+                    None
+                };
                 out.push(if origin == "u" {
                     Constraint::Unique(None, cols)
                 } else {
-                    Constraint::Index(iname, cols, unique)
+                    Constraint::Index(iname, cols, unique, where_)
                 });
             }
             // SQLite keeps checks only in the table's SQL text: read them from it.
@@ -521,22 +540,31 @@ fn constraints(conn: &mut Connection, kind: Kind, table: &str) -> Result<Vec<Con
                     _ => {}
                 }
             }
+            // An index over expressions (`lower(email)`) is not one sqlkit models: it
+            // is left out, and stays in the database as it is.
             let rows = conn.query_sql(
                 "SELECT i.relname::text, ix.indisunique, \
                  (SELECT json_agg(a.attname::text ORDER BY k.o) FROM unnest(ix.indkey) \
                    WITH ORDINALITY k(n, o) JOIN pg_attribute a \
-                   ON a.attrelid = ix.indrelid AND a.attnum = k.n)::text \
+                   ON a.attrelid = ix.indrelid AND a.attnum = k.n)::text, \
+                 pg_get_expr(ix.indpred, ix.indrelid) \
                  FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid \
                  JOIN pg_class t ON t.oid = ix.indrelid \
                  WHERE t.relname = $1 AND t.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) \
                  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid \
                    AND c.conrelid = ix.indrelid) \
+                 AND ix.indexprs IS NULL AND NOT (0 = ANY(ix.indkey::int2[])) \
                  ORDER BY 1",
                 &name,
             )?;
             for r in &rows {
                 let cols = json_list(&opt_text(r, 2)?.unwrap_or_else(|| "[]".into()))?;
-                out.push(Constraint::Index(text(r, 0)?, cols, r.get::<bool, _>(1)?));
+                out.push(Constraint::Index(
+                    text(r, 0)?,
+                    cols,
+                    r.get::<bool, _>(1)?,
+                    opt_text(r, 3)?,
+                ));
             }
         }
         Kind::Mysql => {
@@ -564,7 +592,7 @@ fn constraints(conn: &mut Connection, kind: Kind, table: &str) -> Result<Vec<Con
                         Some(
                             Constraint::PrimaryKey(cols)
                             | Constraint::Unique(_, cols)
-                            | Constraint::Index(_, cols, _),
+                            | Constraint::Index(_, cols, _, _),
                         ) => cols.push(col),
                         Some(Constraint::Foreign {
                             columns,
@@ -616,23 +644,48 @@ fn constraints(conn: &mut Connection, kind: Kind, table: &str) -> Result<Vec<Con
                 &name,
             )?;
             let mut last: Option<String> = None;
+            // MySQL's functional indexes have no column name: left out, as elsewhere.
+            let functional: Vec<String> = rows
+                .iter()
+                .filter(|r| matches!(opt_text(r, 2), Ok(None)))
+                .filter_map(|r| text(r, 0).ok())
+                .collect();
             for r in &rows {
-                let (iname, col) = (text(r, 0)?, text(r, 2)?);
-                if seen.contains(&iname) || iname == "PRIMARY" {
+                let iname = text(r, 0)?;
+                if seen.contains(&iname) || iname == "PRIMARY" || functional.contains(&iname) {
                     continue;
                 }
+                let col = text(r, 2)?;
                 if last.as_ref() == Some(&iname) {
-                    if let Some(Constraint::Index(_, cols, _)) = out.last_mut() {
+                    if let Some(Constraint::Index(_, cols, _, _)) = out.last_mut() {
                         cols.push(col);
                     }
                     continue;
                 }
                 last = Some(iname.clone());
-                out.push(Constraint::Index(iname, vec![col], int(r, 1)? == 0));
+                out.push(Constraint::Index(iname, vec![col], int(r, 1)? == 0, None));
             }
         }
     }
     Ok(out)
+}
+
+/// The predicate of a SQLite `CREATE INDEX .. WHERE ..` statement: the text after its
+/// `WHERE` (outside parentheses and quotes).
+fn index_predicate(sql: &str) -> Option<String> {
+    let mut depth = 0i32;
+    for (t, start, end) in tokens(sql) {
+        match t {
+            Tok::Open => depth += 1,
+            Tok::Close => depth -= 1,
+            Tok::Word if depth == 0 && sql.get(start..end)?.eq_ignore_ascii_case("where") => {
+                let rest = sql.get(end..)?.trim().trim_end_matches(';').trim();
+                return (!rest.is_empty()).then(|| rest.to_string());
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The CHECK constraints of a SQLite CREATE TABLE statement: `(name, expression)`, the

@@ -99,7 +99,7 @@ pub fn render(op: &Op, dialect: &dyn Dialect, before: &SchemaState) -> Result<Ve
             c.push_ident(table);
             c.push(" ");
             c.names(&names(&index.columns));
-            Ok(())
+            c.index_where(index.where_.as_deref())
         }),
         Op::DropIndex { table, index } => {
             let mut out = keep_fk_index(dialect, before, table, &index.name, &index.columns)?;

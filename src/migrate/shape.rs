@@ -65,6 +65,39 @@ pub struct IndexShape {
     pub columns: Vec<String>,
     /// Whether it is unique.
     pub unique: bool,
+    /// A partial index's predicate, in a normal form (see [`predicate`]): what two
+    /// spellings of one condition share (`(deleted_at IS NULL)` as PostgreSQL writes
+    /// it, `deleted_at is null` as a model may).
+    pub where_: Option<String>,
+}
+
+/// A partial index's predicate in a normal form for comparing: parentheses, casts and
+/// runs of spaces gone, words outside quotes in lower case. Two spellings of one
+/// condition compare equal; different conditions do not.
+pub fn predicate(sql: &str) -> String {
+    let plain = super::sqltext::plain(sql);
+    let mut out = String::with_capacity(plain.len());
+    let mut quote: Option<char> = None;
+    for c in plain.chars() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None => {
+                if matches!(c, '\'' | '"' | '`') {
+                    quote = Some(c);
+                    out.push(c);
+                } else {
+                    out.extend(c.to_lowercase());
+                }
+            }
+        }
+    }
+    // Identifiers quoted only where the database needs it: `"deleted_at"` is deleted_at.
+    out.replace('"', "").replace('`', "")
 }
 
 fn strings(names: &[crate::name::Name]) -> Vec<String> {
@@ -113,6 +146,7 @@ impl TableShape {
                 name: ix.name(),
                 columns: strings(ix.columns()),
                 unique: ix.is_unique(),
+                where_: ix.where_sql().map(predicate),
             })
             .collect();
         indexes.sort();

@@ -106,3 +106,57 @@ pub(crate) fn rename_word(sql: &str, from: &str, to: &str) -> String {
     out.push_str(sql.get(last..).unwrap_or(""));
     out
 }
+
+/// A default's SQL text without what spells the same value another way: PostgreSQL's
+/// casts (`'x'::character varying` after a column became `text` is `'x'::text`),
+/// parentheses and runs of spaces. String literals are kept as they are.
+pub(crate) fn plain(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut it = sql.chars().peekable();
+    while let Some(c) = it.next() {
+        match c {
+            '\'' => {
+                out.push(c);
+                // The literal, with `''` inside it, as it is.
+                while let Some(d) = it.next() {
+                    out.push(d);
+                    if d == '\'' {
+                        if it.peek() == Some(&'\'') {
+                            it.next();
+                            out.push('\'');
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+            ':' if it.peek() == Some(&':') => {
+                it.next();
+                while it
+                    .peek()
+                    .is_some_and(|d| d.is_alphanumeric() || matches!(d, '_' | ' ' | '"'))
+                {
+                    it.next();
+                }
+                if it.peek() == Some(&'(') {
+                    for d in it.by_ref() {
+                        if d == ')' {
+                            break;
+                        }
+                    }
+                }
+                while it.peek() == Some(&'[') || it.peek() == Some(&']') {
+                    it.next();
+                }
+            }
+            '(' | ')' => {}
+            c if c.is_whitespace() => {
+                if !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.trim().to_string()
+}

@@ -198,6 +198,7 @@ pub struct Index {
     pub(crate) table: Name,
     pub(crate) columns: Vec<Name>,
     pub(crate) unique: bool,
+    pub(crate) where_: Option<Name>,
 }
 
 impl Index {
@@ -215,6 +216,10 @@ impl Index {
     /// `true` for a unique index.
     pub fn is_unique(&self) -> bool {
         self.unique
+    }
+    /// The predicate of a partial index (`WHERE deleted_at IS NULL`), as trusted SQL.
+    pub fn where_sql(&self) -> Option<&str> {
+        self.where_.as_deref()
     }
 }
 
@@ -600,7 +605,7 @@ pub struct TableBuilder {
     foreign_keys: Vec<ForeignKey>,
     uniques: Vec<UniqueConstraint>,
     checks: Vec<CheckConstraint>,
-    indexes: Vec<(Option<Name>, Vec<Name>, bool)>,
+    indexes: Vec<(Option<Name>, Vec<Name>, bool, Option<Name>)>,
 }
 
 fn names<I>(it: I) -> Vec<Name>
@@ -722,7 +727,51 @@ impl TableBuilder {
         I::Item: Into<Name>,
     {
         self.indexes
-            .push((Some(name.into()), names(columns), unique));
+            .push((Some(name.into()), names(columns), unique, None));
+        self
+    }
+    /// Adds a partial index: only the rows where `where_sql` (trusted SQL text, in the
+    /// table's own column names) holds are indexed, or for a unique one, must be unique
+    /// (`CREATE UNIQUE INDEX .. WHERE deleted_at IS NULL`). PostgreSQL and SQLite have
+    /// them; on MySQL and MariaDB creating one is an [`Error::Unsupported`].
+    ///
+    /// ```
+    /// use sqlkit::prelude::*;
+    /// let users = Table::builder("users")
+    ///     .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+    ///     .column(ColumnDef::new("email", SqlType::String(200)).not_null())
+    ///     .column(ColumnDef::new("deleted_at", SqlType::Timestamp))
+    ///     .partial_index("uq_users_live_email", ["email"], true, "deleted_at IS NULL")
+    ///     .build()?;
+    /// let md = MetaData::from_tables([users.clone()])?;
+    /// let mut conn = Engine::from_url("sqlite://?cache=private")?.connect()?;
+    /// conn.create_all(&md)?; // CREATE UNIQUE INDEX uq_users_live_email .. WHERE deleted_at IS NULL
+    /// conn.execute_sql("INSERT INTO users (id, email, deleted_at) VALUES \
+    ///     (1, 'a@x', '2026-01-01 00:00:00'), (2, 'a@x', NULL)", &[])?;
+    /// assert!(conn.execute_sql("INSERT INTO users (id, email) VALUES (3, 'a@x')", &[]).is_err());
+    /// // MySQL has no partial indexes: refused, typed.
+    /// assert!(CreateTable::new(&users).with_indexes().compile(&Mysql::default()).is_err());
+    /// # Ok::<(), sqlkit::Error>(())
+    /// ```
+    ///
+    /// [`Error::Unsupported`]: crate::Error::Unsupported
+    pub fn partial_index<I>(
+        mut self,
+        name: impl Into<Name>,
+        columns: I,
+        unique: bool,
+        where_sql: impl Into<Name>,
+    ) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<Name>,
+    {
+        self.indexes.push((
+            Some(name.into()),
+            names(columns),
+            unique,
+            Some(where_sql.into()),
+        ));
         self
     }
     /// Adds an index over the named columns; `name: None` generates `ix_<table>_<cols>`.
@@ -732,7 +781,7 @@ impl TableBuilder {
         I::Item: Into<Name>,
     {
         self.indexes
-            .push((name.map(Name::Static), names(columns), unique));
+            .push((name.map(Name::Static), names(columns), unique, None));
         self
     }
 
@@ -850,6 +899,7 @@ impl TableBuilder {
                     table: tname.clone(),
                     columns: vec![c.name.clone()],
                     unique: true,
+                    where_: None,
                 }),
                 (true, false) => uniques.push(UniqueConstraint {
                     name: None,
@@ -860,6 +910,7 @@ impl TableBuilder {
                     table: tname.clone(),
                     columns: vec![c.name.clone()],
                     unique: false,
+                    where_: None,
                 }),
                 (false, false) => {}
             }
@@ -879,13 +930,17 @@ impl TableBuilder {
             check_cols(&columns, &u.columns, "a unique constraint")?;
             uniques.push(u);
         }
-        for (name, cols, unique) in self.indexes {
+        for (name, cols, unique, where_) in self.indexes {
             check_cols(&columns, &cols, "an index")?;
+            if where_.as_deref().is_some_and(|w| w.trim().is_empty()) {
+                return Err(err("a partial index needs a condition".into()));
+            }
             indexes.push(Index {
                 name,
                 table: tname.clone(),
                 columns: cols,
                 unique,
+                where_,
             });
         }
         // Index names are one namespace per schema on PostgreSQL and SQLite: two alike

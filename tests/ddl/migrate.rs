@@ -58,6 +58,7 @@ fn v2() -> MetaData {
                     name: "ix_posts_title".into(),
                     columns: vec!["title".into()],
                     unique: false,
+                    where_: None,
                 });
             }
             _ => {}
@@ -1190,6 +1191,7 @@ fn step_op(s: &Step, t: &TableSpec, n: usize) -> Option<Op> {
                     name,
                     columns: vec![c.name],
                     unique: false,
+                    where_: None,
                 },
             }
         }

@@ -466,3 +466,119 @@ to = { name = "state", type = "varchar(30)", nullable = true }
         }
     }
 }
+
+/// A partial index is modelled, created, reflected with its predicate, compared by it,
+/// and kept by a downgrade and by SQLite's table rebuild; MySQL refuses it typed.
+#[test]
+fn partial_indexes_keep_their_predicate() {
+    use sqlkit::migrate::{reflect_table, Renames, TableShape};
+    let accounts = |partial: bool, wide: bool| {
+        let b = Table::builder("accounts")
+            .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+            .column(
+                ColumnDef::new("email", SqlType::String(if wide { 120 } else { 80 })).not_null(),
+            )
+            .column(ColumnDef::new("deleted", SqlType::Integer));
+        let b = if partial {
+            b.partial_index("uq_accounts_live", ["email"], true, "deleted IS NULL")
+        } else {
+            b.named_index("uq_accounts_live", ["email"], true)
+        };
+        MetaData::from_tables([b.build().expect("table")]).expect("md")
+    };
+    for db in engines() {
+        let name = db.name;
+        let mut conn = db.engine.connect().expect("connect");
+        if name == "mariadb" {
+            let e = conn
+                .create_all(&accounts(true, false))
+                .expect_err("no partial indexes");
+            assert!(
+                matches!(e, sqlkit::Error::Unsupported { .. }),
+                "{name}: {e}"
+            );
+            assert!(
+                reflect_table(&mut conn, "accounts").expect("r").is_none(),
+                "{name}"
+            );
+            continue;
+        }
+        let dir = tempfile::tempdir().expect("dir");
+        let mut m = Migrator::from_dir(dir.path()).expect("dir");
+        let shape = |conn: &mut Connection| {
+            TableShape::of(
+                reflect_table(conn, "accounts")
+                    .expect("r")
+                    .expect("t")
+                    .def(),
+            )
+            .indexes
+        };
+        m.autogenerate_revision(
+            &mut conn,
+            &accounts(true, false),
+            "one",
+            &Renames::default(),
+            None,
+        )
+        .expect("autogenerate")
+        .expect("rev");
+        m.upgrade(&mut conn, &Target::Head).expect("up");
+        // The predicate holds on the server: a deleted row may share a live one's email.
+        conn.execute_sql(
+            "INSERT INTO accounts (id, email, deleted) VALUES (1, 'a@x', 1), (2, 'a@x', NULL)",
+            &[],
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let partial = shape(&mut conn);
+        assert_eq!(
+            partial,
+            TableShape::of(accounts(true, false).table("accounts").expect("t").def()).indexes,
+            "{name}"
+        );
+        assert!(
+            m.check(&mut conn, &accounts(true, false))
+                .expect("check")
+                .is_clean(),
+            "{name}"
+        );
+        // A full unique index of the same name is a change, not equal.
+        let report = m.check(&mut conn, &accounts(false, false)).expect("check");
+        assert!(
+            !report.changes.is_empty(),
+            "{name}: a full index compared equal"
+        );
+        // SQLite's rebuild (a wider column) keeps the predicate.
+        m.autogenerate_revision(
+            &mut conn,
+            &accounts(true, true),
+            "wider",
+            &Renames::default(),
+            None,
+        )
+        .expect("autogenerate")
+        .expect("rev");
+        m.upgrade(&mut conn, &Target::Head).expect("up");
+        assert_eq!(shape(&mut conn), partial, "{name}: after the alter");
+        // Dropped for a full one, then back down: the downgrade recreates it partial.
+        conn.execute_sql("DELETE FROM accounts WHERE id = 1", &[])
+            .expect("delete");
+        m.autogenerate_revision(
+            &mut conn,
+            &accounts(false, true),
+            "full",
+            &Renames::default(),
+            None,
+        )
+        .expect("autogenerate")
+        .expect("rev");
+        m.upgrade(&mut conn, &Target::Head).expect("up");
+        assert_eq!(
+            shape(&mut conn).first().and_then(|i| i.where_.clone()),
+            None,
+            "{name}"
+        );
+        m.downgrade(&mut conn, &Target::Down(1)).expect("down");
+        assert_eq!(shape(&mut conn), partial, "{name}: after the downgrade");
+    }
+}
