@@ -97,7 +97,7 @@ pub fn predicate(sql: &str) -> String {
         }
     }
     // Identifiers quoted only where the database needs it: `"deleted_at"` is deleted_at.
-    out.replace('"', "").replace('`', "")
+    out.replace(['"', '`'], "")
 }
 
 fn strings(names: &[crate::name::Name]) -> Vec<String> {

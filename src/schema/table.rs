@@ -605,8 +605,11 @@ pub struct TableBuilder {
     foreign_keys: Vec<ForeignKey>,
     uniques: Vec<UniqueConstraint>,
     checks: Vec<CheckConstraint>,
-    indexes: Vec<(Option<Name>, Vec<Name>, bool, Option<Name>)>,
+    indexes: Vec<IndexParts>,
 }
+
+/// An index as the builder keeps it: name, columns, unique, a partial index's predicate.
+type IndexParts = (Option<Name>, Vec<Name>, bool, Option<Name>);
 
 fn names<I>(it: I) -> Vec<Name>
 where
