@@ -167,10 +167,17 @@ pub fn autogenerate(
         let table = want.table.clone();
 
         // Columns: renames, adds, drops, changes.
+        // A column the database has in a form sqlkit does not model is left alone.
+        let opaque: Vec<&str> = live
+            .def()
+            .opaque()
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect();
         let new_cols: Vec<&ColumnSpec> = want
             .columns
             .iter()
-            .filter(|c| have.column(&c.name).is_none())
+            .filter(|c| have.column(&c.name).is_none() && !opaque.contains(&c.name.as_str()))
             .collect();
         let old_cols: Vec<&ColumnSpec> = have
             .columns

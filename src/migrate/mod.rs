@@ -24,6 +24,7 @@ pub mod cli;
 mod diff;
 mod ops;
 mod preflight;
+mod rebuild;
 mod reflect;
 mod render;
 mod revision;

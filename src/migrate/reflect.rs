@@ -17,8 +17,14 @@ use crate::value::Value;
 ///
 /// Types map back to [`SqlType`], sqlkit's own storage choices included, so a table
 /// sqlkit created reflects back to its definition up to what the database keeps (see
-/// [`TableShape::stored_on`](super::TableShape::stored_on)). A column of a type sqlkit
-/// does not know is an [`Error::Schema`] naming it.
+/// [`TableShape::stored_on`](super::TableShape::stored_on)). What sqlkit does not model
+/// does not fail the reflection: a column of a type it does not map (a MariaDB `ENUM`,
+/// an untyped SQLite column) and a generated column are recorded as
+/// [`Opaque`](crate::schema::Opaque) objects of their table ([`TableDef::opaque`]) and
+/// left out of it, with the keys and indexes over them; an index over expressions is
+/// left out. A table with nothing sqlkit models is left out.
+///
+/// [`TableDef::opaque`]: crate::schema::TableDef::opaque
 pub fn reflect(conn: &mut Connection) -> Result<MetaData> {
     let mut md = MetaData::new();
     for name in table_names(conn)? {
@@ -37,7 +43,42 @@ pub fn reflect_table(conn: &mut Connection, name: &str) -> Result<Option<Table>>
         return Ok(None);
     }
     let mut b = TableBuilder::new(name.to_string());
-    let constraints = constraints(conn, kind, name)?;
+    // What sqlkit does not model is kept aside, not a failure of the whole reflection.
+    let mut opaque_cols = Vec::new();
+    for c in &columns {
+        let (kind, sql) = match (&c.ty, c.generated) {
+            (_, true) => (crate::schema::OpaqueKind::GeneratedColumn, None),
+            (Err(t), false) => (crate::schema::OpaqueKind::Column, Some(t.clone())),
+            (Ok(_), false) => continue,
+        };
+        opaque_cols.push(c.name.clone());
+        b = b.opaque(crate::schema::Opaque {
+            kind,
+            name: c.name.clone(),
+            sql,
+        });
+    }
+    let columns: Vec<Column> = columns
+        .into_iter()
+        .filter(|c| !opaque_cols.contains(&c.name))
+        .collect();
+    if columns.is_empty() {
+        // Nothing of it modelled: the table is left out of the MetaData.
+        return Ok(None);
+    }
+    let touches = |cols: &[String]| cols.iter().any(|c| opaque_cols.contains(c));
+    let constraints: Vec<Constraint> = constraints(conn, kind, name)?
+        .into_iter()
+        .filter(|c| match c {
+            Constraint::PrimaryKey(cols)
+            | Constraint::Unique(_, cols)
+            | Constraint::Index(_, cols, _, _) => !touches(cols),
+            Constraint::Foreign { columns, .. } => !touches(columns),
+            Constraint::Check(_, sql) => {
+                !opaque_cols.iter().any(|c| super::sqltext::mentions(sql, c))
+            }
+        })
+        .collect();
     let mut pk = Vec::new();
     for c in &constraints {
         if let Constraint::PrimaryKey(cols) = c {
@@ -53,10 +94,11 @@ pub fn reflect_table(conn: &mut Connection, name: &str) -> Result<Option<Table>>
         })
         .collect();
     for col in columns {
-        let ty = if json_checked.contains(&col.name) && col.ty == SqlType::Text {
+        let Ok(ty) = col.ty else { continue };
+        let ty = if json_checked.contains(&col.name) && ty == SqlType::Text {
             SqlType::Json
         } else {
-            col.ty
+            ty
         };
         let mut def = ColumnDef::new(col.name.clone(), ty).nullable(col.nullable);
         if pk.contains(&col.name) {
@@ -134,10 +176,13 @@ impl Kind {
 
 struct Column {
     name: String,
-    ty: SqlType,
+    /// `Err(type text)` for a type sqlkit does not map: the column is kept opaque.
+    ty: std::result::Result<SqlType, String>,
     nullable: bool,
     autoincrement: bool,
     default: Option<String>,
+    /// A generated (computed) column: kept opaque.
+    generated: bool,
 }
 
 enum Constraint {
@@ -227,49 +272,54 @@ fn columns(conn: &mut Connection, kind: Kind, table: &str) -> Result<Vec<Column>
         Kind::Sqlite => {
             let rows = conn.query_sql(
                 "SELECT name, type, \"notnull\", dflt_value, pk, \
-                 (SELECT count(*) FROM pragma_table_info(?1) WHERE pk > 0) \
-                 FROM pragma_table_info(?1) ORDER BY cid",
+                 (SELECT count(*) FROM pragma_table_info(?1) WHERE pk > 0), hidden \
+                 FROM pragma_table_xinfo(?1) WHERE hidden <> 1 ORDER BY cid",
                 &name,
             )?;
             rows.iter()
                 .map(|r| {
                     let cname = text(r, 0)?;
                     let declared = text(r, 1)?.to_ascii_uppercase();
+                    let generated = matches!(int(r, 6)?, 2 | 3);
                     // A lone `INTEGER` primary key is the rowid: the database numbers it.
                     let rowid = declared == "INTEGER" && int(r, 4)? == 1 && int(r, 5)? == 1;
                     let a = args(&declared);
                     let base = declared.split('(').next().unwrap_or("").trim().to_string();
-                    let ty = match base.as_str() {
-                        "SMALLINT" => SqlType::SmallInt,
-                        "INTEGER" if rowid => SqlType::BigInt,
-                        "INTEGER" | "INT" => SqlType::Integer,
-                        "BIGINT" => SqlType::BigInt,
-                        "BOOLEAN" => SqlType::Boolean,
-                        "REAL" => SqlType::Float,
-                        "DOUBLE" | "DOUBLE PRECISION" => SqlType::Double,
-                        "NUMERIC" | "DECIMAL" => {
-                            numeric(&a).ok_or_else(|| unknown_type(table, &cname, &declared))?
-                        }
-                        "VARCHAR" => match a.as_slice() {
-                            [n] => SqlType::String(*n),
-                            _ => SqlType::Text,
-                        },
-                        "TEXT" => SqlType::Text,
-                        "DATE" => SqlType::Date,
-                        "TIME" => SqlType::Time,
-                        "DATETIME" => SqlType::DateTime,
-                        "TIMESTAMP" => SqlType::Timestamp,
-                        "JSON" => SqlType::Json,
-                        "UUID" => SqlType::Uuid,
-                        "BLOB" => SqlType::Bytes,
-                        _ => return Err(unknown_type(table, &cname, &declared)),
-                    };
+                    let ty = (|| -> Result<SqlType> {
+                        Ok(match base.as_str() {
+                            "SMALLINT" => SqlType::SmallInt,
+                            "INTEGER" if rowid => SqlType::BigInt,
+                            "INTEGER" | "INT" => SqlType::Integer,
+                            "BIGINT" => SqlType::BigInt,
+                            "BOOLEAN" => SqlType::Boolean,
+                            "REAL" => SqlType::Float,
+                            "DOUBLE" | "DOUBLE PRECISION" => SqlType::Double,
+                            "NUMERIC" | "DECIMAL" => {
+                                numeric(&a).ok_or_else(|| unknown_type(table, &cname, &declared))?
+                            }
+                            "VARCHAR" => match a.as_slice() {
+                                [n] => SqlType::String(*n),
+                                _ => SqlType::Text,
+                            },
+                            "TEXT" => SqlType::Text,
+                            "DATE" => SqlType::Date,
+                            "TIME" => SqlType::Time,
+                            "DATETIME" => SqlType::DateTime,
+                            "TIMESTAMP" => SqlType::Timestamp,
+                            "JSON" => SqlType::Json,
+                            "UUID" => SqlType::Uuid,
+                            "BLOB" => SqlType::Bytes,
+                            _ => return Err(unknown_type(table, &cname, &declared)),
+                        })
+                    })()
+                    .map_err(|_| declared.clone());
                     Ok(Column {
                         nullable: int(r, 2)? == 0 && int(r, 4)? == 0,
                         autoincrement: rowid,
                         default: opt_text(r, 3)?,
                         name: cname,
                         ty,
+                        generated,
                     })
                 })
                 .collect()
@@ -278,7 +328,7 @@ fn columns(conn: &mut Connection, kind: Kind, table: &str) -> Result<Vec<Column>
             let rows = conn.query_sql(
                 "SELECT column_name::text, data_type::text, character_maximum_length::int8, \
                  numeric_precision::int8, numeric_scale::int8, is_nullable::text, \
-                 column_default::text, is_identity::text \
+                 column_default::text, is_identity::text, is_generated::text \
                  FROM information_schema.columns \
                  WHERE table_schema = current_schema() AND table_name = $1 \
                  ORDER BY ordinal_position",
@@ -290,37 +340,41 @@ fn columns(conn: &mut Connection, kind: Kind, table: &str) -> Result<Vec<Column>
                     let dt = text(r, 1)?;
                     let len = r.get::<Option<i64>, _>(2)?;
                     let (p, s) = (r.get::<Option<i64>, _>(3)?, r.get::<Option<i64>, _>(4)?);
-                    let ty = match dt.as_str() {
-                        "smallint" => SqlType::SmallInt,
-                        "integer" => SqlType::Integer,
-                        "bigint" => SqlType::BigInt,
-                        "boolean" => SqlType::Boolean,
-                        "real" => SqlType::Float,
-                        "double precision" => SqlType::Double,
-                        "numeric" => match (p, s) {
-                            (Some(p), Some(s)) => u32::try_from(p)
-                                .ok()
-                                .zip(u32::try_from(s).ok())
-                                .and_then(|(p, s)| numeric(&[p, s]))
-                                .ok_or_else(|| unknown_type(table, &cname, &dt))?,
-                            _ => return Err(unknown_type(table, &cname, "numeric")),
-                        },
-                        "character varying" => match len {
-                            Some(n) => SqlType::String(
-                                u32::try_from(n).map_err(|_| unknown_type(table, &cname, &dt))?,
-                            ),
-                            None => SqlType::Text,
-                        },
-                        "text" => SqlType::Text,
-                        "date" => SqlType::Date,
-                        "time without time zone" => SqlType::Time,
-                        "timestamp without time zone" => SqlType::DateTime,
-                        "timestamp with time zone" => SqlType::Timestamp,
-                        "json" | "jsonb" => SqlType::Json,
-                        "uuid" => SqlType::Uuid,
-                        "bytea" => SqlType::Bytes,
-                        _ => return Err(unknown_type(table, &cname, &dt)),
-                    };
+                    let ty = (|| -> Result<SqlType> {
+                        Ok(match dt.as_str() {
+                            "smallint" => SqlType::SmallInt,
+                            "integer" => SqlType::Integer,
+                            "bigint" => SqlType::BigInt,
+                            "boolean" => SqlType::Boolean,
+                            "real" => SqlType::Float,
+                            "double precision" => SqlType::Double,
+                            "numeric" => match (p, s) {
+                                (Some(p), Some(s)) => u32::try_from(p)
+                                    .ok()
+                                    .zip(u32::try_from(s).ok())
+                                    .and_then(|(p, s)| numeric(&[p, s]))
+                                    .ok_or_else(|| unknown_type(table, &cname, &dt))?,
+                                _ => return Err(unknown_type(table, &cname, "numeric")),
+                            },
+                            "character varying" => match len {
+                                Some(n) => SqlType::String(
+                                    u32::try_from(n)
+                                        .map_err(|_| unknown_type(table, &cname, &dt))?,
+                                ),
+                                None => SqlType::Text,
+                            },
+                            "text" => SqlType::Text,
+                            "date" => SqlType::Date,
+                            "time without time zone" => SqlType::Time,
+                            "timestamp without time zone" => SqlType::DateTime,
+                            "timestamp with time zone" => SqlType::Timestamp,
+                            "json" | "jsonb" => SqlType::Json,
+                            "uuid" => SqlType::Uuid,
+                            "bytea" => SqlType::Bytes,
+                            _ => return Err(unknown_type(table, &cname, &dt)),
+                        })
+                    })()
+                    .map_err(|_| dt.clone());
                     let default = opt_text(r, 6)?;
                     let identity = text(r, 7)? == "YES";
                     let serial = default
@@ -332,6 +386,7 @@ fn columns(conn: &mut Connection, kind: Kind, table: &str) -> Result<Vec<Column>
                         default: if serial { None } else { default },
                         name: cname,
                         ty,
+                        generated: opt_text(r, 8)?.as_deref() == Some("ALWAYS"),
                     })
                 })
                 .collect()
@@ -351,37 +406,42 @@ fn columns(conn: &mut Connection, kind: Kind, table: &str) -> Result<Vec<Column>
                     let dt = text(r, 1)?.to_ascii_lowercase();
                     let full = text(r, 2)?.to_ascii_lowercase();
                     let a = args(&full);
-                    let ty = match dt.as_str() {
-                        "tinyint" if full.starts_with("tinyint(1)") => SqlType::Boolean,
-                        "smallint" => SqlType::SmallInt,
-                        "int" => SqlType::Integer,
-                        "bigint" => SqlType::BigInt,
-                        "float" => SqlType::Float,
-                        "double" => SqlType::Double,
-                        "decimal" => {
-                            numeric(&a).ok_or_else(|| unknown_type(table, &cname, &full))?
-                        }
-                        "varchar" => match a.as_slice() {
-                            [n] => SqlType::String(*n),
+                    let ty = (|| -> Result<SqlType> {
+                        Ok(match dt.as_str() {
+                            "tinyint" if full.starts_with("tinyint(1)") => SqlType::Boolean,
+                            "smallint" => SqlType::SmallInt,
+                            "int" => SqlType::Integer,
+                            "bigint" => SqlType::BigInt,
+                            "float" => SqlType::Float,
+                            "double" => SqlType::Double,
+                            "decimal" => {
+                                numeric(&a).ok_or_else(|| unknown_type(table, &cname, &full))?
+                            }
+                            "varchar" => match a.as_slice() {
+                                [n] => SqlType::String(*n),
+                                _ => return Err(unknown_type(table, &cname, &full)),
+                            },
+                            "char" if a == [36] => SqlType::Uuid,
+                            "longtext" | "text" | "mediumtext" => SqlType::Text,
+                            "json" => SqlType::Json,
+                            "date" => SqlType::Date,
+                            "time" => SqlType::Time,
+                            "datetime" => SqlType::DateTime,
+                            "longblob" | "blob" | "mediumblob" => SqlType::Bytes,
                             _ => return Err(unknown_type(table, &cname, &full)),
-                        },
-                        "char" if a == [36] => SqlType::Uuid,
-                        "longtext" | "text" | "mediumtext" => SqlType::Text,
-                        "json" => SqlType::Json,
-                        "date" => SqlType::Date,
-                        "time" => SqlType::Time,
-                        "datetime" => SqlType::DateTime,
-                        "longblob" | "blob" | "mediumblob" => SqlType::Bytes,
-                        _ => return Err(unknown_type(table, &cname, &full)),
-                    };
+                        })
+                    })()
+                    .map_err(|_| full.clone());
                     // MariaDB writes a missing default as the word NULL, MySQL as NULL.
                     let default = opt_text(r, 4)?.filter(|d| d != "NULL");
+                    let extra = text(r, 5)?.to_ascii_lowercase();
                     Ok(Column {
                         nullable: text(r, 3)? == "YES",
-                        autoincrement: text(r, 5)?.to_ascii_lowercase().contains("auto_increment"),
+                        autoincrement: extra.contains("auto_increment"),
                         default,
                         name: cname,
                         ty,
+                        generated: extra.contains("generated"),
                     })
                 })
                 .collect()

@@ -1013,5 +1013,11 @@ fn statements(conn: &mut Connection, op: &Op, state: &mut SchemaState) -> Result
             }
         }
     }
-    render(op, conn.dialect(), state)
+    let stmts = render(op, conn.dialect(), state)?;
+    match op.table() {
+        Some(t) if conn.dialect().name() == "sqlite" && sqlite_rebuilds(op) => {
+            super::rebuild::around_sqlite_rebuild(conn, t, op, stmts)
+        }
+        _ => Ok(stmts),
+    }
 }

@@ -7,7 +7,7 @@ mod types;
 
 pub use metadata::MetaData;
 pub use table::{
-    constraint_name, CheckConstraint, ColumnDef, Default, FkAction, ForeignKey, Index, Table,
-    TableBuilder, TableDef, UniqueConstraint,
+    constraint_name, CheckConstraint, ColumnDef, Default, FkAction, ForeignKey, Index, Opaque,
+    OpaqueKind, Table, TableBuilder, TableDef, UniqueConstraint,
 };
 pub use types::SqlType;

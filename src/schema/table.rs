@@ -412,6 +412,35 @@ pub struct TableDef {
     pub(crate) uniques: Vec<UniqueConstraint>,
     pub(crate) checks: Vec<CheckConstraint>,
     pub(crate) indexes: Vec<Index>,
+    pub(crate) opaque: Vec<Opaque>,
+}
+
+/// Something a database has in a table that sqlkit does not model, found by
+/// reflection: a column of a type it does not map (a MariaDB `ENUM`, an untyped SQLite
+/// column), a generated column, an index over expressions. It is kept as it is: a
+/// comparison with the models never proposes to drop or alter it, and an operation
+/// that would lose it (SQLite's table rebuild) is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opaque {
+    /// What it is.
+    pub kind: OpaqueKind,
+    /// Its name.
+    pub name: String,
+    /// What the database says of it: a column's type, an index's SQL (where the
+    /// database gives it).
+    pub sql: Option<String>,
+}
+
+/// The kinds of [`Opaque`] objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OpaqueKind {
+    /// A column of a type sqlkit does not map.
+    Column,
+    /// A generated (computed) column.
+    GeneratedColumn,
+    /// An index over expressions.
+    Index,
 }
 
 impl TableDef {
@@ -439,6 +468,10 @@ impl TableDef {
     /// The position of the autoincrementing column, if any.
     pub fn autoincrement_column(&self) -> Option<usize> {
         self.autoincrement
+    }
+    /// What reflection found in the table that sqlkit does not model (see [`Opaque`]).
+    pub fn opaque(&self) -> &[Opaque] {
+        &self.opaque
     }
     /// The version counter column's position (see [`ColumnDef::version`]).
     pub fn version_column(&self) -> Option<usize> {
@@ -606,6 +639,7 @@ pub struct TableBuilder {
     uniques: Vec<UniqueConstraint>,
     checks: Vec<CheckConstraint>,
     indexes: Vec<IndexParts>,
+    opaque: Vec<Opaque>,
 }
 
 /// An index as the builder keeps it: name, columns, unique, a partial index's predicate.
@@ -631,6 +665,7 @@ impl TableBuilder {
             uniques: Vec::new(),
             checks: Vec::new(),
             indexes: Vec::new(),
+            opaque: Vec::new(),
         }
     }
     /// Places the table in a schema.
@@ -965,7 +1000,15 @@ impl TableBuilder {
             uniques,
             checks: self.checks,
             indexes,
+            opaque: self.opaque,
         })
+    }
+
+    /// Records something the database has in the table that sqlkit does not model
+    /// (reflection's use; see [`Opaque`]).
+    pub fn opaque(mut self, object: Opaque) -> Self {
+        self.opaque.push(object);
+        self
     }
 }
 

@@ -582,3 +582,125 @@ fn partial_indexes_keep_their_predicate() {
         assert_eq!(shape(&mut conn), partial, "{name}: after the downgrade");
     }
 }
+
+/// What sqlkit does not model neither fails reflection nor is proposed for dropping: an
+/// expression index (PostgreSQL, SQLite), a MariaDB ENUM column, an untyped SQLite
+/// column, a generated column. Autogenerate leaves them alone, and the table stays.
+#[test]
+fn what_sqlkit_does_not_model_survives_and_does_not_block() {
+    use sqlkit::migrate::{autogenerate, reflect, Renames};
+    let models = MetaData::from_tables([Table::builder("people")
+        .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+        .column(ColumnDef::new("email", SqlType::String(80)).not_null())
+        .build()
+        .expect("table")])
+    .expect("md");
+    for db in engines() {
+        let name = db.name;
+        let mut conn = db.engine.connect().expect("connect");
+        conn.create_all(&models).expect("create");
+        let extra: &[&str] = match name {
+            "postgresql" => &[
+                "CREATE INDEX ix_people_lower_email ON people (lower(email))",
+                "ALTER TABLE people ADD COLUMN twice BIGINT GENERATED ALWAYS AS (length(email)) STORED",
+            ],
+            "mariadb" => &[
+                "ALTER TABLE people ADD COLUMN mood ENUM('happy', 'sad')",
+                "ALTER TABLE people ADD COLUMN twice BIGINT AS (length(email)) STORED",
+            ],
+            _ => &[
+                "CREATE INDEX ix_people_lower_email ON people (lower(email))",
+                "ALTER TABLE people ADD COLUMN untyped",
+            ],
+        };
+        for sql in extra {
+            conn.execute_sql(sql, &[])
+                .unwrap_or_else(|e| panic!("{name}: {sql}: {e}"));
+        }
+        conn.execute_sql("INSERT INTO people (id, email) VALUES (1, 'a@x')", &[])
+            .expect("row");
+        let md = reflect(&mut conn).unwrap_or_else(|e| panic!("{name}: reflect: {e}"));
+        let people = md.table("people").expect("people");
+        assert!(
+            !people.def().opaque().is_empty() || name == "sqlite",
+            "{name}"
+        );
+        let ops = autogenerate(&mut conn, &models, &Renames::default(), None)
+            .unwrap_or_else(|e| panic!("{name}: autogenerate: {e}"));
+        assert!(
+            ops.is_empty(),
+            "{name}: {:?}",
+            ops.iter().map(|o| o.describe()).collect::<Vec<_>>()
+        );
+        let n: i64 = conn
+            .query_sql("SELECT COUNT(*) FROM people", &[])
+            .expect("count")[0]
+            .get(0)
+            .expect("n");
+        assert_eq!(n, 1, "{name}");
+    }
+}
+
+/// SQLite's table rebuild keeps what the table's definition does not say: a view over
+/// the table, its triggers, an expression index; a generated column, which it could
+/// not keep, makes it refuse, typed, with the data as it was.
+#[test]
+fn sqlite_rebuild_keeps_views_triggers_and_expression_indexes() {
+    let rev = r#"
+id = "0001"
+[[upgrade]]
+op = "alter_column"
+table = "posts"
+from = { name = "title", type = "varchar(40)" }
+to = { name = "title", type = "varchar(80)" }
+"#;
+    let engine = Engine::from_url("sqlite://").expect("engine");
+    let mut conn = engine.connect().expect("connect");
+    for sql in [
+        "CREATE TABLE posts (id INTEGER PRIMARY KEY, title VARCHAR(40) NOT NULL)",
+        "CREATE TABLE audit (note TEXT)",
+        "CREATE VIEW titles AS SELECT title FROM posts",
+        "CREATE TRIGGER posts_audit AFTER INSERT ON posts BEGIN INSERT INTO audit VALUES (new.title); END",
+        "CREATE INDEX ix_posts_lower ON posts (lower(title))",
+        "INSERT INTO posts (id, title) VALUES (1, 'Hello')",
+    ] {
+        conn.execute_sql(sql, &[]).expect(sql);
+    }
+    let m = Migrator::new(chain(&[("0001.toml", rev)]));
+    m.upgrade(&mut conn, &Target::Head).expect("upgrade");
+    assert_eq!(texts(&mut conn, "SELECT title FROM titles"), ["Hello"]);
+    conn.execute_sql("INSERT INTO posts (id, title) VALUES (2, 'World')", &[])
+        .expect("insert");
+    assert_eq!(
+        texts(&mut conn, "SELECT note FROM audit ORDER BY note"),
+        ["Hello", "World"]
+    );
+    let mut objects = texts(
+        &mut conn,
+        "SELECT type || ' ' || name FROM sqlite_master WHERE type <> 'table' \
+         AND name NOT LIKE 'sqlite_autoindex%' ORDER BY 1",
+    );
+    objects.sort();
+    assert_eq!(
+        objects,
+        ["index ix_posts_lower", "trigger posts_audit", "view titles"]
+    );
+    // A generated column cannot be kept: refused, the table as it was.
+    let mut conn = Engine::from_url("sqlite://")
+        .expect("e")
+        .connect()
+        .expect("c");
+    conn.execute_sql(
+        "CREATE TABLE posts (id INTEGER PRIMARY KEY, title VARCHAR(40) NOT NULL, \
+         loud TEXT GENERATED ALWAYS AS (upper(title)) VIRTUAL)",
+        &[],
+    )
+    .expect("table");
+    conn.execute_sql("INSERT INTO posts (id, title) VALUES (1, 'Hello')", &[])
+        .expect("row");
+    let e = Migrator::new(chain(&[("0001.toml", rev)]))
+        .upgrade(&mut conn, &Target::Head)
+        .expect_err("the generated column would be lost");
+    assert!(e.to_string().contains("loud"), "{e}");
+    assert_eq!(texts(&mut conn, "SELECT loud FROM posts"), ["HELLO"]);
+}
