@@ -37,6 +37,8 @@ options:
                          upgrade, head for downgrade)
   --no-prompt            never ask (renames stay a drop and an add; destructive steps
                          need --allow-destructive)
+  --exclude-table NAME   revision --autogenerate and check leave table NAME alone
+                         (another tool's); repeatable
 ";
 
 /// Runs the command line `args` (without the program name) for `models`, printing to
@@ -74,6 +76,7 @@ struct Options {
     renames: Renames,
     positional: Vec<String>,
     help: bool,
+    exclude_tables: Vec<String>,
 }
 
 fn usage_error(reason: String) -> Error {
@@ -96,6 +99,7 @@ fn parse(args: &[String]) -> Result<Options> {
         renames: Renames::default(),
         positional: Vec::new(),
         help: false,
+        exclude_tables: Vec::new(),
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -112,6 +116,7 @@ fn parse(args: &[String]) -> Result<Options> {
             "--from" => o.from = Some(value("--from")?),
             "--no-prompt" => o.prompt = false,
             "--help" | "-h" => o.help = true,
+            "--exclude-table" => o.exclude_tables.push(value("--exclude-table")?),
             "-m" | "--message" => o.message = Some(value("-m")?),
             "--autogenerate" => o.autogenerate = true,
             "--rename" => {
@@ -162,7 +167,11 @@ pub fn run(models: &MetaData, args: &[String], out: &mut dyn Write) -> Result<u8
             .ok_or_else(|| usage_error("no database: pass --url or set DATABASE_URL".into()))?;
         Engine::from_url(url)?.connect()
     };
-    let mut m = Migrator::from_dir(&o.dir)?.allow_destructive(o.allow_destructive);
+    let mut m = Migrator::from_dir(&o.dir)?
+        .allow_destructive(o.allow_destructive)
+        .include(super::diff::Include::excluding_tables(
+            o.exclude_tables.clone(),
+        ));
     match command.as_str() {
         "init" => {
             std::fs::create_dir_all(&o.dir).map_err(|e| Error::Revision {

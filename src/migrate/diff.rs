@@ -77,6 +77,132 @@ impl Renames {
     }
 }
 
+/// What an object of a comparison is (see [`Include`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ObjectKind {
+    /// A table.
+    Table,
+    /// A column.
+    Column,
+    /// An index.
+    Index,
+    /// A unique constraint.
+    UniqueConstraint,
+    /// A foreign key.
+    ForeignKey,
+    /// A check constraint.
+    Check,
+}
+
+/// One object a comparison would change: its kind, its table, its name (the table's
+/// for a table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObjectRef<'a> {
+    /// What it is.
+    pub kind: ObjectKind,
+    /// Its table.
+    pub table: &'a str,
+    /// Its name.
+    pub name: &'a str,
+}
+
+/// Which objects autogenerate and `check` look at (Alembic's `include_object` /
+/// `include_name`): a table another tool owns is never dropped or changed when it is
+/// left out. Everything is included by default.
+///
+/// ```
+/// use sqlkit::migrate::{Include, ObjectKind};
+/// // Leave out the job queue's tables and every index named `tmp_*`.
+/// let include = Include::filter(|o| {
+///     !o.table.starts_with("queue_")
+///         && !(o.kind == ObjectKind::Index && o.name.starts_with("tmp_"))
+/// });
+/// assert!(!include.includes(ObjectKind::Table, "queue_jobs", "queue_jobs"));
+/// assert!(include.includes(ObjectKind::Table, "users", "users"));
+/// ```
+#[derive(Clone, Default)]
+pub struct Include {
+    filter: Option<std::sync::Arc<dyn Fn(&ObjectRef<'_>) -> bool + Send + Sync>>,
+}
+
+impl std::fmt::Debug for Include {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.filter.is_some() {
+            "Include(filtered)"
+        } else {
+            "Include(all)"
+        })
+    }
+}
+
+impl Include {
+    /// Every object.
+    pub fn all() -> Include {
+        Include::default()
+    }
+    /// The objects `f` says yes to.
+    pub fn filter(f: impl Fn(&ObjectRef<'_>) -> bool + Send + Sync + 'static) -> Include {
+        Include {
+            filter: Some(std::sync::Arc::new(f)),
+        }
+    }
+    /// Every object but those of the tables named (`--exclude-table`).
+    pub fn excluding_tables(tables: Vec<String>) -> Include {
+        if tables.is_empty() {
+            return Include::all();
+        }
+        Include::filter(move |o| !tables.iter().any(|t| t == o.table))
+    }
+    /// Whether the object is included.
+    pub fn includes(&self, kind: ObjectKind, table: &str, name: &str) -> bool {
+        match &self.filter {
+            None => true,
+            Some(f) => {
+                f(&ObjectRef { kind, table, name })
+                    && (kind == ObjectKind::Table
+                        || f(&ObjectRef {
+                            kind: ObjectKind::Table,
+                            table,
+                            name: table,
+                        }))
+            }
+        }
+    }
+    /// Whether `op` changes only included objects.
+    pub fn includes_op(&self, op: &Op) -> bool {
+        use ObjectKind as K;
+        let (kind, table, name): (K, &str, String) = match op {
+            Op::CreateTable(s) | Op::DropTable(s) => (K::Table, &s.table, s.table.clone()),
+            Op::RenameTable { from, to } => {
+                return self.includes(K::Table, from, from) && self.includes(K::Table, to, to)
+            }
+            Op::AddColumn { table, column } | Op::DropColumn { table, column } => {
+                (K::Column, table, column.name.clone())
+            }
+            Op::AlterColumn { table, to, .. } => (K::Column, table, to.name.clone()),
+            Op::RenameColumn { table, from, to } => {
+                return self.includes(K::Column, table, from) && self.includes(K::Column, table, to)
+            }
+            Op::CreateIndex { table, index } | Op::DropIndex { table, index } => {
+                (K::Index, table, index.name.clone())
+            }
+            Op::AddUnique { table, unique } | Op::DropUnique { table, unique } => {
+                (K::UniqueConstraint, table, unique.name_in(table))
+            }
+            Op::AddForeignKey { table, foreign_key }
+            | Op::DropForeignKey { table, foreign_key } => {
+                (K::ForeignKey, table, foreign_key.name_in(table))
+            }
+            Op::AddCheck { table, check } | Op::DropCheck { table, check } => {
+                (K::Check, table, check.name_in(table))
+            }
+            Op::Sql(_) => return true,
+        };
+        self.includes(kind, table, &name)
+    }
+}
+
 /// The operations that take the database `conn` is connected to from what it holds to
 /// `models`, in an order that runs: renames, then drops of keys and indexes, column
 /// changes, new tables (parents first), new keys and indexes, dropped tables (children
@@ -85,19 +211,36 @@ pub fn autogenerate(
     conn: &mut Connection,
     models: &MetaData,
     renames: &Renames,
+    ask: Option<&mut dyn FnMut(&RenameQuestion) -> bool>,
+) -> Result<Vec<Op>> {
+    autogenerate_with(conn, models, renames, ask, &Include::all())
+}
+
+/// [`autogenerate`] over the objects `include` includes: the others are neither
+/// created, changed nor dropped (nor asked about as renames).
+pub fn autogenerate_with(
+    conn: &mut Connection,
+    models: &MetaData,
+    renames: &Renames,
     mut ask: Option<&mut dyn FnMut(&RenameQuestion) -> bool>,
+    include: &Include,
 ) -> Result<Vec<Op>> {
     let dialect = conn.dialect().name();
     let d = crate::dialect::dialect_for(dialect)?;
     let db = reflect(conn)?;
     let ours = |name: &str| name == VERSION_TABLE || name.starts_with("_sqlkit_");
+    let table_in = |name: &str| include.includes(ObjectKind::Table, name, name);
     let mut db_tables: Vec<Table> = db
         .tables()
         .iter()
-        .filter(|t| !ours(t.name()))
+        .filter(|t| !ours(t.name()) && table_in(t.name()))
         .cloned()
         .collect();
-    let model_tables = models.sorted_tables()?;
+    let model_tables: Vec<&Table> = models
+        .sorted_tables()?
+        .into_iter()
+        .filter(|t| table_in(t.name()))
+        .collect();
     let in_models = |n: &str| model_tables.iter().any(|t| t.name() == n);
 
     let mut renames_out = Vec::new();
@@ -459,6 +602,7 @@ pub fn autogenerate(
     out.extend(creates);
     out.extend(adds);
     out.extend(gone_tables);
+    out.retain(|op| include.includes_op(op));
     Ok(out)
 }
 

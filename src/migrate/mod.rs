@@ -32,7 +32,10 @@ mod runner;
 mod shape;
 mod sqltext;
 
-pub use diff::{autogenerate, prefer_known, RenameQuestion, Renames, VERSION_TABLE};
+pub use diff::{
+    autogenerate, autogenerate_with, prefer_known, Include, ObjectKind, ObjectRef, RenameQuestion,
+    Renames, VERSION_TABLE,
+};
 pub use ops::{
     parse_action, parse_type, type_name, widens, CheckSpec, ColumnSpec, DefaultSpec, DialectSql,
     ForeignKeySpec, IndexSpec, Op, SchemaState, TableSpec, UniqueSpec,

@@ -1,7 +1,7 @@
 //! The migration runner: the version table, `upgrade`, `downgrade`, `stamp`, offline
 //! SQL, `check` and new revisions.
 
-use super::diff::{autogenerate, RenameQuestion, Renames, VERSION_TABLE};
+use super::diff::{autogenerate_with, Include, RenameQuestion, Renames, VERSION_TABLE};
 use super::ops::{Op, SchemaState, TableSpec};
 use super::preflight::{check_now, At, Live};
 use super::reflect::reflect_table;
@@ -113,6 +113,7 @@ pub struct Migrator {
     migrations: Migrations,
     dir: Option<PathBuf>,
     allow_destructive: bool,
+    include: Include,
 }
 
 fn version_table() -> Result<Table> {
@@ -148,6 +149,7 @@ impl Migrator {
             migrations,
             dir: None,
             allow_destructive: false,
+            include: Include::all(),
         }
     }
 
@@ -159,6 +161,7 @@ impl Migrator {
             migrations: Migrations::from_dir(&dir)?,
             dir: Some(dir),
             allow_destructive: false,
+            include: Include::all(),
         })
     }
 
@@ -166,6 +169,15 @@ impl Migrator {
     /// type) run; without it a plan holding one is refused before anything runs.
     pub fn allow_destructive(mut self, on: bool) -> Migrator {
         self.allow_destructive = on;
+        self
+    }
+
+    /// Limits what [`check`](Self::check) and
+    /// [`autogenerate_revision`](Self::autogenerate_revision) compare to the objects
+    /// `include` includes (Alembic's `include_object`): a table another tool owns is
+    /// then never proposed for dropping.
+    pub fn include(mut self, include: Include) -> Migrator {
+        self.include = include;
         self
     }
 
@@ -608,7 +620,7 @@ impl Migrator {
     /// and whether the database is at head. A clean report is the CI gate.
     pub fn check(&self, conn: &mut Connection, models: &MetaData) -> Result<CheckReport> {
         let current = self.current(conn)?.revision;
-        let changes = autogenerate(conn, models, &Renames::default(), None)?;
+        let changes = autogenerate_with(conn, models, &Renames::default(), None, &self.include)?;
         Ok(CheckReport {
             current,
             head: self.migrations.head().map(str::to_string),
@@ -701,7 +713,10 @@ impl Migrator {
             });
         }
         let known = self.replay(self.migrations.revisions().len().checked_sub(1))?;
-        let ops = super::diff::prefer_known(autogenerate(conn, models, renames, ask)?, &known);
+        let ops = super::diff::prefer_known(
+            autogenerate_with(conn, models, renames, ask, &self.include)?,
+            &known,
+        );
         if ops.is_empty() {
             return Ok(None);
         }

@@ -704,3 +704,82 @@ to = { name = "title", type = "varchar(80)" }
     assert!(e.to_string().contains("loud"), "{e}");
     assert_eq!(texts(&mut conn, "SELECT loud FROM posts"), ["HELLO"]);
 }
+
+/// A table another tool owns, and an index the models do not know, are left alone
+/// when the user excludes them (Alembic's include_object): never proposed for
+/// dropping, by the API and by `--exclude-table`.
+#[test]
+fn excluded_tables_and_objects_are_never_dropped() {
+    use sqlkit::migrate::{cli, Include, ObjectKind};
+    let models = MetaData::from_tables([Table::builder("users")
+        .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+        .column(ColumnDef::new("name", SqlType::String(40)).not_null())
+        .build()
+        .expect("table")])
+    .expect("md");
+    for db in engines() {
+        let name = db.name;
+        let dir = tempfile::tempdir().expect("dir");
+        let url = if name == "sqlite" {
+            format!("sqlite:///{}", dir.path().join("t.db").display())
+        } else {
+            db.url.clone()
+        };
+        let engine = Engine::from_url(&url).expect("engine");
+        let mut conn = engine.connect().expect("connect");
+        conn.create_all(&models).expect("create");
+        conn.execute_sql(
+            "CREATE TABLE queue_jobs (id INTEGER PRIMARY KEY, payload TEXT)",
+            &[],
+        )
+        .expect("theirs");
+        conn.execute_sql("CREATE INDEX tmp_users_name ON users (name)", &[])
+            .expect("index");
+        let m = Migrator::new(Migrations::default());
+        let all = m.check(&mut conn, &models).expect("check");
+        let said: Vec<String> = all.changes.iter().map(|o| o.describe()).collect();
+        assert!(
+            said.contains(&"drop table queue_jobs".to_string()),
+            "{name}: {said:?}"
+        );
+        assert!(
+            said.contains(&"drop index tmp_users_name".to_string()),
+            "{name}: {said:?}"
+        );
+        let m = m.include(Include::filter(|o| {
+            o.table != "queue_jobs" && !(o.kind == ObjectKind::Index && o.name.starts_with("tmp_"))
+        }));
+        let report = m.check(&mut conn, &models).expect("check");
+        assert!(report.changes.is_empty(), "{name}: {:?}", report.changes);
+        // The command line, by table.
+        let migdir = dir.path().join("migrations").display().to_string();
+        let args: Vec<String> = [
+            "--url",
+            &url,
+            "--dir",
+            &migdir,
+            "--exclude-table",
+            "queue_jobs",
+            "revision",
+            "--autogenerate",
+            "-m",
+            "x",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut out = Vec::new();
+        cli::run(&models, &args, &mut out).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let out = String::from_utf8(out).expect("utf-8");
+        assert!(!out.contains("queue_jobs"), "{name}: {out}");
+        assert!(out.contains("drop index tmp_users_name"), "{name}: {out}");
+        assert_eq!(
+            texts(
+                &mut conn,
+                "SELECT CAST(COUNT(*) AS CHAR(5)) FROM queue_jobs"
+            )
+            .len(),
+            1
+        );
+    }
+}
