@@ -123,8 +123,11 @@ pub struct ObjectRef<'a> {
 /// ```
 #[derive(Clone, Default)]
 pub struct Include {
-    filter: Option<std::sync::Arc<dyn Fn(&ObjectRef<'_>) -> bool + Send + Sync>>,
+    filter: Option<IncludeFn>,
 }
+
+/// The predicate of an [`Include`].
+type IncludeFn = std::sync::Arc<dyn Fn(&ObjectRef<'_>) -> bool + Send + Sync>;
 
 impl std::fmt::Debug for Include {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
