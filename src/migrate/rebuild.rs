@@ -3,8 +3,9 @@
 //! live schema. Views that use the table are dropped first (a view naming a table
 //! that is gone makes the rename fail) and made again after; the table's triggers and
 //! the indexes sqlkit does not model (over expressions, or with a predicate it was not
-//! given) are made again from their own SQL. A column the rebuild would lose (a
-//! generated one, or one of a type sqlkit does not map) makes it refuse.
+//! given) are made again from their own SQL; generated columns and columns of types
+//! sqlkit does not map are carried over by their own definitions (the latter with their
+//! values).
 
 use super::ops::Op;
 use super::reflect::reflect_table;
@@ -22,28 +23,55 @@ pub(crate) fn around_sqlite_rebuild(
     op: &Op,
     stmts: Vec<String>,
 ) -> Result<Vec<String>> {
+    // Columns sqlkit does not model are carried over by their own definitions, from
+    // the table's CREATE TABLE text: a generated column as it is (its values are
+    // computed again), a column of an unmapped type with its values copied.
+    let mut stmts = stmts;
     if let Some(live) = reflect_table(conn, table)? {
-        let lost: Vec<String> = live
+        let opaque: Vec<(String, bool)> = live
             .def()
             .opaque()
             .iter()
-            .filter(|o| matches!(o.kind, OpaqueKind::Column | OpaqueKind::GeneratedColumn))
-            .map(|o| match (&o.kind, &o.sql) {
-                (OpaqueKind::GeneratedColumn, _) => format!("`{}` (generated)", o.name),
-                (_, Some(t)) if !t.is_empty() => format!("`{}` ({t})", o.name),
-                _ => format!("`{}` (no type)", o.name),
+            .filter_map(|o| match o.kind {
+                OpaqueKind::GeneratedColumn => Some((o.name.clone(), true)),
+                OpaqueKind::Column => Some((o.name.clone(), false)),
+                _ => None,
             })
             .collect();
-        if !lost.is_empty() {
-            return Err(Error::Schema(
-                format!(
-                    "SQLite's table rebuild of `{table}` for \"{}\" would lose column(s) {}, \
-                     which sqlkit does not model: make this change with raw SQL",
-                    op.describe(),
-                    lost.join(", ")
-                )
-                .into(),
-            ));
+        if !opaque.is_empty() {
+            let create = conn.query_sql(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                &[Value::from(table)],
+            )?;
+            let text: String = match create.first() {
+                Some(r) => r.get(0)?,
+                None => String::new(),
+            };
+            let defs = column_definitions(&text);
+            let mut extra_defs = Vec::new();
+            let mut copied = Vec::new();
+            for (col, generated) in &opaque {
+                let def = defs
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(col))
+                    .map(|(_, d)| d.clone())
+                    .ok_or_else(|| {
+                        Error::Schema(
+                            format!(
+                                "SQLite's table rebuild of `{table}` for \"{}\" would lose \
+                                 column `{col}`, whose definition it cannot read: make this \
+                                 change with raw SQL",
+                                op.describe()
+                            )
+                            .into(),
+                        )
+                    })?;
+                extra_defs.push(def);
+                if !generated {
+                    copied.push(col.clone());
+                }
+            }
+            stmts = carry_columns(stmts, &extra_defs, &copied)?;
         }
     }
     let name = [Value::from(table)];
@@ -76,6 +104,117 @@ pub(crate) fn around_sqlite_rebuild(
         }
     }
     Ok(before.into_iter().chain(stmts).chain(after).collect())
+}
+
+/// `(name, definition text)` of each column of a `CREATE TABLE` statement (table
+/// constraints left out).
+fn column_definitions(sql: &str) -> Vec<(String, String)> {
+    let toks = tokens(sql);
+    let mut depth = 0;
+    let mut parts: Vec<(usize, usize)> = Vec::new();
+    let mut start = None;
+    for (t, a, b) in &toks {
+        match t {
+            Tok::Open => {
+                depth += 1;
+                if depth == 1 {
+                    start = Some(*b);
+                    continue;
+                }
+            }
+            Tok::Close => {
+                if depth == 1 {
+                    if let Some(s0) = start.take() {
+                        parts.push((s0, *a));
+                    }
+                }
+                depth -= 1;
+            }
+            Tok::Other if depth == 1 && sql.get(*a..*b) == Some(",") => {
+                if let Some(s0) = start {
+                    parts.push((s0, *a));
+                }
+                start = Some(*b);
+            }
+            _ => {}
+        }
+    }
+    let constraint = ["constraint", "primary", "unique", "foreign", "check"];
+    parts
+        .into_iter()
+        .filter_map(|(a, b)| {
+            let text = sql.get(a..b)?.trim();
+            let (t, x, y) = tokens(text).into_iter().next()?;
+            let (name, bare) = match t {
+                Tok::Quoted(q) => (q, false),
+                Tok::Word => (text.get(x..y)?.to_string(), true),
+                _ => return None,
+            };
+            if bare && constraint.iter().any(|c| name.eq_ignore_ascii_case(c)) {
+                return None;
+            }
+            Some((name, text.to_string()))
+        })
+        .collect()
+}
+
+/// The rebuild's statements with `defs` added to the new table's columns (before its
+/// constraints) and the `copied` columns added to the copy of the rows.
+fn carry_columns(
+    mut stmts: Vec<String>,
+    defs: &[String],
+    copied: &[String],
+) -> Result<Vec<String>> {
+    let bad = || Error::Schema("the rebuild's statements are not as expected".into());
+    let create = stmts.first_mut().ok_or_else(bad)?;
+    let toks = tokens(create);
+    let mut depth = 0;
+    let mut at = None;
+    let mut prev_comma: Option<usize> = None;
+    for (t, a, b) in &toks {
+        match t {
+            Tok::Open => depth += 1,
+            Tok::Close => {
+                if depth == 1 && at.is_none() {
+                    at = Some(*a);
+                }
+                depth -= 1;
+            }
+            Tok::Other if depth == 1 && create.get(*a..*b) == Some(",") => prev_comma = Some(*a),
+            Tok::Word if depth == 1 && at.is_none() => {
+                let w = create.get(*a..*b).unwrap_or("");
+                let after_comma = prev_comma.is_some_and(|c| {
+                    create
+                        .get(c + 1..*a)
+                        .is_some_and(|between| between.trim().is_empty())
+                });
+                if after_comma
+                    && ["constraint", "primary", "unique", "foreign", "check"]
+                        .iter()
+                        .any(|k| w.eq_ignore_ascii_case(k))
+                {
+                    at = prev_comma;
+                }
+            }
+            _ => {}
+        }
+    }
+    let at = at.ok_or_else(bad)?;
+    let added: String = defs.iter().map(|d| format!(", {d}")).collect();
+    create.insert_str(at, &added);
+    if !copied.is_empty() {
+        let insert = stmts.get_mut(1).ok_or_else(bad)?;
+        let quoted: Vec<String> = copied
+            .iter()
+            .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+            .collect();
+        let list = quoted.join(", ");
+        let close = insert.find(") SELECT ").ok_or_else(bad)?;
+        insert.insert_str(close, &format!(", {list}"));
+        let from = insert.rfind(" FROM ").ok_or_else(bad)?;
+        insert.insert_str(from, &format!(", {list}"));
+    }
+    Ok(stmts)
 }
 
 /// The index a `CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON ..` statement makes.
@@ -142,5 +281,31 @@ mod tests {
             "CREATE VIEW v AS SELECT 'posts' FROM other",
             "posts"
         ));
+    }
+
+    #[test]
+    fn column_definitions_are_read_and_carried() {
+        let defs = column_definitions(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, \"a b\" TEXT, g TEXT GENERATED ALWAYS AS \
+             (upper(\"a b\")) VIRTUAL, CONSTRAINT ck CHECK (id > 0))",
+        );
+        let names: Vec<&str> = defs.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["id", "a b", "g"]);
+        let stmts = carry_columns(
+            vec![
+                "CREATE TABLE n (id BIGINT, CONSTRAINT pk PRIMARY KEY (id))".into(),
+                "INSERT INTO n (id) SELECT id FROM t".into(),
+            ],
+            &["x".into(), "g TEXT AS (1)".into()],
+            &["x".into()],
+        )
+        .expect("carried");
+        assert_eq!(
+            stmts,
+            [
+                "CREATE TABLE n (id BIGINT, x, g TEXT AS (1), CONSTRAINT pk PRIMARY KEY (id))",
+                "INSERT INTO n (id, \"x\") SELECT id, \"x\" FROM t"
+            ]
+        );
     }
 }

@@ -642,8 +642,8 @@ fn what_sqlkit_does_not_model_survives_and_does_not_block() {
 }
 
 /// SQLite's table rebuild keeps what the table's definition does not say: a view over
-/// the table, its triggers, an expression index; a generated column, which it could
-/// not keep, makes it refuse, typed, with the data as it was.
+/// the table, its triggers, an expression index, a generated column, a column of no
+/// type (with its values).
 #[test]
 fn sqlite_rebuild_keeps_views_triggers_and_expression_indexes() {
     let rev = r#"
@@ -685,24 +685,35 @@ to = { name = "title", type = "varchar(80)" }
         objects,
         ["index ix_posts_lower", "trigger posts_audit", "view titles"]
     );
-    // A generated column cannot be kept: refused, the table as it was.
+    // A generated column and an untyped one are carried over by their own
+    // definitions, the untyped one with its values.
     let mut conn = Engine::from_url("sqlite://")
         .expect("e")
         .connect()
         .expect("c");
     conn.execute_sql(
         "CREATE TABLE posts (id INTEGER PRIMARY KEY, title VARCHAR(40) NOT NULL, \
-         loud TEXT GENERATED ALWAYS AS (upper(title)) VIRTUAL)",
+         loud TEXT GENERATED ALWAYS AS (upper(title)) VIRTUAL, anything)",
         &[],
     )
     .expect("table");
-    conn.execute_sql("INSERT INTO posts (id, title) VALUES (1, 'Hello')", &[])
-        .expect("row");
-    let e = Migrator::new(chain(&[("0001.toml", rev)]))
+    conn.execute_sql(
+        "INSERT INTO posts (id, title, anything) VALUES (1, 'Hello', 'kept')",
+        &[],
+    )
+    .expect("row");
+    Migrator::new(chain(&[("0001.toml", rev)]))
         .upgrade(&mut conn, &Target::Head)
-        .expect_err("the generated column would be lost");
-    assert!(e.to_string().contains("loud"), "{e}");
-    assert_eq!(texts(&mut conn, "SELECT loud FROM posts"), ["HELLO"]);
+        .expect("the rebuild keeps them");
+    assert_eq!(
+        texts(&mut conn, "SELECT loud || ' ' || anything FROM posts"),
+        ["HELLO kept"]
+    );
+    let declared = texts(
+        &mut conn,
+        "SELECT type FROM pragma_table_info('posts') WHERE name = 'title'",
+    );
+    assert_eq!(declared, ["VARCHAR(80)"]);
 }
 
 /// A table another tool owns, and an index the models do not know, are left alone
