@@ -41,7 +41,7 @@ for line in sys.stdin:
 done
 
 # A proc-macro crate's test binary links the toolchain's libstd dynamically.
-export LD_LIBRARY_PATH="$(rustc --print sysroot)/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export LD_LIBRARY_PATH="$(rustc --print target-libdir)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 failures="$aside/failures.txt"
 : >"$failures"
 for i in $(seq 1 "$runs"); do

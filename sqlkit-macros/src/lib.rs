@@ -636,6 +636,18 @@ pub fn derive_record(input: TokenStream) -> TokenStream {
 type Columns = Vec<(Ident, String)>;
 
 /// The named fields of a struct as (field, column) pairs, and the skipped fields.
+/// Passes over an attribute this derive does not read (`name = value` or `name(..)`).
+fn skip_meta(meta: &syn::meta::ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        let _: Expr = meta.value()?.parse()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let _content;
+        syn::parenthesized!(_content in meta.input);
+        let _: TokenStream2 = _content.parse()?;
+    }
+    Ok(())
+}
+
 /// The type `Session::get` takes for a model's key: its one key field's type without
 /// `Option` (`i64` for `id: Option<i64>`), or `CompositeKey` for a key of several
 /// columns (or none).
@@ -652,12 +664,8 @@ fn key_type(input: &DeriveInput) -> syn::Result<TokenStream2> {
         attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("primary_key") {
                 table_pk = ident_list(&meta)?;
-            } else if meta.input.peek(Token![=]) {
-                let _: Expr = meta.value()?.parse()?;
-            } else if meta.input.peek(syn::token::Paren) {
-                let _content;
-                syn::parenthesized!(_content in meta.input);
-                let _: TokenStream2 = _content.parse()?;
+            } else {
+                skip_meta(&meta)?;
             }
             Ok(())
         })?;
@@ -669,12 +677,8 @@ fn key_type(input: &DeriveInput) -> syn::Result<TokenStream2> {
             attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("primary_key") {
                     pk = true;
-                } else if meta.input.peek(Token![=]) {
-                    let _: Expr = meta.value()?.parse()?;
-                } else if meta.input.peek(syn::token::Paren) {
-                    let _content;
-                    syn::parenthesized!(_content in meta.input);
-                    let _: TokenStream2 = _content.parse()?;
+                } else {
+                    skip_meta(&meta)?;
                 }
                 Ok(())
             })?;
@@ -778,12 +782,8 @@ fn expand_model(input: DeriveInput) -> syn::Result<TokenStream2> {
                 handle = meta.value()?.parse::<Ident>()?;
             } else if meta.path.is_ident("relationships") {
                 rels = ident_list(&meta)?;
-            } else if meta.input.peek(Token![=]) {
-                let _: Expr = meta.value()?.parse()?;
-            } else if meta.input.peek(syn::token::Paren) {
-                let _content;
-                syn::parenthesized!(_content in meta.input);
-                let _: TokenStream2 = _content.parse()?;
+            } else {
+                skip_meta(&meta)?;
             }
             Ok(())
         })?;

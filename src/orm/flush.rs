@@ -1140,42 +1140,37 @@ impl Flush {
                 .iter()
                 .all(|&i| !matches!(s.loaded_value(i, vc), None | Some(Value::Null)))
         });
-        if let ([single], Some(vc), true) = (pk.as_slice(), version, versions_set) {
-            // `(id, version) IN ((..), ..)`: each row only at the version loaded.
+        if let ([single], true) = (pk.as_slice(), versions_set) {
+            // One DELETE per batch: `id IN (..)`, or with a version counter
+            // `(id, version) IN ((..), ..)`, each row only at the version loaded.
+            use crate::expr::Node;
             for chunk in layer.chunks(BATCH_ROWS) {
-                let lhs = crate::expr::Node::Tuple(vec![
-                    col(def, *single)?.into_node(),
-                    col(def, vc)?.into_node(),
-                ]);
-                let list = chunk
-                    .iter()
-                    .map(|&i| {
-                        crate::expr::Node::Tuple(vec![
-                            crate::expr::Node::Bind(s.loaded_value(i, *single).unwrap_or_default()),
-                            crate::expr::Node::Bind(s.loaded_value(i, vc).unwrap_or_default()),
-                        ])
-                    })
-                    .collect();
-                let cond: Expr<bool> =
-                    Expr::from_node(crate::expr::Node::InList(Box::new(lhs), list, false));
+                let cond: Expr<bool> = match version {
+                    None => col(def, *single)?.in_(
+                        chunk
+                            .iter()
+                            .map(|&i| s.loaded_value(i, *single).unwrap_or_default())
+                            .collect::<Vec<_>>(),
+                    ),
+                    Some(vc) => {
+                        let lhs = Node::Tuple(vec![
+                            col(def, *single)?.into_node(),
+                            col(def, vc)?.into_node(),
+                        ]);
+                        let list = chunk
+                            .iter()
+                            .map(|&i| {
+                                Node::Tuple(vec![
+                                    Node::Bind(s.loaded_value(i, *single).unwrap_or_default()),
+                                    Node::Bind(s.loaded_value(i, vc).unwrap_or_default()),
+                                ])
+                            })
+                            .collect();
+                        Expr::from_node(Node::InList(Box::new(lhs), list, false))
+                    }
+                };
                 self.push(Plan {
                     stmt: Box::new(delete(table(def)).where_(cond)),
-                    rows: false,
-                    expect: Some(chunk.len() as u64),
-                    work: Work::Delete {
-                        store,
-                        idxs: chunk.to_vec(),
-                    },
-                })?;
-            }
-        } else if let ([single], None) = (pk.as_slice(), version) {
-            for chunk in layer.chunks(BATCH_ROWS) {
-                let keys: Vec<Value> = chunk
-                    .iter()
-                    .map(|&i| s.loaded_value(i, *single).unwrap_or_default())
-                    .collect();
-                self.push(Plan {
-                    stmt: Box::new(delete(table(def)).where_(col(def, *single)?.in_(keys))),
                     rows: false,
                     expect: Some(chunk.len() as u64),
                     work: Work::Delete {
