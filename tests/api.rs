@@ -81,7 +81,7 @@ fn sqlite_urls_as_sqlalchemy_writes_them() {
 #[test]
 fn a_private_memory_database_is_one_connection_that_checkouts_share() {
     let engine = Engine::builder("sqlite://?cache=private")
-        .checkout_timeout(std::time::Duration::from_millis(200))
+        .checkout_timeout(std::time::Duration::from_secs(1))
         .build()
         .unwrap();
     {

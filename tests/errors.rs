@@ -419,12 +419,13 @@ fn engine_options_out_of_range_are_typed_errors_not_panics() {
             other => panic!("{option}: {other:?}"),
         }
     }
-    let engine = Engine::builder("sqlite://")
+    // (Building is the point: a checkout within 1 ms is not promised on a loaded
+    // machine.)
+    Engine::builder("sqlite://")
         .checkout_timeout(Duration::from_millis(1))
         .max_connections(10_000)
         .build()
         .expect("the bounds themselves are fine");
-    engine.connect().expect("connect");
 }
 
 #[test]

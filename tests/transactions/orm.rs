@@ -136,7 +136,7 @@ impl Page {
     }
 }
 
-fn user(email: &str) -> User {
+pub(crate) fn user(email: &str) -> User {
     User {
         id: None,
         email: email.into(),
@@ -144,7 +144,7 @@ fn user(email: &str) -> User {
         created_at: None,
     }
 }
-fn post(title: &str) -> Post {
+pub(crate) fn post(title: &str) -> Post {
     Post {
         id: None,
         title: title.into(),

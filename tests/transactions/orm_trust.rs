@@ -2,27 +2,16 @@
 //! duplicate link, no wrong identity. Every test asserts what the table and the
 //! session hold afterwards, on every database where the item applies.
 
-use super::orm::{Post, User};
+use super::orm::{user, Post, User};
 use sqlkit::orm::Session;
 use sqlkit::prelude::*;
 use sqlkit::DbErrorKind;
 use std::time::{Duration, Instant};
 
-fn user(email: &str) -> User {
-    User {
-        id: None,
-        email: email.into(),
-        is_active: true,
-        created_at: None,
-    }
-}
-
 fn post(title: &str, author: Option<i64>) -> Post {
     Post {
-        id: None,
-        title: title.into(),
-        views: 0,
         author_id: author,
+        ..super::orm::post(title)
     }
 }
 
