@@ -77,6 +77,7 @@ pub fn reflect_table(conn: &mut Connection, name: &str) -> Result<Option<Table>>
             Constraint::Check(_, sql) => {
                 !opaque_cols.iter().any(|c| super::sqltext::mentions(sql, c))
             }
+            Constraint::Opaque(_) => true,
         })
         .collect();
     let mut pk = Vec::new();
@@ -152,6 +153,7 @@ pub fn reflect_table(conn: &mut Connection, name: &str) -> Result<Option<Table>>
             Constraint::Index(iname, cols, unique, Some(w)) => {
                 b.partial_index(iname, cols, unique, w)
             }
+            Constraint::Opaque(o) => b.opaque(o),
         };
     }
     b.build().map(Some)
@@ -199,6 +201,8 @@ enum Constraint {
     Check(String, String),
     /// An index: name, columns, unique, a partial index's predicate.
     Index(String, Vec<String>, bool, Option<String>),
+    /// Something sqlkit does not model (an index over expressions), with its SQL.
+    Opaque(crate::schema::Opaque),
 }
 
 fn text(r: &Row, i: usize) -> Result<String> {
@@ -532,7 +536,14 @@ fn constraints(conn: &mut Connection, kind: Kind, table: &str) -> Result<Vec<Con
                     .collect::<Result<Vec<_>>>()?
                     .into_iter()
                     .collect();
-                let Some(cols) = cols else { continue };
+                let Some(cols) = cols else {
+                    out.push(Constraint::Opaque(crate::schema::Opaque {
+                        kind: crate::schema::OpaqueKind::Index,
+                        name: iname,
+                        sql: opt_text(r, 4)?,
+                    }));
+                    continue;
+                };
                 let where_ = if int(r, 3)? == 1 {
                     opt_text(r, 4)?.as_deref().and_then(index_predicate)
                 } else {
@@ -625,6 +636,21 @@ fn constraints(conn: &mut Connection, kind: Kind, table: &str) -> Result<Vec<Con
                     r.get::<bool, _>(1)?,
                     opt_text(r, 3)?,
                 ));
+            }
+            let exprs = conn.query_sql(
+                "SELECT i.relname::text, pg_get_indexdef(ix.indexrelid) \
+                 FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid \
+                 JOIN pg_class t ON t.oid = ix.indrelid \
+                 WHERE t.relname = $1 AND t.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) \
+                 AND (ix.indexprs IS NOT NULL OR 0 = ANY(ix.indkey::int2[])) ORDER BY 1",
+                &name,
+            )?;
+            for r in &exprs {
+                out.push(Constraint::Opaque(crate::schema::Opaque {
+                    kind: crate::schema::OpaqueKind::Index,
+                    name: text(r, 0)?,
+                    sql: opt_text(r, 1)?,
+                }));
             }
         }
         Kind::Mysql => {
