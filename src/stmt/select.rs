@@ -482,6 +482,7 @@ impl Select {
     }
     /// Limits the statement to its first row: `LIMIT 1`, unless it has a limit of its
     /// own that is already 0 or given as an expression (kept: its value is not known).
+    #[cfg(feature = "orm")]
     pub(crate) fn limit_first(mut self) -> Self {
         match self.limit {
             Some(Count::Int(n)) if n < 1 => {}
