@@ -27,6 +27,8 @@ pub(crate) struct Live {
     absent: HashSet<String>,
     /// Tables the walk could not follow; their operations are compared when they run.
     unknown: HashSet<String>,
+    /// Each reflected table's columns sqlkit does not model (see `TableDef::opaque`).
+    opaque: Vec<(String, Vec<String>)>,
 }
 
 /// Where an operation sits, for the error.
@@ -42,6 +44,7 @@ impl Live {
             state: SchemaState::default(),
             absent: HashSet::new(),
             unknown: HashSet::new(),
+            opaque: Vec::new(),
         }
     }
 
@@ -51,10 +54,27 @@ impl Live {
             return Ok(());
         }
         match reflect_table(conn, name)? {
-            Some(t) => self
-                .state
-                .tables
-                .push(TableSpec::of(t.def(), conn.dialect())?),
+            Some(t) => {
+                let hidden: Vec<String> = t
+                    .def()
+                    .opaque()
+                    .iter()
+                    .filter(|o| {
+                        matches!(
+                            o.kind,
+                            crate::schema::OpaqueKind::Column
+                                | crate::schema::OpaqueKind::GeneratedColumn
+                        )
+                    })
+                    .map(|o| o.name.clone())
+                    .collect();
+                if !hidden.is_empty() {
+                    self.opaque.push((name.to_string(), hidden));
+                }
+                self.state
+                    .tables
+                    .push(TableSpec::of(t.def(), conn.dialect())?)
+            }
             None => {
                 self.absent.insert(name.to_string());
             }
@@ -72,7 +92,7 @@ impl Live {
         for t in &names {
             self.load(conn, t)?;
         }
-        check(conn, &self.state, at)?;
+        check(conn, &self.state, &self.opaque, at)?;
         // Reflection does not keep everything a revision names (SQLite does not name
         // foreign keys): those are matched by what they are.
         if let Op::DropForeignKey { table, foreign_key } = at.op {
@@ -116,7 +136,7 @@ pub(crate) fn check_now(conn: &mut Connection, at: &At<'_>) -> Result<()> {
     for t in tables_named(at.op) {
         live.load(conn, t)?;
     }
-    check(conn, &live.state, at)
+    check(conn, &live.state, &live.opaque, at)
 }
 
 /// The tables whose live definition `op` depends on.
@@ -198,7 +218,12 @@ fn same_column(conn: &mut Connection, said: &ColumnSpec, live: &ColumnSpec) -> R
 }
 
 /// The check itself: what `at.op` assumes, against `live`.
-fn check(conn: &mut Connection, live: &SchemaState, at: &At<'_>) -> Result<()> {
+fn check(
+    conn: &mut Connection,
+    live: &SchemaState,
+    opaque: &[(String, Vec<String>)],
+    at: &At<'_>,
+) -> Result<()> {
     let d = conn.dialect().name();
     let table = |name: &str| {
         live.table(name)
@@ -235,11 +260,19 @@ fn check(conn: &mut Connection, live: &SchemaState, at: &At<'_>) -> Result<()> {
                     ));
                 }
             }
+            // Columns sqlkit does not model count too: the downgrade could not recreate
+            // them.
             let extra: Vec<&str> = t
                 .columns
                 .iter()
-                .filter(|c| s.column(&c.name).is_none())
                 .map(|c| c.name.as_str())
+                .filter(|n| s.column(n).is_none())
+                .chain(
+                    opaque
+                        .iter()
+                        .filter(|(table, _)| *table == s.table)
+                        .flat_map(|(_, cols)| cols.iter().map(String::as_str)),
+                )
                 .collect();
             if !extra.is_empty() {
                 return Err(mismatch(

@@ -640,6 +640,23 @@ fn what_sqlkit_does_not_model_survives_and_does_not_block() {
             "{name}: {:?}",
             ops.iter().map(|o| o.describe()).collect::<Vec<_>>()
         );
+        // A drop of the table that would forget them (its downgrade could not make them
+        // again) is refused, and the table stays.
+        let drop = r#"
+id = "0001"
+[[upgrade]]
+op = "drop_table"
+table = "people"
+columns = [{ name = "id", type = "bigint" }, { name = "email", type = "varchar(80)" }]
+primary_key = ["id"]
+"#;
+        let e = Migrator::new(chain(&[("0001.toml", drop)]))
+            .allow_destructive(true)
+            .upgrade(&mut conn, &Target::Head)
+            .expect_err("the drop forgets columns");
+        assert!(matches!(e, sqlkit::Error::SchemaMismatch(_)), "{name}: {e}");
+        let hidden = if name == "sqlite" { "untyped" } else { "twice" };
+        assert!(e.to_string().contains(hidden), "{name}: {e}");
         let n: i64 = conn
             .query_sql("SELECT COUNT(*) FROM people", &[])
             .expect("count")[0]
