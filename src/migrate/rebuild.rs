@@ -9,7 +9,7 @@
 
 use super::ops::Op;
 use super::reflect::reflect_table;
-use super::sqltext::{tokens, Tok};
+use super::sqltext::{mentions, tokens, Tok};
 use crate::engine::Connection;
 use crate::error::{Error, Result};
 use crate::schema::OpaqueKind;
@@ -98,7 +98,7 @@ pub(crate) fn around_sqlite_rebuild(
     }
     for r in &views {
         let (view, sql): (String, String) = (r.get(0)?, r.get(1)?);
-        if names_table(&sql, table) {
+        if mentions(&sql, table) {
             before.push(format!("DROP VIEW \"{}\"", view.replace('"', "\"\"")));
             after.push(sql);
         }
@@ -247,23 +247,12 @@ fn index_name(sql: &str) -> Option<String> {
     Some(w.0.clone())
 }
 
-/// Whether SQL text names `table` (as a word or a quoted name).
-fn names_table(sql: &str, table: &str) -> bool {
-    tokens(sql).iter().any(|(t, a, b)| match t {
-        Tok::Word => sql
-            .get(*a..*b)
-            .is_some_and(|w| w.eq_ignore_ascii_case(table)),
-        Tok::Quoted(q) => q.eq_ignore_ascii_case(table),
-        _ => false,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn index_names_and_table_mentions_are_read_from_sql() {
+    fn index_names_are_read_from_sql() {
         assert_eq!(
             index_name("CREATE UNIQUE INDEX ix_a ON t (a)").as_deref(),
             Some("ix_a")
@@ -273,11 +262,11 @@ mod tests {
             Some("x y")
         );
         assert_eq!(index_name("INSERT INTO t VALUES (1)"), None);
-        assert!(names_table(
+        assert!(mentions(
             "CREATE VIEW v AS SELECT * FROM \"Posts\" p",
             "posts"
         ));
-        assert!(!names_table(
+        assert!(!mentions(
             "CREATE VIEW v AS SELECT 'posts' FROM other",
             "posts"
         ));

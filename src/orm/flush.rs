@@ -816,13 +816,13 @@ impl Flush {
             let a = state.store(os)?.value(op.owner, owner_col);
             let b = state.store(ts)?.value(op.target, target_col);
             let stmt: Box<dyn Statement> = if add {
+                let pair: Vec<&str> = vec![col_name(secondary, left), col_name(secondary, right)];
                 let q = insert(table(secondary))
-                    .columns(vec![col_name(secondary, left), col_name(secondary, right)])
+                    .columns(pair.clone())
                     .row(vec![a, b]);
                 // A pair already in the table (its collection was not loaded, so the
                 // session could not know) is left as it is, where a key on the pair
                 // says so; a failing commit would fail every later one too.
-                let pair: Vec<&str> = vec![col_name(secondary, left), col_name(secondary, right)];
                 let keyed = |cols: &[crate::name::Name]| {
                     cols.len() == 2 && pair.iter().all(|p| cols.iter().any(|c| &**c == *p))
                 };
