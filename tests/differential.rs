@@ -4,6 +4,8 @@
 //! types differently (MySQL's booleans are integers, PostgreSQL's `avg` is NUMERIC).
 
 mod common;
+#[path = "differential/same_answer.rs"]
+mod same_answer;
 
 use common::models::*;
 use sqlkit::expr::func;

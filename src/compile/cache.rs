@@ -145,7 +145,9 @@ fn value_kind(v: &Value) -> u64 {
     match v {
         Value::Null => 1,
         Value::Bool(_) => 2,
-        Value::Int(_) => 3,
+        // PostgreSQL casts an integer past `integer`'s range.
+        Value::Int(i) if i32::try_from(*i).is_ok() => 3,
+        Value::Int(_) => 15,
         Value::Float(_) => 4,
         // MySQL writes CAST(? AS DECIMAL(p, s)) from the value.
         Value::Decimal(d) => {

@@ -41,7 +41,7 @@ impl Compiler<'_> {
     /// `CAST(x AS ty)` with the dialect's cast type name.
     pub fn default_cast(&mut self, x: &Node, ty: crate::schema::SqlType) -> Result<()> {
         self.push("CAST(");
-        self.node(x)?;
+        self.write_operand_alone(x)?;
         self.push(" AS ");
         self.dialect.write_cast_type(&mut self.sql, ty);
         self.push(")");
@@ -119,8 +119,10 @@ impl Compiler<'_> {
                 self.push(")");
                 Ok(())
             }
+            // The name; the expression it stands for (if any) is written by the
+            // clauses that know the select list (ORDER BY, GROUP BY).
             Op::Label(name) => {
-                if !args.is_empty() {
+                if args.len() > 1 {
                     return Err(malformed("label"));
                 }
                 self.push_ident(name);

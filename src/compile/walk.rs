@@ -227,10 +227,7 @@ impl Compiler<'_> {
     fn node_at(&mut self, n: &Node) -> Result<()> {
         match n {
             Node::Column(c) => self.column(c),
-            Node::Bind(v) => {
-                self.note(v);
-                self.push_bind(v.clone())?
-            }
+            Node::Bind(v) => self.expr_bind(v, false)?,
             Node::Param(name) => self.push_param(name)?,
             Node::Literal(v) => self.push_literal(v)?,
             Node::Raw(s) => self.push(s),
@@ -278,13 +275,42 @@ impl Compiler<'_> {
                 self.concat_args(r)?;
                 self.push(")");
             }
+            Node::Binary(BinOp::Div, lr)
+                if self.dialect.decimals_may_be_integers()
+                    && lr.iter().any(|x| decimal_typed(x, 0)) =>
+            {
+                let [l, r] = &**lr;
+                self.child(l, prec(n), false)?;
+                self.push(" / CAST(");
+                self.node(r)?;
+                self.push(" AS REAL)");
+            }
             Node::Binary(op, lr) => {
                 let [l, r] = &**lr;
                 let p = prec(n);
                 let left_strict = p == 4;
-                self.child(l, p, left_strict)?;
-                self.push(op_sql(*op));
-                self.child(r, p, true)?;
+                // Two placeholders side by side (`$1 + $2`): neither types the other.
+                match (l, r) {
+                    (Node::Bind(a), Node::Bind(_) | Node::Param(_)) => {
+                        self.expr_bind(a, true)?;
+                        self.push(op_sql(*op));
+                        if let Node::Bind(b) = r {
+                            self.expr_bind(b, true)?;
+                        } else {
+                            self.node(r)?;
+                        }
+                    }
+                    (Node::Param(_), Node::Bind(b)) => {
+                        self.node(l)?;
+                        self.push(op_sql(*op));
+                        self.expr_bind(b, true)?;
+                    }
+                    _ => {
+                        self.child(l, p, left_strict)?;
+                        self.push(op_sql(*op));
+                        self.child(r, p, true)?;
+                    }
+                }
             }
             Node::Like {
                 operands,
@@ -295,7 +321,10 @@ impl Compiler<'_> {
                 let [expr, pattern] = &**operands;
                 let native_ci = *case_insensitive && self.dialect.supports(Feature::Ilike);
                 let lower = *case_insensitive && !native_ci;
-                if lower {
+                if let (Node::Bind(e), Node::Bind(_), false) = (expr, pattern, lower) {
+                    // Two bound values: neither gives the other a type or collation.
+                    self.expr_bind(e, true)?;
+                } else if lower {
                     self.push("lower(");
                     self.node(expr)?;
                     self.push(")");
@@ -312,6 +341,8 @@ impl Compiler<'_> {
                     self.push("lower(");
                     self.node(pattern)?;
                     self.push(")");
+                } else if let (Node::Bind(_), Node::Bind(p)) = (expr, pattern) {
+                    self.expr_bind(p, true)?;
                 } else {
                     self.child(pattern, 4, true)?;
                 }
@@ -423,6 +454,26 @@ impl Compiler<'_> {
         Ok(())
     }
 
+    /// A bound value inside an expression: its placeholder, and where the dialect
+    /// wants it, its value's type (see [`crate::dialect::Dialect::write_bind_type`]).
+    fn expr_bind(&mut self, v: &crate::value::Value, alone: bool) -> Result<()> {
+        self.note(v);
+        self.push_bind(v.clone())?;
+        if !self.inline {
+            self.dialect.write_bind_type(&mut self.sql, v, alone);
+        }
+        Ok(())
+    }
+
+    /// Writes an operand that nothing around types (`CAST(x AS ..)`, `EXTRACT(.. FROM
+    /// x)`): a bound value there is sent as its own type.
+    pub fn write_operand_alone(&mut self, x: &Node) -> Result<()> {
+        match x {
+            Node::Bind(v) => self.expr_bind(v, true),
+            x => self.node(x),
+        }
+    }
+
     /// Arguments of MySQL's `CONCAT`, flattening nested concatenations.
     fn concat_args(&mut self, n: &Node) -> Result<()> {
         match n {
@@ -439,13 +490,17 @@ impl Compiler<'_> {
     /// A GROUP BY key; a label is grouped by its position in the select list, which
     /// no dialect confuses with a column of the same name.
     fn group_term(&mut self, q: &Select, g: &Node) -> Result<()> {
-        if let Node::Op(op, _) = g {
+        if let Node::Op(op, args) = g {
             if let Op::Label(name) = &**op {
                 let Some(i) = q
                     .items
                     .iter()
                     .position(|it| it.label.as_ref().is_some_and(|l| l == name))
                 else {
+                    // A labelled expression the select list lacks: by the expression.
+                    if let [expr] = args.as_slice() {
+                        return self.node(expr);
+                    }
                     return Err(Error::invalid(
                         "SELECT",
                         format!("GROUP BY names the label `{name}`, which the select list lacks"),
@@ -753,8 +808,13 @@ impl Compiler<'_> {
                         && has_bind(&it.node, 0)
                         && contains_tree(h, &it.node, 0) =>
                 {
+                    // Only a label no column of the query shadows where columns
+                    // come first: SQLite reads `HAVING views > ?` as `posts.views`.
                     q.render_label(i, in_subquery)
                         .or_else(|| Some(Name::from(format!("anon_{}", i + 1))))
+                        .filter(|l| {
+                            self.dialect.having_reads_labels_first() || !self.shadowed(base, l)
+                        })
                 }
                 _ => None,
             };
@@ -822,7 +882,23 @@ impl Compiler<'_> {
                 if i > 0 {
                     self.push(", ");
                 }
-                self.order_term(&o.node, o.desc, o.nulls)?;
+                let node = match &o.node {
+                    // A label the select list lacks: a bare name there could read a
+                    // column of that name, so the expression is written instead.
+                    Node::Op(op, args) => match (&**op, args.as_slice()) {
+                        (Op::Label(name), [expr])
+                            if !q
+                                .items
+                                .iter()
+                                .any(|it| it.label.as_ref().is_some_and(|l| l == name)) =>
+                        {
+                            expr
+                        }
+                        _ => &o.node,
+                    },
+                    n => n,
+                };
+                self.order_term(node, o.desc, o.nulls)?;
             }
         }
         self.limit_offset(q)?;
@@ -830,6 +906,22 @@ impl Compiler<'_> {
             self.lock(q, lock)?;
         }
         Ok(())
+    }
+
+    /// Whether a column of the select whose sources begin at `base` in the scope has
+    /// the name `label` (compared as SQLite compares names, ignoring ASCII case).
+    fn shadowed(&self, base: usize, label: &str) -> bool {
+        self.scope.iter().skip(base).any(|s| match s {
+            Source::Table(t) => t
+                .def()
+                .columns()
+                .iter()
+                .any(|c| c.name().eq_ignore_ascii_case(label)),
+            Source::Subquery(sq) => sq
+                .column_names()
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(label)),
+        })
     }
 
     /// A select's (or compound's) LIMIT / OFFSET, in the dialect's spelling.
@@ -898,6 +990,21 @@ impl Compiler<'_> {
                 .iter()
                 .flat_map(|c| c.rest.iter().map(|(_, m)| &m.items)),
         );
+        // The server types each column from its first row: a placeholder there
+        // carries the type of the column's first non-NULL value (a NULL first row
+        // would otherwise make the column text).
+        let column_value = |i: usize| {
+            let rows = std::iter::once(&q.leader().items).chain(
+                q.compound
+                    .iter()
+                    .flat_map(|c| c.rest.iter().map(|(_, m)| &m.items)),
+            );
+            rows.filter_map(|items| match items.get(i).map(|it| &it.node) {
+                Some(Node::Bind(v)) if !v.is_null() => Some(v),
+                _ => None,
+            })
+            .next()
+        };
         for (k, items) in rows.enumerate() {
             self.push(if k == 0 { "(" } else { ", (" });
             for (i, it) in items.iter().enumerate() {
@@ -908,7 +1015,9 @@ impl Compiler<'_> {
                     Node::Bind(v) if k == 0 && !self.inline => {
                         self.note(v);
                         self.push_bind(v.clone())?;
-                        self.dialect.write_param_type(&mut self.sql, v);
+                        if let Some(typed) = column_value(i) {
+                            self.dialect.write_param_type(&mut self.sql, typed);
+                        }
                     }
                     n => self.node(n)?,
                 }
@@ -1374,7 +1483,13 @@ impl Compiler<'_> {
             }
             self.push_ident(name(*i));
             self.push(" = ");
-            self.node(value)?;
+            // A value stored in a column takes the column's type.
+            if let Node::Bind(v) = value {
+                self.note(v);
+                self.push_bind(v.clone())?;
+            } else {
+                self.node(value)?;
+            }
         }
         if let Some(w) = &conflict.where_ {
             self.require(Feature::UpsertWhere)?;
@@ -1462,6 +1577,11 @@ impl Compiler<'_> {
             self.push_known_ident(col.name(), col.plain);
             self.push(" = ");
             match value {
+                // A value stored in a column takes the column's type.
+                Some(Node::Bind(v)) => {
+                    self.note(v);
+                    self.push_bind(v.clone())?
+                }
                 Some(n) => self.node(n)?,
                 None => {
                     if let Some(d) = col.on_update_value() {
@@ -1838,7 +1958,82 @@ fn same_tree(a: &Node, b: &Node, depth: u32) -> bool {
             },
         ) => name == n2 && distinct == d2 && all(args, a2),
         (Node::Op(o, x), Node::Op(p, y)) => o == p && all(x, y),
-        (Node::Tuple(x), Node::Tuple(y)) => all(x, y),
+        (Node::Tuple(x), Node::Tuple(y))
+        | (Node::And(x), Node::And(y))
+        | (Node::Or(x), Node::Or(y)) => all(x, y),
+        (
+            Node::Like {
+                operands: x,
+                escape: e,
+                negated: n,
+                case_insensitive: c,
+            },
+            Node::Like {
+                operands: y,
+                escape: f,
+                negated: m,
+                case_insensitive: d2,
+            },
+        ) => e == f && n == m && c == d2 && all(&x[..], &y[..]),
+        (Node::Between(x, n), Node::Between(y, m)) => n == m && all(&x[..], &y[..]),
+        (Node::InList(x, l, n), Node::InList(y, r, m)) => n == m && same_tree(x, y, d) && all(l, r),
+        (Node::InSelect(x, q, n), Node::InSelect(y, r, m)) => {
+            n == m && same_tree(x, y, d) && same_select(q, r)
+        }
+        (Node::Subquery(q), Node::Subquery(r)) | (Node::Exists(q), Node::Exists(r)) => {
+            same_select(q, r)
+        }
+        _ => false,
+    }
+}
+
+/// Whether `n` is known to be a decimal: a NUMERIC column, a decimal value, a cast to
+/// NUMERIC, or arithmetic and aggregates over one.
+fn decimal_typed(n: &Node, depth: u32) -> bool {
+    if depth > super::MAX_DEPTH {
+        return false;
+    }
+    let d = depth + 1;
+    match n {
+        Node::Column(c) => match &c.source {
+            Source::Table(t) => t.def().columns().get(c.idx as usize).is_some_and(|col| {
+                matches!(col.sql_type(), crate::schema::SqlType::Numeric { .. })
+            }),
+            Source::Subquery(_) => false,
+        },
+        Node::Bind(Value::Decimal(_)) | Node::Literal(Value::Decimal(_)) => true,
+        Node::Cast(_, ty) => matches!(ty, crate::schema::SqlType::Numeric { .. }),
+        Node::Neg(x) => decimal_typed(x, d),
+        Node::Binary(op, lr) => {
+            matches!(
+                op,
+                BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod
+            ) && lr.iter().any(|x| decimal_typed(x, d))
+        }
+        Node::Func { name, args, .. } => {
+            matches!(
+                name.as_str(),
+                "sum" | "min" | "max" | "abs" | "coalesce" | "nullif" | "greatest" | "least"
+            ) && args.iter().any(|x| decimal_typed(x, d))
+        }
+        Node::Op(op, args) => {
+            matches!(&**op, Op::Round) && args.first().is_some_and(|x| decimal_typed(x, d))
+        }
+        _ => false,
+    }
+}
+
+/// Whether two selects are the same query: the same SQL with the same values.
+fn same_select(a: &Select, b: &Select) -> bool {
+    use crate::stmt::Statement;
+    if std::ptr::eq(a, b) {
+        return true;
+    }
+    match (
+        a.debug_sql(&crate::dialect::Generic),
+        b.debug_sql(&crate::dialect::Generic),
+    ) {
+        (Ok(x), Ok(y)) => x == y,
         _ => false,
     }
 }

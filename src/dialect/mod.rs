@@ -353,6 +353,32 @@ pub trait Dialect: Send + Sync + fmt::Debug {
         let _ = (out, value);
     }
 
+    /// Writes, after the placeholder of a bound value inside an expression, a cast to
+    /// the type of its value where the server would otherwise take the type from the
+    /// context and convert the value to it (PostgreSQL: `$1::float8 / users.id` stays a
+    /// float division). `alone` says nothing around the placeholder gives it a type
+    /// (`CAST($1 AS ..)`, `$1 + $2`), so every value is cast to its own type. Values a
+    /// statement stores (INSERT values, UPDATE SET) never pass here: the column's type
+    /// decides those, with an exact conversion or an error. The default writes nothing.
+    fn write_bind_type(&self, out: &mut String, value: &Value, alone: bool) {
+        let _ = (out, value, alone);
+    }
+
+    /// Whether a name in HAVING means a select-list label before a column of that
+    /// name (MySQL and MariaDB; SQLite reads the column). Where it does not, a
+    /// repeated select item is written in HAVING as its label only if no column of
+    /// the query has that name.
+    fn having_reads_labels_first(&self) -> bool {
+        false
+    }
+
+    /// Whether the server may hold a decimal as an integer and then divide it as one
+    /// (SQLite stores a whole NUMERIC value as INTEGER, and `3 / 2` is 1 there): a
+    /// division with a decimal operand then divides by the divisor made REAL.
+    fn decimals_may_be_integers(&self) -> bool {
+        false
+    }
+
     /// The longest identifier the server keeps, if it has a limit: longer names are
     /// refused at compile time rather than cut (and merged) by the server.
     fn max_identifier_len(&self) -> Option<IdentifierLimit> {

@@ -228,6 +228,24 @@ impl Dialect for Mysql {
             v => default_literal(out, v, self.backslash_escapes, self),
         }
     }
+    fn write_bind_type(&self, out: &mut String, value: &Value, alone: bool) {
+        // A bound string takes the collation of the client's character set
+        // (`utf8mb4_general_ci`, case-insensitive), not the connection's: two of them
+        // compared with no column between them are compared by code point, as text
+        // is everywhere in sqlkit (trailing spaces counting where the server can).
+        if alone && matches!(value, Value::Text(_)) {
+            out.push_str(if self.is_mariadb() {
+                " COLLATE utf8mb4_nopad_bin"
+            } else if self.version >= Version::new(8, 0, 0) {
+                " COLLATE utf8mb4_0900_bin"
+            } else {
+                " COLLATE utf8mb4_bin"
+            });
+        }
+    }
+    fn having_reads_labels_first(&self) -> bool {
+        true
+    }
     fn write_now(&self, out: &mut String) {
         out.push_str("CURRENT_TIMESTAMP(6)");
     }

@@ -176,11 +176,35 @@ impl Dialect for Postgres {
         true
     }
     fn write_param_type(&self, out: &mut String, value: &Value) {
+        // Text stays untyped: it may stand for a date, an enum or JSON.
+        if !matches!(value, Value::Text(_) | Value::Json(_)) {
+            self.write_bind_type(out, value, true);
+        }
+    }
+    fn write_bind_type(&self, out: &mut String, value: &Value, alone: bool) {
         out.push_str(match value {
-            Value::Int(_) => "::int8",
+            // A context would make a float an integer (`$1 / users.id` divides
+            // integers) or a decimal a float: each keeps its own type.
             Value::Float(_) => "::float8",
             Value::Decimal(_) => "::numeric",
-            _ => "",
+            // An integer converts exactly to whatever numeric type the context gives
+            // it (an `integer` argument of `substr` stays one), unless it is past
+            // `integer`'s range, where `bigint` compares right with every column.
+            Value::Int(i) if !alone && i32::try_from(*i).is_ok() => "",
+            Value::Int(_) => "::int8",
+            // Text (an enum, a date, JSON), dates and the rest take the type of where
+            // they stand, converted exactly or refused.
+            _ if !alone => "",
+            Value::Bool(_) => "::boolean",
+            Value::Text(_) => "::text",
+            Value::Bytes(_) => "::bytea",
+            Value::Date(_) => "::date",
+            Value::Time(_) => "::time",
+            Value::DateTime(_) => "::timestamp",
+            Value::Timestamp(_) => "::timestamptz",
+            Value::Json(_) => "::jsonb",
+            Value::Uuid(_) => "::uuid",
+            Value::Null | Value::Array(_) => "",
         });
     }
     fn write_now(&self, out: &mut String) {
@@ -204,7 +228,7 @@ impl Dialect for Postgres {
                 });
                 c.push(crate::compile::date_part_name(*part));
                 c.push(" FROM ");
-                c.write_node(x)?;
+                c.write_operand_alone(x)?;
                 c.push(if second {
                     ")) AS BIGINT)"
                 } else {

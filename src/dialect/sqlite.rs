@@ -166,6 +166,9 @@ impl Dialect for Sqlite {
     fn write_lock(&self, _: &mut Compiler<'_>, _: &crate::stmt::Lock) -> Result<()> {
         Ok(())
     }
+    fn decimals_may_be_integers(&self) -> bool {
+        true
+    }
     fn write_cast(&self, c: &mut Compiler<'_>, x: &Node, ty: SqlType) -> Result<()> {
         // CAST(.. AS DATE) has NUMERIC affinity here ('2023-05-01' becomes 2023):
         // the date functions give sqlkit's text formats instead.
@@ -174,6 +177,14 @@ impl Dialect for Sqlite {
             SqlType::Time => "%H:%M:%f000",
             SqlType::DateTime => "%Y-%m-%dT%H:%M:%f000",
             SqlType::Timestamp => "%Y-%m-%dT%H:%M:%f000Z",
+            // SQLite's CAST truncates a fraction; sqlkit's function rounds it as the
+            // other dialects do (ties to even).
+            SqlType::SmallInt | SqlType::Integer | SqlType::BigInt => {
+                c.push("sqlkit_integer(");
+                c.write_node(x)?;
+                c.push(")");
+                return Ok(());
+            }
             SqlType::Numeric { precision, scale } => {
                 // Rounded half away from zero, and refused past the precision, as
                 // PostgreSQL and MySQL do (a function sqlkit registers).

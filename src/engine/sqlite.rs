@@ -180,6 +180,32 @@ fn setup(conn: &rusqlite::Connection, lock_timeout: Duration) -> rusqlite::Resul
             })),
         }))
     })?;
+    // CAST(x AS INTEGER): a fraction rounded to the nearest integer, ties to even, as
+    // PostgreSQL and MariaDB cast a double (SQLite's own CAST truncates); text that is
+    // not a number and values past the 64-bit range are errors, not 0 or a clamp.
+    conn.create_scalar_function("sqlkit_integer", 1, flags, |ctx| {
+        let bad = |what: String| rusqlite::Error::UserFunctionError(what.into());
+        let f = match ctx.get_raw(0) {
+            ValueRef::Null => return Ok(None),
+            ValueRef::Integer(i) => return Ok(Some(i)),
+            ValueRef::Real(f) => f,
+            ValueRef::Text(t) => {
+                let s = String::from_utf8_lossy(t);
+                let s = s.trim();
+                if let Ok(i) = s.parse::<i64>() {
+                    return Ok(Some(i));
+                }
+                s.parse::<f64>()
+                    .ok()
+                    .filter(|f| f.is_finite())
+                    .ok_or_else(|| bad(format!("invalid input for an INTEGER cast: {s:?}")))?
+            }
+            ValueRef::Blob(_) => return Err(bad("a blob cannot be cast to INTEGER".into())),
+        };
+        crate::value::exact_i64(f.round_ties_even())
+            .map(Some)
+            .ok_or_else(|| bad(format!("{f} is out of range for a 64-bit integer")))
+    })?;
     // `x REGEXP p` calls regexp(p, x); the compiled pattern is kept per statement.
     conn.create_scalar_function("regexp", 2, flags, |ctx| {
         let re = ctx.get_or_create_aux(0, |v| match v {

@@ -381,18 +381,22 @@ impl Node {
 }
 
 impl Labeled {
-    /// `ORDER BY label ASC`: by the label's name.
+    /// `ORDER BY label ASC`: by the label's name where the select list has that
+    /// label, else by the expression itself (a bare name there could be a column).
     pub fn asc(&self) -> OrderItem {
-        OrderItem::new(label_ref(self.name.clone()), false)
+        OrderItem::new(self.to_ref(), false)
     }
-    /// `ORDER BY label DESC`: by the label's name.
+    /// `ORDER BY label DESC`, as [`Labeled::asc`].
     pub fn desc(&self) -> OrderItem {
-        OrderItem::new(label_ref(self.name.clone()), true)
+        OrderItem::new(self.to_ref(), true)
     }
-}
-
-fn label_ref(name: Name) -> Node {
-    Node::Op(Box::new(Op::Label(name)), Vec::new())
+    /// The label, standing for its expression where the select list lacks it.
+    pub(crate) fn to_ref(&self) -> Node {
+        Node::Op(
+            Box::new(Op::Label(self.name.clone())),
+            vec![self.node.clone()],
+        )
+    }
 }
 
 impl OrderItem {

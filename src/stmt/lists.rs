@@ -128,7 +128,7 @@ fn label_node(name: Name) -> Node {
 /// A labeled select item: ORDER BY its label (SQLAlchemy orders by a label's name).
 impl OrderList for Labeled {
     fn push_order(self, out: &mut Vec<OrderItem>) {
-        out.push(label_node(self.name).into_order(false))
+        out.push(self.to_ref().into_order(false))
     }
 }
 /// The select-list label of that name: `order_by("n")`.
@@ -140,7 +140,7 @@ impl OrderList for &str {
 /// A labeled select item: GROUP BY it (written as its position in the select list).
 impl ExprList for Labeled {
     fn push_nodes(self, out: &mut Vec<Node>) {
-        out.push(label_node(self.name))
+        out.push(self.to_ref())
     }
 }
 /// The select-list label of that name: `group_by("n")`.
