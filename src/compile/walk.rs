@@ -401,6 +401,25 @@ impl Compiler<'_> {
                 name,
                 args,
                 distinct,
+            } if name.as_str() == "avg" && self.dialect.avg_keeps_few_places() => {
+                self.push("avg(");
+                if *distinct {
+                    self.push("DISTINCT ");
+                }
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        self.push(", ");
+                    }
+                    self.push("CAST(");
+                    self.node(a)?;
+                    self.push(" AS DOUBLE)");
+                }
+                self.push(")");
+            }
+            Node::Func {
+                name,
+                args,
+                distinct,
             } => {
                 let fname = self.dialect.function_name(name);
                 self.push(fname);

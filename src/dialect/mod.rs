@@ -372,6 +372,13 @@ pub trait Dialect: Send + Sync + fmt::Debug {
         false
     }
 
+    /// Whether `avg` of integers or decimals returns a decimal of only a few more
+    /// places (MySQL and MariaDB: 4), so sqlkit averages the values as doubles to
+    /// read the same `f64` as the other dialects.
+    fn avg_keeps_few_places(&self) -> bool {
+        false
+    }
+
     /// Whether the server may hold a decimal as an integer and then divide it as one
     /// (SQLite stores a whole NUMERIC value as INTEGER, and `3 / 2` is 1 there): a
     /// division with a decimal operand then divides by the divisor made REAL.

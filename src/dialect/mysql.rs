@@ -243,6 +243,9 @@ impl Dialect for Mysql {
             });
         }
     }
+    fn avg_keeps_few_places(&self) -> bool {
+        true
+    }
     fn having_reads_labels_first(&self) -> bool {
         true
     }

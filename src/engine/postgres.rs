@@ -337,7 +337,11 @@ impl PgConn {
             // if its values have the same types (else `SELECT $1` would turn a later
             // integer into text).
             let same = c.typed_by_values.iter().all(|&i| match params.get(i) {
-                Some(v) if !v.is_null() => c.st.params().get(i) == Some(&natural_type(v)),
+                Some(v) if !v.is_null() => {
+                    c.st.params()
+                        .get(i)
+                        .is_some_and(|t| *t == natural_type(v) || *t == loose_type(v))
+                }
                 _ => true,
             });
             if same {
@@ -393,10 +397,26 @@ impl PgConn {
                         .iter()
                         .any(|v| !matches!(v, Value::Text(_) | Value::Null))) =>
             {
-                let types: Vec<Type> = params.iter().map(natural_type).collect();
-                typed_by_values = (0..params.len()).collect();
-                self.guarded_prepare(sql, Some(&types))
-                    .map_err(|e| self.fail(e, sql))?
+                // First as loosely as each value allows (text and NULL still typed by
+                // where they stand, an integer that fits as `integer`, which widens
+                // wherever more is wanted), so one untypable placeholder does not
+                // change how the others are read; then each as its value's type.
+                let loose: Vec<Type> = params.iter().map(loose_type).collect();
+                match self.guarded_prepare(sql, Some(&loose)) {
+                    Ok(st) => {
+                        // Text and NULL were typed by the server, not by their values.
+                        typed_by_values = (0..params.len())
+                            .filter(|&i| loose.get(i).is_some_and(|t| t.oid() != 0))
+                            .collect();
+                        st
+                    }
+                    Err(_) => {
+                        typed_by_values = (0..params.len()).collect();
+                        let types: Vec<Type> = params.iter().map(natural_type).collect();
+                        self.guarded_prepare(sql, Some(&types))
+                            .map_err(|e| self.fail(e, sql))?
+                    }
+                }
             }
             Err(e) => return Err(self.fail(e, sql)),
         };
@@ -775,6 +795,15 @@ impl ToSql for PgParam<'_> {
             (Value::Float(f), &Type::NUMERIC) => Decimal::try_from(*f)
                 .map_err(|_| "the float cannot be sent as numeric")?
                 .to_sql(ty, out),
+            // Zero in NUMERIC's binary form with its display scale (`0.0` stays
+            // `0.0`); other values keep theirs through rust_decimal's encoding.
+            (Value::Decimal(d), &Type::NUMERIC) if d.is_zero() => {
+                let scale = u16::try_from(d.scale()).map_err(|_| mismatch(v, ty))?;
+                for word in [0u16, 0, 0, scale] {
+                    out.put_u16(word);
+                }
+                Ok(IsNull::No)
+            }
             (Value::Decimal(d), &Type::NUMERIC) => d.to_sql(ty, out),
             (Value::Decimal(d), &Type::FLOAT8 | &Type::FLOAT4) => {
                 use rust_decimal::prelude::ToPrimitive;

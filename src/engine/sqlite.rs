@@ -261,7 +261,10 @@ impl rusqlite::ToSql for Param<'_> {
             Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
             Value::Bytes(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
             // Numbers (NUMERIC affinity), only where they read back exactly.
-            Value::Decimal(d) => match (d.fract().is_zero(), i64::try_from(*d)) {
+            // A whole decimal with no places is an integer; `3.0` and `0.0` are REAL,
+            // so `CAST(.. AS TEXT)` keeps their place and dividing them is true
+            // division.
+            Value::Decimal(d) => match (d.scale() == 0, i64::try_from(*d)) {
                 (true, Ok(i)) => ToSqlOutput::Owned(V::Integer(i)),
                 _ => match text_format::exact_f64(d) {
                     Some(f) => ToSqlOutput::Owned(V::Real(f)),

@@ -141,6 +141,15 @@ fn one_untyped_parameter_leaves_the_others_alone() {
             rows(&[&["0.0", "2.0", "-2.0", "3.0"]]),
         ),
         case(
+            "substr beside a parameter the server cannot type",
+            select((
+                bind::<i64>(5i64).is_null(),
+                func::substr(t.name, 2i64, 2i64),
+            ))
+            .where_(t.name.eq("python")),
+            rows(&[&["0", "'yt'"]]),
+        ),
+        case(
             "two bound integers past 32 bits",
             select(bind::<i64>(3_000_000_000i64) + bind::<i64>(3_000_000_000i64)),
             rows(&[&["6000000000.0"]]),
@@ -291,4 +300,44 @@ fn two_bound_strings_compare_by_code_point() {
         )),
         rows(&[&["0", "0", "0", "0"]]),
     )]);
+}
+
+#[test]
+fn a_decimal_zero_keeps_its_scale() {
+    run(vec![Case {
+        name: "decimal zero and a decimal with a fraction as text",
+        query: select((
+            bind::<rust_decimal::Decimal>(dec("0.0")).cast::<String>(SqlType::Text),
+            bind::<rust_decimal::Decimal>(dec("-0.0")).cast::<String>(SqlType::Text),
+            bind::<rust_decimal::Decimal>(dec("1.5")).cast::<String>(SqlType::Text),
+            bind::<rust_decimal::Decimal>(dec("3")).cast::<String>(SqlType::Text),
+        )),
+        want: rows(&[&["'0.0'", "'0.0'", "'1.5'", "'3'"]]),
+        form: exact,
+    }]);
+}
+
+#[test]
+fn an_average_reads_the_same_f64_everywhere() {
+    let (c, p) = (Comment::table(), Post::table());
+    run(vec![
+        Case {
+            name: "avg of integer lengths",
+            query: select(func::avg(func::char_length(c.content))).where_(c.id.le(3i64)),
+            want: rows(&[&["8.666666666666666"]]),
+            form: number,
+        },
+        Case {
+            name: "avg of a decimal column",
+            query: select(func::avg(p.rating)).where_(p.slug.in_(["sqlalchemy", "quoted", "cjk"])),
+            want: rows(&[&["4.0"]]),
+            form: number,
+        },
+        Case {
+            name: "avg of integer views",
+            query: select(func::avg(p.views)).where_(p.views.in_([10i64, 25, 12])),
+            want: rows(&[&["15.666666666666666"]]),
+            form: number,
+        },
+    ]);
 }
