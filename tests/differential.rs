@@ -4,6 +4,8 @@
 //! types differently (MySQL's booleans are integers, PostgreSQL's `avg` is NUMERIC).
 
 mod common;
+#[path = "differential/generated.rs"]
+mod generated;
 #[path = "differential/same_answer.rs"]
 mod same_answer;
 

@@ -636,3 +636,10 @@ impl<'d> Compiler<'d> {
         Ok(())
     }
 }
+
+/// Whether an expression is known to be a decimal (a NUMERIC column, a decimal value,
+/// a cast to NUMERIC, or arithmetic and aggregates over one), for dialects that store
+/// decimals in a float or an integer and must write some operations apart.
+pub(crate) fn decimal_typed(n: &Node) -> bool {
+    walk::decimal_typed_at(n, 0)
+}

@@ -35,7 +35,11 @@ impl Compiler<'_> {
 
     /// Writes `n` as the operand of a comparison (parenthesised when it binds weaker).
     pub fn write_comparison_operand(&mut self, n: &Node) -> Result<()> {
-        self.child(n, 4, true)
+        match n {
+            // The other operand types (and, on MySQL, collates) a compared value.
+            Node::Bind(v) => self.compared_bind(v),
+            n => self.child(n, 4, true),
+        }
     }
 
     /// `CAST(x AS ty)` with the dialect's cast type name.

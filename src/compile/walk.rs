@@ -2,7 +2,7 @@
 //! node does not compile until every statement and dialect path handles it.
 
 use super::Compiler;
-use crate::dialect::{Feature, UpsertStyle};
+use crate::dialect::{BindSite, Feature, UpsertStyle};
 use crate::error::{Error, JoinFailure, Result};
 use crate::expr::{BinOp, ColumnRef, Node, Op, Source};
 use crate::name::Name;
@@ -146,7 +146,20 @@ impl Compiler<'_> {
             // SQLite takes row values on the right of IN from a VALUES table only.
             self.push("VALUES ");
         }
-        self.list(list)?;
+        if matches!(expr, Node::Bind(_) | Node::Param(_)) {
+            self.list(list)?;
+        } else {
+            // Values listed against an expression: it types them.
+            for (i, n) in list.iter().enumerate() {
+                if i > 0 {
+                    self.push(", ");
+                }
+                match n {
+                    Node::Bind(v) => self.expr_bind(v, BindSite::Compared)?,
+                    n => self.node(n)?,
+                }
+            }
+        }
         self.push(")");
         Ok(())
     }
@@ -227,7 +240,7 @@ impl Compiler<'_> {
     fn node_at(&mut self, n: &Node) -> Result<()> {
         match n {
             Node::Column(c) => self.column(c),
-            Node::Bind(v) => self.expr_bind(v, false)?,
+            Node::Bind(v) => self.expr_bind(v, BindSite::Inside)?,
             Node::Param(name) => self.push_param(name)?,
             Node::Literal(v) => self.push_literal(v)?,
             Node::Raw(s) => self.push(s),
@@ -277,7 +290,7 @@ impl Compiler<'_> {
             }
             Node::Binary(BinOp::Div, lr)
                 if self.dialect.decimals_may_be_integers()
-                    && lr.iter().any(|x| decimal_typed(x, 0)) =>
+                    && lr.iter().any(|x| decimal_typed_at(x, 0)) =>
             {
                 let [l, r] = &**lr;
                 self.child(l, prec(n), false)?;
@@ -292,10 +305,10 @@ impl Compiler<'_> {
                 // Two placeholders side by side (`$1 + $2`): neither types the other.
                 match (l, r) {
                     (Node::Bind(a), Node::Bind(_) | Node::Param(_)) => {
-                        self.expr_bind(a, true)?;
+                        self.expr_bind(a, BindSite::Alone)?;
                         self.push(op_sql(*op));
                         if let Node::Bind(b) = r {
-                            self.expr_bind(b, true)?;
+                            self.expr_bind(b, BindSite::Alone)?;
                         } else {
                             self.node(r)?;
                         }
@@ -303,7 +316,18 @@ impl Compiler<'_> {
                     (Node::Param(_), Node::Bind(b)) => {
                         self.node(l)?;
                         self.push(op_sql(*op));
-                        self.expr_bind(b, true)?;
+                        self.expr_bind(b, BindSite::Alone)?;
+                    }
+                    // A value compared with an expression: the expression types it.
+                    (Node::Bind(a), _) if is_comparison(*op) => {
+                        self.expr_bind(a, BindSite::Compared)?;
+                        self.push(op_sql(*op));
+                        self.child(r, p, true)?;
+                    }
+                    (_, Node::Bind(b)) if is_comparison(*op) => {
+                        self.child(l, p, left_strict)?;
+                        self.push(op_sql(*op));
+                        self.expr_bind(b, BindSite::Compared)?;
                     }
                     _ => {
                         self.child(l, p, left_strict)?;
@@ -323,7 +347,7 @@ impl Compiler<'_> {
                 let lower = *case_insensitive && !native_ci;
                 if let (Node::Bind(e), Node::Bind(_), false) = (expr, pattern, lower) {
                     // Two bound values: neither gives the other a type or collation.
-                    self.expr_bind(e, true)?;
+                    self.expr_bind(e, BindSite::Alone)?;
                 } else if lower {
                     self.push("lower(");
                     self.node(expr)?;
@@ -341,8 +365,13 @@ impl Compiler<'_> {
                     self.push("lower(");
                     self.node(pattern)?;
                     self.push(")");
-                } else if let (Node::Bind(_), Node::Bind(p)) = (expr, pattern) {
-                    self.expr_bind(p, true)?;
+                } else if let Node::Bind(p) = pattern {
+                    let site = if matches!(expr, Node::Bind(_)) {
+                        BindSite::Alone
+                    } else {
+                        BindSite::Compared
+                    };
+                    self.expr_bind(p, site)?;
                 } else {
                     self.child(pattern, 4, true)?;
                 }
@@ -377,9 +406,16 @@ impl Compiler<'_> {
                 } else {
                     " BETWEEN "
                 });
-                self.child(lo, 4, true)?;
-                self.push(" AND ");
-                self.child(hi, 4, true)?;
+                let anchored = !matches!(e, Node::Bind(_) | Node::Param(_));
+                for (k, bound) in [lo, hi].into_iter().enumerate() {
+                    if k > 0 {
+                        self.push(" AND ");
+                    }
+                    match bound {
+                        Node::Bind(v) if anchored => self.expr_bind(v, BindSite::Compared)?,
+                        bound => self.child(bound, 4, true)?,
+                    }
+                }
             }
             Node::And(items) | Node::Or(items) => {
                 let and = matches!(n, Node::And(_));
@@ -475,20 +511,25 @@ impl Compiler<'_> {
 
     /// A bound value inside an expression: its placeholder, and where the dialect
     /// wants it, its value's type (see [`crate::dialect::Dialect::write_bind_type`]).
-    fn expr_bind(&mut self, v: &crate::value::Value, alone: bool) -> Result<()> {
+    fn expr_bind(&mut self, v: &crate::value::Value, site: BindSite) -> Result<()> {
         self.note(v);
         self.push_bind(v.clone())?;
         if !self.inline {
-            self.dialect.write_bind_type(&mut self.sql, v, alone);
+            self.dialect.write_bind_type(&mut self.sql, v, site);
         }
         Ok(())
+    }
+
+    /// A bound value compared with another operand (see [`BindSite::Compared`]).
+    pub(super) fn compared_bind(&mut self, v: &crate::value::Value) -> Result<()> {
+        self.expr_bind(v, BindSite::Compared)
     }
 
     /// Writes an operand that nothing around types (`CAST(x AS ..)`, `EXTRACT(.. FROM
     /// x)`): a bound value there is sent as its own type.
     pub fn write_operand_alone(&mut self, x: &Node) -> Result<()> {
         match x {
-            Node::Bind(v) => self.expr_bind(v, true),
+            Node::Bind(v) => self.expr_bind(v, BindSite::Alone),
             x => self.node(x),
         }
     }
@@ -1165,7 +1206,8 @@ impl Compiler<'_> {
         let Some(it): Option<&SelectItem> = q.items.get(i) else {
             return Ok(());
         };
-        self.node(&it.node)?;
+        // A bare value in the select list: nothing types it but itself.
+        self.write_operand_alone(&it.node)?;
         if let Some(label) = label.cloned().or_else(|| q.render_label(i, in_subquery)) {
             self.push(" AS ");
             self.push_ident(&label);
@@ -2006,9 +2048,18 @@ fn same_tree(a: &Node, b: &Node, depth: u32) -> bool {
     }
 }
 
+/// Whether `op` compares its operands (the result is a boolean, not a value of
+/// their type).
+fn is_comparison(op: BinOp) -> bool {
+    matches!(
+        op,
+        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
+    )
+}
+
 /// Whether `n` is known to be a decimal: a NUMERIC column, a decimal value, a cast to
 /// NUMERIC, or arithmetic and aggregates over one.
-fn decimal_typed(n: &Node, depth: u32) -> bool {
+pub(crate) fn decimal_typed_at(n: &Node, depth: u32) -> bool {
     if depth > super::MAX_DEPTH {
         return false;
     }
@@ -2022,21 +2073,21 @@ fn decimal_typed(n: &Node, depth: u32) -> bool {
         },
         Node::Bind(Value::Decimal(_)) | Node::Literal(Value::Decimal(_)) => true,
         Node::Cast(_, ty) => matches!(ty, crate::schema::SqlType::Numeric { .. }),
-        Node::Neg(x) => decimal_typed(x, d),
+        Node::Neg(x) => decimal_typed_at(x, d),
         Node::Binary(op, lr) => {
             matches!(
                 op,
                 BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod
-            ) && lr.iter().any(|x| decimal_typed(x, d))
+            ) && lr.iter().any(|x| decimal_typed_at(x, d))
         }
         Node::Func { name, args, .. } => {
             matches!(
                 name.as_str(),
                 "sum" | "min" | "max" | "abs" | "coalesce" | "nullif" | "greatest" | "least"
-            ) && args.iter().any(|x| decimal_typed(x, d))
+            ) && args.iter().any(|x| decimal_typed_at(x, d))
         }
         Node::Op(op, args) => {
-            matches!(&**op, Op::Round) && args.first().is_some_and(|x| decimal_typed(x, d))
+            matches!(&**op, Op::Round) && args.first().is_some_and(|x| decimal_typed_at(x, d))
         }
         _ => false,
     }

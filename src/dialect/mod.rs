@@ -356,12 +356,12 @@ pub trait Dialect: Send + Sync + fmt::Debug {
     /// Writes, after the placeholder of a bound value inside an expression, a cast to
     /// the type of its value where the server would otherwise take the type from the
     /// context and convert the value to it (PostgreSQL: `$1::float8 / users.id` stays a
-    /// float division). `alone` says nothing around the placeholder gives it a type
-    /// (`CAST($1 AS ..)`, `$1 + $2`), so every value is cast to its own type. Values a
-    /// statement stores (INSERT values, UPDATE SET) never pass here: the column's type
-    /// decides those, with an exact conversion or an error. The default writes nothing.
-    fn write_bind_type(&self, out: &mut String, value: &Value, alone: bool) {
-        let _ = (out, value, alone);
+    /// float division), or a collation (MySQL: two bound strings compare by code
+    /// point). `site` says what stands around the placeholder. Values a statement
+    /// stores (INSERT values, UPDATE SET) never pass here: the column's type decides
+    /// those, with an exact conversion or an error. The default writes nothing.
+    fn write_bind_type(&self, out: &mut String, value: &Value, site: BindSite) {
+        let _ = (out, value, site);
     }
 
     /// Whether a name in HAVING means a select-list label before a column of that
@@ -1023,3 +1023,18 @@ pub fn default_literal(
 }
 
 pub(crate) use self::push_hex as hex;
+
+/// What stands around a bound value's placeholder in an expression (see
+/// [`Dialect::write_bind_type`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BindSite {
+    /// Compared with (or matched, or listed against) an expression that is not a
+    /// placeholder: `users.id = $1`, `name LIKE $1`, `id IN ($1, $2)`.
+    Compared,
+    /// Inside other expressions: a function's argument, an arithmetic operand.
+    Inside,
+    /// With nothing to give it a type: `CAST($1 AS ..)`, `$1 + $2`, a bare select
+    /// item.
+    Alone,
+}

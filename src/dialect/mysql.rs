@@ -1,7 +1,7 @@
 //! MySQL and MariaDB: backtick quoting, `?` placeholders, `CONCAT`, `AUTO_INCREMENT`,
 //! emulated ILIKE and NULLS ordering; RETURNING only on MariaDB (INSERT, DELETE).
 
-use super::{default_literal, Dialect, Feature, UpsertStyle, Version};
+use super::{default_literal, BindSite, Dialect, Feature, UpsertStyle, Version};
 use crate::compile::Compiler;
 use crate::error::Result;
 use crate::expr::{DatePart, Node, Op};
@@ -228,12 +228,13 @@ impl Dialect for Mysql {
             v => default_literal(out, v, self.backslash_escapes, self),
         }
     }
-    fn write_bind_type(&self, out: &mut String, value: &Value, alone: bool) {
+    fn write_bind_type(&self, out: &mut String, value: &Value, site: BindSite) {
         // A bound string takes the collation of the client's character set
-        // (`utf8mb4_general_ci`, case-insensitive), not the connection's: two of them
-        // compared with no column between them are compared by code point, as text
-        // is everywhere in sqlkit (trailing spaces counting where the server can).
-        if alone && matches!(value, Value::Text(_)) {
+        // (`utf8mb4_general_ci`, case-insensitive), not the connection's. Compared
+        // with a column it takes the column's; anywhere else (compared with another
+        // value, inside a function) it is given a code-point collation, as text is
+        // everywhere in sqlkit (trailing spaces counting where the server can).
+        if site != BindSite::Compared && matches!(value, Value::Text(_)) {
             out.push_str(if self.is_mariadb() {
                 " COLLATE utf8mb4_nopad_bin"
             } else if self.version >= Version::new(8, 0, 0) {

@@ -1,6 +1,6 @@
 //! PostgreSQL: `$n` placeholders, native ILIKE and RETURNING, identity columns.
 
-use super::{default_literal, Dialect, Feature, Version};
+use super::{default_literal, BindSite, Dialect, Feature, Version};
 use crate::compile::Compiler;
 use crate::error::{Error, Result};
 use crate::expr::{DatePart, Node, Op};
@@ -178,10 +178,11 @@ impl Dialect for Postgres {
     fn write_param_type(&self, out: &mut String, value: &Value) {
         // Text stays untyped: it may stand for a date, an enum or JSON.
         if !matches!(value, Value::Text(_) | Value::Json(_)) {
-            self.write_bind_type(out, value, true);
+            self.write_bind_type(out, value, BindSite::Alone);
         }
     }
-    fn write_bind_type(&self, out: &mut String, value: &Value, alone: bool) {
+    fn write_bind_type(&self, out: &mut String, value: &Value, site: BindSite) {
+        let alone = site == BindSite::Alone;
         out.push_str(match value {
             // A context would make a float an integer (`$1 / users.id` divides
             // integers) or a decimal a float: each keeps its own type.

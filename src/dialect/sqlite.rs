@@ -182,7 +182,13 @@ impl Dialect for Sqlite {
             SqlType::SmallInt | SqlType::Integer | SqlType::BigInt => {
                 c.push("sqlkit_integer(");
                 c.write_node(x)?;
-                c.push(")");
+                // A decimal (stored as REAL here) rounds its ties away from zero, as
+                // NUMERIC does on the servers; a float to even.
+                c.push(if crate::compile::decimal_typed(x) {
+                    ", 1)"
+                } else {
+                    ", 0)"
+                });
                 return Ok(());
             }
             SqlType::Numeric { precision, scale } => {

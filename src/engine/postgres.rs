@@ -336,14 +336,16 @@ impl PgConn {
             // A statement typed by the values of an earlier call serves this one only
             // if its values have the same types (else `SELECT $1` would turn a later
             // integer into text).
-            let same = c.typed_by_values.iter().all(|&i| match params.get(i) {
-                Some(v) if !v.is_null() => {
-                    c.st.params()
-                        .get(i)
-                        .is_some_and(|t| *t == natural_type(v) || *t == loose_type(v))
-                }
-                _ => true,
-            });
+            // Nor does one whose server-inferred text parameter now gets a number.
+            let same = !c.st.params().iter().zip(params).any(|(t, v)| guessed(t, v))
+                && c.typed_by_values.iter().all(|&i| match params.get(i) {
+                    Some(v) if !v.is_null() => {
+                        c.st.params()
+                            .get(i)
+                            .is_some_and(|t| *t == natural_type(v) || *t == loose_type(v))
+                    }
+                    _ => true,
+                });
             if same {
                 self.from_cache = true;
                 return Ok(c.st.clone());

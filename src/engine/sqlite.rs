@@ -180,10 +180,11 @@ fn setup(conn: &rusqlite::Connection, lock_timeout: Duration) -> rusqlite::Resul
             })),
         }))
     })?;
-    // CAST(x AS INTEGER): a fraction rounded to the nearest integer, ties to even, as
-    // PostgreSQL and MariaDB cast a double (SQLite's own CAST truncates); text that is
+    // CAST(x AS INTEGER): a fraction rounded to the nearest integer, ties to even as
+    // PostgreSQL and MariaDB cast a double, or with `away` (the value was a decimal)
+    // away from zero as they cast NUMERIC (SQLite's own CAST truncates); text that is
     // not a number and values past the 64-bit range are errors, not 0 or a clamp.
-    conn.create_scalar_function("sqlkit_integer", 1, flags, |ctx| {
+    conn.create_scalar_function("sqlkit_integer", 2, flags, |ctx| {
         let bad = |what: String| rusqlite::Error::UserFunctionError(what.into());
         let f = match ctx.get_raw(0) {
             ValueRef::Null => return Ok(None),
@@ -202,7 +203,16 @@ fn setup(conn: &rusqlite::Connection, lock_timeout: Duration) -> rusqlite::Resul
             }
             ValueRef::Blob(_) => return Err(bad("a blob cannot be cast to INTEGER".into())),
         };
-        crate::value::exact_i64(f.round_ties_even())
+        let away: bool = ctx.get(1)?;
+        let r = if away {
+            // A decimal held in a double means its first 15 significant digits (a
+            // sum such as 2.5 + 2.0 may land on 4.499999999999999): rounded to those
+            // first, then half away from zero.
+            format!("{f:.14e}").parse::<f64>().unwrap_or(f).round()
+        } else {
+            f.round_ties_even()
+        };
+        crate::value::exact_i64(r)
             .map(Some)
             .ok_or_else(|| bad(format!("{f} is out of range for a 64-bit integer")))
     })?;
