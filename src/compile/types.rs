@@ -52,6 +52,13 @@ fn type_of(n: &Node, depth: u32) -> Option<SqlType> {
                 .and_then(|it| type_of(&it.node, d)),
         },
         Node::Cast(_, t) => Some(*t),
+        // A decimal value reads back as a decimal with its places, where the server
+        // keeps no type for it (SQLite gives a REAL).
+        Node::Bind(crate::value::Value::Decimal(v))
+        | Node::Literal(crate::value::Value::Decimal(v)) => Some(SqlType::Numeric {
+            precision: 38,
+            scale: u8::try_from(v.scale()).unwrap_or(28),
+        }),
         Node::Now => Some(SqlType::Timestamp),
         Node::Not(_)
         | Node::IsNull(..)

@@ -534,17 +534,34 @@ impl Compiler<'_> {
         }
     }
 
-    /// Arguments of MySQL's `CONCAT`, flattening nested concatenations.
+    /// Arguments of MySQL's `CONCAT`, flattening nested concatenations without
+    /// recursion (a chain of any length is one flat list; its depth is counted as
+    /// the walk counts nesting).
     fn concat_args(&mut self, n: &Node) -> Result<()> {
-        match n {
-            Node::Binary(BinOp::Concat, lr) => {
-                let [l, r] = &**lr;
-                self.concat_args(l)?;
-                self.push(", ");
-                self.concat_args(r)
+        let mut stack = vec![n];
+        let mut first = true;
+        while let Some(n) = stack.pop() {
+            match n {
+                Node::Binary(BinOp::Concat, lr) => {
+                    if stack.len() as u32 > super::MAX_DEPTH {
+                        return Err(Error::TooDeep {
+                            limit: super::MAX_DEPTH,
+                        });
+                    }
+                    let [l, r] = &**lr;
+                    stack.push(r);
+                    stack.push(l);
+                }
+                n => {
+                    if !first {
+                        self.push(", ");
+                    }
+                    first = false;
+                    self.node(n)?;
+                }
             }
-            n => self.node(n),
         }
+        Ok(())
     }
 
     /// A GROUP BY key; a label is grouped by its position in the select list, which
@@ -1209,6 +1226,7 @@ impl Compiler<'_> {
         // A bare value in the select list: nothing types it but itself.
         self.write_operand_alone(&it.node)?;
         if let Some(label) = label.cloned().or_else(|| q.render_label(i, in_subquery)) {
+            self.dialect.check_label(&label)?;
             self.push(" AS ");
             self.push_ident(&label);
         }

@@ -364,6 +364,14 @@ pub trait Dialect: Send + Sync + fmt::Debug {
         let _ = (out, value, site);
     }
 
+    /// Refuses a select-list label the server would not give back as written (MySQL
+    /// and MariaDB drop a label's leading spaces, so the column could not be read by
+    /// its name). The default takes any label.
+    fn check_label(&self, label: &str) -> Result<()> {
+        let _ = label;
+        Ok(())
+    }
+
     /// Whether a name in HAVING means a select-list label before a column of that
     /// name (MySQL and MariaDB; SQLite reads the column). Where it does not, a
     /// repeated select item is written in HAVING as its label only if no column of
@@ -568,6 +576,8 @@ const RESERVED: &[&str] = &[
     "fetch",
     "first_value",
     "float",
+    "float4",
+    "float8",
     "for",
     "force",
     "foreign",
@@ -597,6 +607,11 @@ const RESERVED: &[&str] = &[
     "insensitive",
     "insert",
     "int",
+    "int1",
+    "int2",
+    "int3",
+    "int4",
+    "int8",
     "integer",
     "intersect",
     "interval",

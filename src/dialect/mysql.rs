@@ -224,6 +224,16 @@ impl Dialect for Mysql {
                 let _ = write!(out, "'{}'", t.format("%Y-%m-%d %H:%M:%S%.6f"));
                 Ok(())
             }
+            // With an exponent a number is a DOUBLE; `1.5` alone is a DECIMAL literal
+            // (and would read back as one).
+            Value::Float(f) if f.is_finite() => {
+                let start = out.len();
+                let _ = write!(out, "{f:?}");
+                if !out[start..].contains('e') {
+                    out.push_str("e0");
+                }
+                Ok(())
+            }
             // Without backslash escapes a NUL has no spelling: default_literal refuses it.
             v => default_literal(out, v, self.backslash_escapes, self),
         }
@@ -243,6 +253,18 @@ impl Dialect for Mysql {
                 " COLLATE utf8mb4_bin"
             });
         }
+    }
+    fn check_label(&self, label: &str) -> Result<()> {
+        if label.starts_with(char::is_whitespace) {
+            return Err(crate::Error::invalid(
+                "SELECT",
+                format!(
+                    "the label {label:?} begins with a space, which MySQL and MariaDB drop \
+                     (the column would come back under another name)"
+                ),
+            ));
+        }
+        Ok(())
     }
     fn avg_keeps_few_places(&self) -> bool {
         true

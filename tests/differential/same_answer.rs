@@ -341,3 +341,103 @@ fn an_average_reads_the_same_f64_everywhere() {
         },
     ]);
 }
+
+#[test]
+fn literals_labels_and_names_round_trip() {
+    let mut failures = Vec::new();
+    for db in super::common::engines() {
+        let mut conn = db.engine.connect().expect("connect");
+        // A float literal reads back as a float, a tiny decimal as that decimal.
+        let q = select((
+            literal::<f64>(1.5f64),
+            literal::<f64>(1e40f64),
+            literal::<rust_decimal::Decimal>(dec("0.0000000000000000000000000001")),
+        ));
+        match conn.query_one(&q) {
+            Ok(row) => {
+                let got: Vec<String> = row.values().iter().map(exact).collect();
+                let want = ["1.5", "1e40", "0.0000000000000000000000000001"];
+                if got != want {
+                    failures.push(format!("{}: literals read back as {got:?}", db.name));
+                }
+                if !matches!(row.values().first(), Some(Value::Float(_))) {
+                    failures.push(format!(
+                        "{}: a float literal is {:?}",
+                        db.name,
+                        row.values()
+                    ));
+                }
+            }
+            Err(e) => failures.push(format!("{}: literals: {e}", db.name)),
+        }
+        // A label with a leading space: read back under it, or refused typed.
+        let q = select(literal::<i64>(1i64).label(" leading"));
+        match conn.query_one(&q) {
+            Ok(row) => {
+                if row.get::<i64, _>(" leading").ok() != Some(1) {
+                    failures.push(format!(
+                        "{}: the label came back as {:?}",
+                        db.name,
+                        row.columns()
+                    ));
+                }
+            }
+            Err(Error::InvalidStatement { .. }) if db.name == "mariadb" => {}
+            Err(e) => failures.push(format!("{}: leading-space label: {e}", db.name)),
+        }
+        // Names that are type names on MariaDB are quoted.
+        let t = Table::builder("int4")
+            .column(ColumnDef::new("float4", SqlType::Double))
+            .column(ColumnDef::new("int8", SqlType::BigInt))
+            .column(ColumnDef::new("int1", SqlType::Integer))
+            .build()
+            .expect("table");
+        let mut md = MetaData::new();
+        md.add(&t).expect("add");
+        let r = conn
+            .create_all(&md)
+            .and_then(|_| {
+                conn.execute(
+                    &insert(t.clone())
+                        .value(t.c("float4").expect("c"), 0.5f64)
+                        .value(t.c("int8").expect("c"), 8i64)
+                        .value(t.c("int1").expect("c"), 1i64),
+                )
+            })
+            .and_then(|_| conn.query(&select(t.c("int8").expect("c"))));
+        match r {
+            Ok(rows) if rows.len() == 1 => {}
+            Ok(rows) => failures.push(format!("{}: {} rows", db.name, rows.len())),
+            Err(e) => failures.push(format!("{}: type-name identifiers: {e}", db.name)),
+        }
+    }
+    // A concatenation chain far past the depth limit, compiled on a 2 MB thread for
+    // every dialect: refused typed, never a stack overflow.
+    let chain = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(|| {
+            let u = User::table();
+            let mut e = u.username.expr();
+            for _ in 0..10_000 {
+                e = e.concat("x");
+            }
+            let q = select(e);
+            [
+                sqlkit::dialect::dialect_for("mysql").expect("mysql"),
+                sqlkit::dialect::dialect_for("mariadb").expect("mariadb"),
+                sqlkit::dialect::dialect_for("postgresql").expect("pg"),
+                sqlkit::dialect::dialect_for("sqlite").expect("sqlite"),
+            ]
+            .iter()
+            .map(|d| match q.compile(d.as_ref()) {
+                Err(Error::TooDeep { .. }) => None,
+                other => Some(format!("{}: {:?}", d.name(), other.map(|c| c.sql.len()))),
+            })
+            .collect::<Vec<_>>()
+        })
+        .expect("thread")
+        .join()
+        .expect("no stack overflow");
+    failures.extend(chain.into_iter().flatten());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
