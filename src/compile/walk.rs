@@ -1880,7 +1880,7 @@ impl Compiler<'_> {
             self.push(" DEFAULT ");
             self.default_value(default)?;
         }
-        Ok(())
+        d.write_storage_check(self, c.name(), c.sql_type(), auto)
     }
 
     /// A server default's SQL: a literal as it is, an expression in parentheses.

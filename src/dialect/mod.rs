@@ -11,7 +11,7 @@ pub use mysql::{Mysql, MysqlFlavor};
 pub use postgres::Postgres;
 #[cfg(feature = "sqlite")]
 pub(crate) use sqlite::inexact_decimal as sqlite_inexact_decimal;
-pub use sqlite::{Sqlite, DECIMAL_TYPE as SQLITE_DECIMAL_TYPE};
+pub use sqlite::{Sqlite, DECIMAL_TYPE as SQLITE_DECIMAL_TYPE, FITS_CHECK as SQLITE_FITS_CHECK};
 
 use crate::compile::Compiler;
 use crate::error::{Error, Result};
@@ -362,6 +362,20 @@ pub trait Dialect: Send + Sync + fmt::Debug {
     /// those, with an exact conversion or an error. The default writes nothing.
     fn write_bind_type(&self, out: &mut String, value: &Value, site: BindSite) {
         let _ = (out, value, site);
+    }
+
+    /// Writes, after a column's definition, what keeps a stored value within the
+    /// column's type where the server would store it anyway (SQLite: a BOOLEAN holding
+    /// 2, a VARCHAR(5) holding six characters). The default writes nothing.
+    fn write_storage_check(
+        &self,
+        c: &mut Compiler<'_>,
+        column: &str,
+        ty: SqlType,
+        autoincrement: bool,
+    ) -> Result<()> {
+        let _ = (c, column, ty, autoincrement);
+        Ok(())
     }
 
     /// Refuses a select-list label the server would not give back as written (MySQL

@@ -254,6 +254,21 @@ impl Dialect for Mysql {
             });
         }
     }
+    fn write_storage_check(
+        &self,
+        c: &mut Compiler<'_>,
+        column: &str,
+        ty: SqlType,
+        _autoincrement: bool,
+    ) -> Result<()> {
+        // BOOLEAN is TINYINT(1), which would keep 2 and read it as true.
+        if ty == SqlType::Boolean && (self.is_mariadb() || self.version >= Version::new(8, 0, 16)) {
+            c.push(" CHECK (");
+            c.push_ident(column);
+            c.push(" IN (0, 1))");
+        }
+        Ok(())
+    }
     fn check_label(&self, label: &str) -> Result<()> {
         if label.starts_with(char::is_whitespace) {
             return Err(crate::Error::invalid(

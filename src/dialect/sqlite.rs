@@ -25,6 +25,10 @@ impl Default for Sqlite {
     }
 }
 
+/// The name prefix of the CHECKs sqlkit adds to SQLite columns so that a value
+/// stays within the column's declared type (reflection leaves them out).
+pub const FITS_CHECK: &str = "sqlkit_fits_";
+
 /// SQLite's declared type for decimals: NUMERIC affinity, so that decimals compare,
 /// sort and aggregate as numbers. sqlkit stores a decimal as an integer or a double
 /// only when it reads back exactly (always so up to 15 significant digits); any other
@@ -164,6 +168,51 @@ impl Dialect for Sqlite {
     /// Left out: sqlkit's transactions hold the database's write lock from `BEGIN
     /// IMMEDIATE`, so no other writer can change the rows read.
     fn write_lock(&self, _: &mut Compiler<'_>, _: &crate::stmt::Lock) -> Result<()> {
+        Ok(())
+    }
+    fn write_storage_check(
+        &self,
+        c: &mut Compiler<'_>,
+        column: &str,
+        ty: SqlType,
+        autoincrement: bool,
+    ) -> Result<()> {
+        // What the other databases refuse and SQLite would keep, to read back as
+        // something else: refused here too, by a CHECK named for the column.
+        let (lo, hi): (&str, String) = match ty {
+            SqlType::Boolean => (" IN (0, 1)", String::new()),
+            SqlType::SmallInt => (" BETWEEN -32768 AND 32767", String::new()),
+            SqlType::Integer if !autoincrement => {
+                (" BETWEEN -2147483648 AND 2147483647", String::new())
+            }
+            SqlType::String(n) => ("", format!(") <= {n}")),
+            // REAL is read as an f32: beyond its range it would read as infinity.
+            SqlType::Float => ("", ") <= 3.4028234663852886e38 OR abs(".to_string()),
+            _ => return Ok(()),
+        };
+        c.push(" CONSTRAINT ");
+        c.push_ident(&format!("{FITS_CHECK}{column}"));
+        c.push(" CHECK (");
+        match ty {
+            SqlType::String(_) => {
+                c.push("length(");
+                c.push_ident(column);
+                c.push(&hi);
+            }
+            SqlType::Float => {
+                c.push("abs(");
+                c.push_ident(column);
+                c.push(&hi);
+                c.push_ident(column);
+                // Infinity itself is a float (`9e999` reads as it).
+                c.push(") > 1e308");
+            }
+            _ => {
+                c.push_ident(column);
+                c.push(lo);
+            }
+        }
+        c.push(")");
         Ok(())
     }
     fn decimals_may_be_integers(&self) -> bool {

@@ -141,7 +141,11 @@ pub fn reflect_table(conn: &mut Connection, name: &str) -> Result<Option<Table>>
                 }
                 b.foreign_key(fk)
             }
-            Constraint::Check(_, sql) if json_valid_column(&sql).is_some() => b,
+            Constraint::Check(_, sql)
+                if json_valid_column(&sql).is_some() || boolean_check_column(&sql).is_some() =>
+            {
+                b
+            }
             Constraint::Check(cname, sql) => {
                 let prefix = format!("ck_{name}_");
                 match cname.strip_prefix(&prefix) {
@@ -469,6 +473,19 @@ fn json_valid_column(sql: &str) -> Option<String> {
     Some(inner.trim_matches('`').to_string())
 }
 
+/// The column a MySQL / MariaDB boolean check (`flag` in (0,1)), which sqlkit adds
+/// to a BOOLEAN column (a TINYINT there), guards: part of the type, not the model.
+fn boolean_check_column(sql: &str) -> Option<String> {
+    let plain: String = sql
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let col = plain.strip_suffix("in0,1")?;
+    let col = col.strip_prefix('`')?.strip_suffix('`')?;
+    (!col.contains('`')).then(|| col.to_string())
+}
+
 fn constraints(conn: &mut Connection, kind: Kind, table: &str) -> Result<Vec<Constraint>> {
     let name = [Value::from(table)];
     let mut out = Vec::new();
@@ -562,7 +579,14 @@ fn constraints(conn: &mut Connection, kind: Kind, table: &str) -> Result<Vec<Con
             )?;
             if let Some(r) = sql.first() {
                 let text = opt_text(r, 0)?.unwrap_or_default();
-                for (i, (cname, expr)) in sqlite_checks(&text).into_iter().enumerate() {
+                let checks = sqlite_checks(&text).into_iter().filter(|(cname, _)| {
+                    // The checks sqlkit adds to keep values within their declared
+                    // types are part of the type, not constraints of the model.
+                    !cname
+                        .as_deref()
+                        .is_some_and(|n| n.starts_with(crate::dialect::SQLITE_FITS_CHECK))
+                });
+                for (i, (cname, expr)) in checks.enumerate() {
                     let cname = cname.unwrap_or_else(|| format!("ck_{table}_check_{}", i + 1));
                     out.push(Constraint::Check(cname, expr));
                 }

@@ -441,3 +441,56 @@ fn literals_labels_and_names_round_trip() {
     failures.extend(chain.into_iter().flatten());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn a_stored_value_stays_within_its_type_or_is_refused() {
+    let t = Table::builder("fits")
+        .column(ColumnDef::new("id", SqlType::BigInt).primary_key())
+        .column(ColumnDef::new("flag", SqlType::Boolean))
+        .column(ColumnDef::new("code", SqlType::String(5)))
+        .column(ColumnDef::new("ratio", SqlType::Float))
+        .column(ColumnDef::new("small", SqlType::SmallInt))
+        .column(ColumnDef::new("mid", SqlType::Integer))
+        .build()
+        .expect("table");
+    let mut md = MetaData::new();
+    md.add(&t).expect("add");
+    let c = |n: &str| t.c(n).expect("column");
+    let mut failures = Vec::new();
+    for db in super::common::engines() {
+        let mut conn = db.engine.connect().expect("connect");
+        conn.create_all(&md).expect("schema");
+        // What fits goes in and reads back as written.
+        let ok = insert(t.clone())
+            .value(c("id"), 1i64)
+            .value(c("flag"), true)
+            .value(c("code"), "abcde")
+            .value(c("ratio"), 3.0e38f64)
+            .value(c("small"), -32768i64)
+            .value(c("mid"), 2_147_483_647i64);
+        if let Err(e) = conn.execute(&ok) {
+            failures.push(format!("{}: a fitting row: {e}", db.name));
+        }
+        let bad: [(&str, Value); 5] = [
+            ("flag", Value::Int(2)),
+            ("code", Value::from("abcdef")),
+            ("ratio", Value::Float(1e40)),
+            ("small", Value::Int(40_000)),
+            ("mid", Value::Int(3_000_000_000)),
+        ];
+        for (k, (col, v)) in bad.into_iter().enumerate() {
+            let q = insert(t.clone())
+                .value(c("id"), 10 + k as i64)
+                .value(c(col), v.clone());
+            if conn.execute(&q).is_ok() {
+                failures.push(format!("{}: {col} = {v:?} was stored", db.name));
+            }
+        }
+        match conn.query(&select((c("id"), c("code"))).select_from(t.clone())) {
+            Ok(rows) if rows.len() == 1 => {}
+            Ok(rows) => failures.push(format!("{}: {} rows afterwards", db.name, rows.len())),
+            Err(e) => failures.push(format!("{}: {e}", db.name)),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
