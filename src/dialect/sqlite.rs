@@ -188,6 +188,28 @@ impl Dialect for Sqlite {
             SqlType::String(n) => ("", format!(") <= {n}")),
             // REAL is read as an f32: beyond its range it would read as infinity.
             SqlType::Float => ("", ") <= 3.4028234663852886e38 OR abs(".to_string()),
+            SqlType::Numeric { precision, scale } => {
+                // A number (text such as 'abc' stays text in a NUMERIC column) within
+                // the declared digits, and never a REAL past 2^53: SQLite makes a
+                // longer number (a 20- or 40-digit text) a rounded REAL.
+                c.push(" CONSTRAINT ");
+                c.push_ident(&format!("{FITS_CHECK}{column}"));
+                c.push(" CHECK (");
+                c.push_ident(column);
+                c.push(" IS NULL OR (typeof(");
+                c.push_ident(column);
+                c.push(") IN ('integer', 'real') AND abs(");
+                c.push_ident(column);
+                c.push(&format!(
+                    ") < 1e{} AND (typeof(",
+                    precision.saturating_sub(scale)
+                ));
+                c.push_ident(column);
+                c.push(") = 'integer' OR abs(");
+                c.push_ident(column);
+                c.push(") < 9007199254740992.0)))");
+                return Ok(());
+            }
             _ => return Ok(()),
         };
         c.push(" CONSTRAINT ");

@@ -451,6 +451,13 @@ fn a_stored_value_stays_within_its_type_or_is_refused() {
         .column(ColumnDef::new("ratio", SqlType::Float))
         .column(ColumnDef::new("small", SqlType::SmallInt))
         .column(ColumnDef::new("mid", SqlType::Integer))
+        .column(ColumnDef::new(
+            "amount",
+            SqlType::Numeric {
+                precision: 40,
+                scale: 2,
+            },
+        ))
         .build()
         .expect("table");
     let mut md = MetaData::new();
@@ -467,11 +474,17 @@ fn a_stored_value_stays_within_its_type_or_is_refused() {
             .value(c("code"), "abcde")
             .value(c("ratio"), 3.0e38f64)
             .value(c("small"), -32768i64)
-            .value(c("mid"), 2_147_483_647i64);
+            .value(c("mid"), 2_147_483_647i64)
+            .value(c("amount"), dec("-12345678901.25"));
         if let Err(e) = conn.execute(&ok) {
             failures.push(format!("{}: a fitting row: {e}", db.name));
         }
-        let bad: [(&str, Value); 5] = [
+        let bad: [(&str, Value); 7] = [
+            (
+                "amount",
+                Value::from("1234567890123456789012345678901234567890"),
+            ),
+            ("amount", Value::from("abc")),
             ("flag", Value::Int(2)),
             ("code", Value::from("abcdef")),
             ("ratio", Value::Float(1e40)),
@@ -486,8 +499,11 @@ fn a_stored_value_stays_within_its_type_or_is_refused() {
                 failures.push(format!("{}: {col} = {v:?} was stored", db.name));
             }
         }
-        match conn.query(&select((c("id"), c("code"))).select_from(t.clone())) {
-            Ok(rows) if rows.len() == 1 => {}
+        match conn.query(&select((c("id"), c("code"), c("amount"))).select_from(t.clone())) {
+            Ok(rows)
+                if rows.len() == 1
+                    && rows[0].get::<rust_decimal::Decimal, _>(2).ok()
+                        == Some(dec("-12345678901.25")) => {}
             Ok(rows) => failures.push(format!("{}: {} rows afterwards", db.name, rows.len())),
             Err(e) => failures.push(format!("{}: {e}", db.name)),
         }
