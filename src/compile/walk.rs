@@ -1140,14 +1140,24 @@ impl Compiler<'_> {
                 if i > 0 {
                     self.push(", ");
                 }
-                // A column of the first select is ordered by the name it comes back
-                // under (its label, if it has one).
+                // A column of the first select, or a name it comes back under, is
+                // ordered by its position: SQLite matches a bare name only against a
+                // label written with AS. (MySQL's NULLS emulation needs an expression,
+                // `x IS NULL`, so there it is the name.)
                 let lead = c.first.leader();
-                let named = lead
-                    .items
-                    .iter()
-                    .position(|it| same_column(&it.node, &o.node));
+                let named = lead.items.iter().enumerate().position(|(k, it)| {
+                    same_column(&it.node, &o.node)
+                        || matches!(&o.node, Node::Op(op, _)
+                            if matches!(&**op, Op::Label(n) if *n == lead.output_name(k, in_subquery)))
+                });
+                let by_position =
+                    o.nulls.is_none() || self.dialect.supports(Feature::NullsOrdering);
                 r = match named {
+                    Some(i) if by_position => self.order_term(
+                        &Node::Literal(crate::value::Value::Int(i as i64 + 1)),
+                        o.desc,
+                        o.nulls,
+                    ),
                     Some(i) => {
                         let label = Node::Op(
                             Box::new(Op::Label(lead.output_name(i, in_subquery))),

@@ -12,7 +12,9 @@
 //! and true division, casts of floats to integers (ties to even) and of decimals
 //! (ties away from zero), text concatenation, `substr` and `char_length`,
 //! comparisons (text by code point), three-valued AND / OR / NOT, IS NULL, LIKE,
-//! CASE, and grouped sums with HAVING. Decimal division is left out: its number of
+//! CASE, EXTRACT, correlated and uncorrelated scalar subqueries, and these in five
+//! shapes: a select list with a filter, grouped sums with HAVING, a running sum over
+//! a window, UNION ALL of two filters, and a CTE. Decimal division is left out: its number of
 //! places is the server's choice (MariaDB keeps four more than the dividend).
 
 use super::common::models::*;
@@ -63,6 +65,10 @@ struct Fx {
     published: bool,
     author: i64,
     username: String,
+    created: chrono::DateTime<chrono::Utc>,
+    // The post's comments, and the most views of any post (for subqueries).
+    comments: i64,
+    max_views: i64,
 }
 
 /// A value the reference computes; `Unknown` where SQL leaves the answer to the
@@ -79,6 +85,7 @@ enum R {
 }
 
 type Eval = Box<dyn Fn(&Fx) -> R>;
+type Shared = std::rc::Rc<dyn Fn(&Fx) -> R>;
 
 /// A generated expression: the sqlkit side and the reference side.
 struct G<T> {
@@ -99,7 +106,7 @@ const PATTERNS: [&str; 6] = ["%a%", "P%", "%t", "_o%", "%", "py%"];
 fn int(r: &mut Rng, depth: u32) -> G<i64> {
     let (p, u) = (Post::table(), User::table());
     let leaf = depth == 0 || r.chance(30);
-    match if leaf { r.below(4) } else { 4 + r.below(9) } {
+    match if leaf { r.below(4) } else { 4 + r.below(12) } {
         0 => g(p.views.expr(), |f| R::Int(f.views)),
         1 => g(p.id.expr().cast_type::<i64>(), |f| R::Int(f.id)),
         2 => g(u.id.expr().cast_type::<i64>(), |f| R::Int(f.author)),
@@ -196,6 +203,60 @@ fn int(r: &mut Rng, depth: u32) -> G<i64> {
                     .map_or(R::Unknown, R::Int),
                 other => other,
             })
+        }
+        12 => {
+            use chrono::{Datelike, Timelike};
+            let parts = [
+                DatePart::Year,
+                DatePart::Quarter,
+                DatePart::Month,
+                DatePart::Day,
+                DatePart::Hour,
+                DatePart::Minute,
+                DatePart::Second,
+                DatePart::DayOfWeek,
+                DatePart::DayOfYear,
+            ];
+            let k = r.below(parts.len() as u64) as usize;
+            g(
+                func::extract(parts[k], p.created_at).cast_type::<i64>(),
+                move |f| {
+                    let t = f.created;
+                    R::Int(i64::from(match k {
+                        0 => t.year() as u32,
+                        1 => (t.month() - 1) / 3 + 1,
+                        2 => t.month(),
+                        3 => t.day(),
+                        4 => t.hour(),
+                        5 => t.minute(),
+                        6 => t.second(),
+                        7 => t.weekday().num_days_from_sunday(),
+                        _ => t.ordinal(),
+                    }))
+                },
+            )
+        }
+        13 => {
+            // A correlated scalar subquery: the post's comments.
+            let c = Comment::table();
+            g(
+                select(func::count_star())
+                    .select_from(c)
+                    .where_(c.post_id.eq(p.id))
+                    .scalar_subquery()
+                    .cast_type::<i64>(),
+                |f| R::Int(f.comments),
+            )
+        }
+        14 => {
+            // An uncorrelated one, over the table under another name.
+            let p2 = Post::table().alias("p2");
+            g(
+                select(func::max(p2.views))
+                    .scalar_subquery()
+                    .cast_type::<i64>(),
+                |f| R::Int(f.max_views),
+            )
         }
         _ => {
             let a = int(r, depth - 1);
@@ -525,7 +586,90 @@ fn query(r: &mut Rng, fixture: &[Fx]) -> Query {
             _ => None,
         },
     };
-    if r.chance(20) {
+    let shape = r.below(100);
+    if shape < 10 {
+        // A running sum per author, in id order.
+        let e = int(r, depth);
+        let mut q = select((
+            p.id,
+            func::sum(e.expr)
+                .over(Window::new().partition_by(p.author_id).order_by(p.id))
+                .cast_type::<i64>()
+                .label("running"),
+        ))
+        .select_from(p)
+        .join(u, p.author_id.eq(u.id))
+        .order_by(p.id);
+        if let Some(b) = &filter {
+            q = q.where_(b.expr.clone());
+        }
+        let want = rows(&keep).and_then(|kept| {
+            let mut sums: std::collections::HashMap<i64, Option<i64>> = Default::default();
+            let mut out = Vec::new();
+            for f in kept {
+                let slot = sums.entry(f.author).or_insert(None);
+                match (e.eval)(f) {
+                    R::Int(x) => *slot = Some(slot.unwrap_or(0).checked_add(x)?),
+                    R::Null => {}
+                    _ => return None,
+                }
+                out.push(vec![R::Int(f.id), slot.map_or(R::Null, R::Int)]);
+            }
+            Some(out)
+        });
+        return Query { select: q, want };
+    }
+    if shape < 20 {
+        // The same expression over two filters, UNION ALL, or through a CTE.
+        let (node, eval) = any_value(r, depth);
+        let other = boolean(r, depth);
+        let item = || Expr::<Any>::from_node(node.clone()).label("v");
+        let mut first = select((p.id, item()))
+            .select_from(p)
+            .join(u, p.author_id.eq(u.id));
+        if let Some(b) = &filter {
+            first = first.where_(b.expr.clone());
+        }
+        let second = select((p.id, item()))
+            .select_from(p)
+            .join(u, p.author_id.eq(u.id))
+            .where_(other.expr.clone());
+        let keep_other = |f: &Fx| match (other.eval)(f) {
+            R::Bool(x) => Some(x),
+            R::Null => Some(false),
+            _ => None,
+        };
+        let cte = shape >= 15;
+        let q = if cte {
+            let w = first.cte("w");
+            let (id, v) = (w.c("id").expect("id"), w.c("v").expect("v"));
+            select((id.clone(), v)).select_from(w).order_by(id)
+        } else {
+            first.union_all(second).order_by("id")
+        };
+        let want = (|| {
+            let mut out = Vec::new();
+            let mut add = |keep: &dyn Fn(&Fx) -> Option<bool>| -> Option<()> {
+                for f in fixture {
+                    if keep(f)? {
+                        match eval(f) {
+                            R::Unknown => return None,
+                            v => out.push((f.id, v)),
+                        }
+                    }
+                }
+                Some(())
+            };
+            add(&keep)?;
+            if !cte {
+                add(&keep_other)?;
+            }
+            out.sort_by_key(|(id, _)| *id);
+            Some(out.into_iter().map(|(id, v)| vec![R::Int(id), v]).collect())
+        })();
+        return Query { select: q, want };
+    }
+    if shape < 40 {
         // Grouped: per author, the sum of an integer expression, HAVING count > k.
         let e = int(r, depth);
         let k = r.range(0, 1);
@@ -560,6 +704,24 @@ fn query(r: &mut Rng, fixture: &[Fx]) -> Query {
         });
         return Query { select: q, want };
     }
+    let (node, eval) = any_value(r, depth);
+    let mut q = base(select((p.id, Expr::<Any>::from_node(node).label("v"))));
+    if let Some(b) = &filter {
+        q = q.where_(b.expr.clone());
+    }
+    let want = rows(&keep).and_then(|kept| {
+        kept.into_iter()
+            .map(|f| match eval(f) {
+                R::Unknown => None,
+                v => Some(vec![R::Int(f.id), v]),
+            })
+            .collect()
+    });
+    Query { select: q, want }
+}
+
+/// An expression of any of the kinds, untyped.
+fn any_value(r: &mut Rng, depth: u32) -> (Node, Shared) {
     let (node, eval): (Node, Eval) = match r.below(5) {
         0 => {
             let e = int(r, depth);
@@ -582,19 +744,7 @@ fn query(r: &mut Rng, fixture: &[Fx]) -> Query {
             (e.expr.into_node(), e.eval)
         }
     };
-    let mut q = base(select((p.id, Expr::<Any>::from_node(node).label("v"))));
-    if let Some(b) = &filter {
-        q = q.where_(b.expr.clone());
-    }
-    let want = rows(&keep).and_then(|kept| {
-        kept.into_iter()
-            .map(|f| match eval(f) {
-                R::Unknown => None,
-                v => Some(vec![R::Int(f.id), v]),
-            })
-            .collect()
-    });
-    Query { select: q, want }
+    (node, std::rc::Rc::from(eval))
 }
 
 /// Whether a cell the server returned is the reference's value: numbers to 1e-9
@@ -653,22 +803,42 @@ fn fixture(conn: &mut Connection) -> Vec<Fx> {
         p.published,
         u.id,
         u.username,
+        p.created_at,
     ))
     .join(u, p.author_id.eq(u.id))
     .order_by(p.id);
-    conn.query(&q)
+    let c = Comment::table();
+    let counts: std::collections::HashMap<i64, i64> = conn
+        .query(&select((c.post_id, func::count_star())).group_by(c.post_id))
+        .expect("comments")
+        .iter()
+        .map(|r| (r.get(0).expect("post"), r.get(1).expect("n")))
+        .collect();
+    let mut out: Vec<Fx> = conn
+        .query(&q)
         .expect("fixture")
         .iter()
-        .map(|row| Fx {
-            id: row.get(0).expect("id"),
-            views: row.get(1).expect("views"),
-            rating: row.get(2).expect("rating"),
-            slug: row.get(3).expect("slug"),
-            published: row.get(4).expect("published"),
-            author: row.get(5).expect("author"),
-            username: row.get(6).expect("username"),
+        .map(|row| {
+            let id: i64 = row.get(0).expect("id");
+            Fx {
+                id,
+                views: row.get(1).expect("views"),
+                rating: row.get(2).expect("rating"),
+                slug: row.get(3).expect("slug"),
+                published: row.get(4).expect("published"),
+                author: row.get(5).expect("author"),
+                username: row.get(6).expect("username"),
+                created: row.get(7).expect("created"),
+                comments: counts.get(&id).copied().unwrap_or(0),
+                max_views: 0,
+            }
         })
-        .collect()
+        .collect();
+    let max = out.iter().map(|f| f.views).max().unwrap_or(0);
+    for f in &mut out {
+        f.max_views = max;
+    }
+    out
 }
 
 #[test]
