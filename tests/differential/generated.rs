@@ -390,7 +390,22 @@ fn float(r: &mut Rng, depth: u32) -> G<f64> {
 fn text(r: &mut Rng, depth: u32) -> G<String> {
     let (p, u) = (Post::table(), User::table());
     let leaf = depth == 0 || r.chance(40);
-    match if leaf { r.below(3) } else { 3 + r.below(2) } {
+    match if leaf { r.below(3) } else { 3 + r.below(3) } {
+        5.. => {
+            let a = text(r, depth - 1);
+            let up = r.chance(50);
+            let fa = a.eval;
+            let e = if up {
+                func::upper(a.expr)
+            } else {
+                func::lower(a.expr)
+            };
+            g(e, move |f| match fa(f) {
+                R::Str(s) if up => R::Str(s.to_uppercase()),
+                R::Str(s) => R::Str(s.to_lowercase()),
+                other => other,
+            })
+        }
         0 => g(p.slug.expr(), |f| R::Str(f.slug.clone())),
         1 => g(u.username.expr(), |f| R::Str(f.username.clone())),
         2 => {
@@ -406,7 +421,7 @@ fn text(r: &mut Rng, depth: u32) -> G<String> {
                 _ => R::Unknown,
             })
         }
-        _ => {
+        4 => {
             let a = text(r, depth - 1);
             let (start, len) = (r.range(1, 4), r.range(0, 4));
             let fa = a.eval;
@@ -430,6 +445,14 @@ fn compare(x: &R, y: &R) -> Option<std::cmp::Ordering> {
         (R::Flt(a), R::Flt(b)) => a.partial_cmp(b),
         // UTF-8 bytes order as code points do.
         (R::Str(a), R::Str(b)) => Some(a.as_bytes().cmp(b.as_bytes())),
+        // Across kinds, as the servers compare: an integer with a decimal exactly, a
+        // float with anything as doubles.
+        (R::Int(a), R::Dec(b)) => Some(Decimal::from(*a).cmp(b)),
+        (R::Dec(a), R::Int(b)) => Some(a.cmp(&Decimal::from(*b))),
+        (R::Int(a), R::Flt(b)) => (*a as f64).partial_cmp(b),
+        (R::Flt(a), R::Int(b)) => a.partial_cmp(&(*b as f64)),
+        (R::Dec(a), R::Flt(b)) => rust_decimal::prelude::ToPrimitive::to_f64(a)?.partial_cmp(b),
+        (R::Flt(a), R::Dec(b)) => a.partial_cmp(&rust_decimal::prelude::ToPrimitive::to_f64(b)?),
         _ => None,
     }
 }
@@ -456,7 +479,19 @@ fn boolean(r: &mut Rng, depth: u32) -> G<bool> {
             // A comparison of two values of one kind.
             let (l, rr): (Node, Node);
             let (fl, fr): (Eval, Eval);
-            match r.below(4) {
+            match r.below(7) {
+                4 => {
+                    let (a, b) = (int(r, depth - 1), decimal(r, depth - 1));
+                    (l, rr, fl, fr) = (a.expr.into_node(), b.expr.into_node(), a.eval, b.eval);
+                }
+                5 => {
+                    let (a, b) = (float(r, depth - 1), int(r, depth - 1));
+                    (l, rr, fl, fr) = (a.expr.into_node(), b.expr.into_node(), a.eval, b.eval);
+                }
+                6 => {
+                    let (a, b) = (decimal(r, depth - 1), float(r, depth - 1));
+                    (l, rr, fl, fr) = (a.expr.into_node(), b.expr.into_node(), a.eval, b.eval);
+                }
                 0 => {
                     let (a, b) = (int(r, depth - 1), int(r, depth - 1));
                     (l, rr, fl, fr) = (a.expr.into_node(), b.expr.into_node(), a.eval, b.eval);
