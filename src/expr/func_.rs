@@ -31,8 +31,9 @@ pub fn count_distinct<E: ExprOps>(e: E) -> Expr<i64> {
 pub fn sum<E: ExprOps>(e: E) -> Expr<Option<E::Ty>> {
     f("sum", vec![e.to_node()], false)
 }
-/// `avg(expr)`: NULL over no rows; a float (exact decimal on PostgreSQL and MySQL,
-/// readable as `f64` or `Decimal`).
+/// `avg(expr)`: NULL over no rows; a float, the same `f64` on every dialect
+/// (PostgreSQL's NUMERIC average is read as one; MySQL and MariaDB average the values
+/// as doubles, since their DECIMAL average keeps only 4 more places).
 pub fn avg<E: ExprOps>(e: E) -> Expr<Option<f64>> {
     f("avg", vec![e.to_node()], false)
 }
@@ -73,7 +74,9 @@ where
 {
     f("char_length", vec![e.to_node()], false)
 }
-/// Alias of [`char_length`], as SQLAlchemy's `func.length`.
+/// Alias of [`char_length`]: the number of characters on every dialect. (SQLAlchemy's
+/// `func.length` writes `length()`, which counts bytes on MySQL and MariaDB; sqlkit
+/// counts characters there too.)
 pub fn length<E: ExprOps>(e: E) -> Expr<i64>
 where
     KindOf<E>: TextKind,
