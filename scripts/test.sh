@@ -101,5 +101,8 @@ migrate --allow-destructive downgrade base >/dev/null
 rm -rf "$mig"
 echo "ok"
 
+step "instruction counts of the hot paths within 3 % of benches/guard/baseline.txt"
+scripts/perf-guard.sh
+
 echo
 echo "tests: $passed passed, $failed failed"
