@@ -180,7 +180,7 @@ impl Compiler<'_> {
                 let def = t.def();
                 if self.qualify {
                     match t.alias_name() {
-                        Some(a) => self.push_ident(a),
+                        Some(a) => self.push_known_ident(a, t.alias_plain),
                         None => self.push_known_ident(def.name(), def.name_plain),
                     }
                     self.push(".");
@@ -762,7 +762,7 @@ impl Compiler<'_> {
         self.table_name(t);
         if let Some(a) = t.alias_name() {
             self.push(" AS ");
-            self.push_ident(a);
+            self.push_known_ident(a, t.alias_plain);
         }
     }
 

@@ -164,7 +164,7 @@ impl Node {
 impl Drop for Node {
     #[inline]
     fn drop(&mut self) {
-        if !has_children(self) {
+        if !has_children(self) || leaves_only(self) {
             return;
         }
         // With room on the stack, the usual recursive drop of the fields follows.
@@ -186,6 +186,25 @@ fn flatten(root: &mut Node) {
         while let Some(mut n) = stack.pop() {
             take_children(&mut n, &mut stack);
         }
+    }
+}
+
+/// Whether every child of `n` is a leaf, so dropping it recurses one level at most
+/// (most nodes of a statement: `a = $1`, `f(a, b)`): no need to look at the stack.
+/// Subqueries and the constructs of [`Node::Op`], which may hold statements, are
+/// never taken for this.
+#[inline(always)]
+fn leaves_only(n: &Node) -> bool {
+    let leaf = |c: &Node| !has_children(c);
+    match n {
+        Node::Not(x) | Node::Neg(x) | Node::IsNull(x, _) | Node::Cast(x, _) => leaf(x),
+        Node::Binary(_, lr) | Node::Like { operands: lr, .. } => lr.iter().all(leaf),
+        Node::Between(parts, _) => parts.iter().all(leaf),
+        Node::And(v) | Node::Or(v) | Node::Tuple(v) | Node::Func { args: v, .. } => {
+            v.iter().all(leaf)
+        }
+        Node::InList(x, list, _) => leaf(x) && list.iter().all(leaf),
+        _ => false,
     }
 }
 

@@ -522,6 +522,9 @@ pub(crate) enum DefRef {
 pub struct Table {
     pub(crate) def: DefRef,
     pub(crate) alias: Option<Name>,
+    // Whether the alias needs no quoting under the default reserved words (checked
+    // once here, not at every column the compiler qualifies with it).
+    pub(crate) alias_plain: bool,
 }
 
 impl fmt::Debug for Table {
@@ -543,6 +546,7 @@ impl Table {
         Table {
             def: DefRef::Static(def),
             alias: None,
+            alias_plain: false,
         }
     }
     /// The definition.
@@ -568,9 +572,11 @@ impl Table {
     }
     /// The same table under an alias (`FROM users AS u2`), for self-joins.
     pub fn alias(&self, alias: impl Into<Name>) -> Table {
+        let alias: Name = alias.into();
         Table {
             def: self.def.clone(),
-            alias: Some(alias.into()),
+            alias_plain: crate::dialect::plain_identifier(&alias),
+            alias: Some(alias),
         }
     }
     /// The column named `name`, untyped; an unknown name is an
@@ -828,6 +834,7 @@ impl TableBuilder {
         Ok(Table {
             def: DefRef::Shared(Arc::new(self.build_def()?)),
             alias: None,
+            alias_plain: false,
         })
     }
 
