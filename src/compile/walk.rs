@@ -1705,9 +1705,17 @@ impl Compiler<'_> {
     fn dml_extra_tables<'n>(
         &self,
         target: &Table,
-        sets: impl Iterator<Item = &'n Node>,
+        sets: impl Iterator<Item = &'n Node> + Clone,
         where_: Option<&'n Node>,
     ) -> Vec<Source> {
+        // Most statements name the target alone: found without building a list.
+        if sets
+            .clone()
+            .chain(where_)
+            .all(|n| only_source(n, target, 0))
+        {
+            return Vec::new();
+        }
         let me = Source::Table(target.clone());
         let mut out: Vec<Source> = Vec::new();
         let mut add = |s: &Source| {
@@ -2156,6 +2164,19 @@ fn same_column(a: &Node, b: &Node) -> bool {
     match (a, b) {
         (Node::Column(x), Node::Column(y)) => x.idx == y.idx && x.source.same_as(&y.source),
         _ => false,
+    }
+}
+
+/// Whether every column `collect_sources` would find in `n` is of `target` (deeper
+/// trees than the walk takes answer no, leaving them to the full search).
+fn only_source(n: &Node, target: &Table, depth: u32) -> bool {
+    match n {
+        Node::Column(c) => matches!(&c.source, Source::Table(t) if t.same_as(target)),
+        _ if depth > super::MAX_DEPTH => false,
+        n if depth % 8 == 7 => {
+            crate::expr::with_stack(|| !n.any_operand(|x| !only_source(x, target, depth + 1)))
+        }
+        n => !n.any_operand(|x| !only_source(x, target, depth + 1)),
     }
 }
 
