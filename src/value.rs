@@ -388,8 +388,22 @@ impl FromValue for f64 {
 }
 impl FromValue for f32 {
     fn from_value(value: Value, column: &str) -> Result<Self> {
-        f64::from_value(value, column).map(|f| f as f32)
+        narrow_f32(f64::from_value(value, column)?, column)
     }
+}
+
+/// A double as an `f32`: rounded to the nearest, but a finite value beyond `f32`'s
+/// range is an error, not infinity.
+#[inline]
+pub(crate) fn narrow_f32(f: f64, column: &str) -> Result<f32> {
+    let n = f as f32;
+    if n.is_infinite() && f.is_finite() {
+        return Err(Error::decode(
+            column,
+            format!("{f} is out of range for f32"),
+        ));
+    }
+    Ok(n)
 }
 impl ToValue for Decimal {
     fn to_value(&self) -> Value {

@@ -526,3 +526,48 @@ fn prepared_statements_run_with_new_values_and_keep_the_transaction_rules() {
         Ok(())
     });
 }
+
+/// A cell read into a narrower type is exact or a typed error, on the fast path of
+/// `fetch_all` as through `Row::get`: 2 is not a `bool`, 1e40 is not an `f32`, 3e9 is
+/// not an `i32`.
+#[test]
+fn narrow_fields_are_exact_or_refused() {
+    on_each_db(|name, conn| {
+        let ok: Vec<(bool, f32, i32, i16)> = conn.fetch_all(&select((
+            literal::<i64>(1i64),
+            literal::<f64>(1.5f64),
+            literal::<i64>(-2_147_483_648i64),
+            literal::<i64>(32_767i64),
+        )))?;
+        assert_eq!(ok, vec![(true, 1.5, -2_147_483_648, 32_767)], "{name}");
+        let two = select(literal::<i64>(2i64));
+        assert!(
+            conn.fetch_all::<(bool,)>(&two).is_err(),
+            "{name}: 2 as bool"
+        );
+        assert!(
+            conn.query_one(&two)?.get::<bool, _>(0).is_err(),
+            "{name}: 2 as bool"
+        );
+        let big = select(literal::<f64>(1e40f64));
+        assert!(
+            conn.fetch_all::<(f32,)>(&big).is_err(),
+            "{name}: 1e40 as f32"
+        );
+        assert!(
+            conn.query_one(&big)?.get::<f32, _>(0).is_err(),
+            "{name}: 1e40 as f32"
+        );
+        let wide = select(literal::<i64>(3_000_000_000i64));
+        assert!(
+            conn.fetch_all::<(i32,)>(&wide).is_err(),
+            "{name}: 3e9 as i32"
+        );
+        assert!(
+            conn.fetch_all::<(u8,)>(&select(literal::<i64>(-1i64)))
+                .is_err(),
+            "{name}"
+        );
+        Ok(())
+    });
+}

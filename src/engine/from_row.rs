@@ -196,13 +196,6 @@ macro_rules! via_value {
     )*};
 }
 via_value!(
-    i8,
-    i16,
-    i32,
-    u8,
-    u16,
-    u32,
-    f32,
     rust_decimal::Decimal,
     crate::value::Text,
     Vec<u8>,
@@ -214,6 +207,33 @@ via_value!(
     uuid::Uuid,
     Value
 );
+
+// The narrower integers straight from an integer cell; anything else (and a value out
+// of range, for its error) through the owned value.
+macro_rules! narrow_int {
+    ($($t:ty),*) => {$(
+        impl FromCell for $t {
+            #[inline]
+            fn from_cell(cell: CellRef<'_>, column: &str) -> Result<Self> {
+                match cell.0 {
+                    Cell::Int(i) => match <$t>::try_from(i) {
+                        Ok(v) => Ok(v),
+                        Err(_) => via_value(Cell::Int(i), column),
+                    },
+                    c => via_value(c, column),
+                }
+            }
+        }
+    )*};
+}
+narrow_int!(i8, i16, i32, u8, u16, u32);
+
+impl FromCell for f32 {
+    #[inline]
+    fn from_cell(cell: CellRef<'_>, column: &str) -> Result<Self> {
+        crate::value::narrow_f32(f64::from_cell(cell, column)?, column)
+    }
+}
 
 impl FromCell for i64 {
     #[inline]
@@ -229,7 +249,9 @@ impl FromCell for bool {
     fn from_cell(cell: CellRef<'_>, column: &str) -> Result<Self> {
         match cell.0 {
             Cell::Owned(Value::Bool(b)) => Ok(b),
-            Cell::Int(i) => Ok(i != 0),
+            // 0 and 1 only, as from an owned value: 2 is an error, not `true`.
+            Cell::Int(0) => Ok(false),
+            Cell::Int(1) => Ok(true),
             c => via_value(c, column),
         }
     }
