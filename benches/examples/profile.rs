@@ -4,8 +4,10 @@
 //!     cargo build --release -p sqlkit-benches --example profile
 //!     valgrind --tool=callgrind target/release/examples/profile q1 10000
 //!
-//! Cases: `q1`..`q4` (sqlkit from scratch, PostgreSQL), `k1`..`k4` (built every time,
-//! compiled through the statement cache), `c2`, `c3` (compiled once, re-bound), `h3` (hand-written); `none` measures the fixed start-up cost.
+//! Cases: `q1`..`q4` (sqlkit from scratch), `s1`..`s4` (sea-query), `k1`..`k4` (built
+//! every time, compiled through the statement cache), `c2`, `c3` (compiled once,
+//! re-bound), `h3` (hand-written); `none` measures the fixed start-up cost. A third
+//! argument picks the dialect: `postgres` (the default), `mysql` or `sqlite`.
 use sqlkit_benches::*;
 use std::hint::black_box;
 fn main() {
@@ -13,7 +15,12 @@ fn main() {
     let case = args.get(1).map(String::as_str).unwrap_or("q1");
     let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let i = Inputs::new();
-    let d = Db::Postgres.dialect();
+    let db = match args.get(3).map(String::as_str) {
+        Some("mysql") => Db::Mysql,
+        Some("sqlite") => Db::Sqlite,
+        _ => Db::Postgres,
+    };
+    let d = db.dialect();
     let d = &*d;
     let c1 = if case == "c2" {
         Some(cached_q2(d).unwrap())
@@ -61,7 +68,19 @@ fn main() {
                 black_box(c3.as_ref().unwrap().bind(v).unwrap());
             }
             "h3" => {
-                black_box(hand_q3(Db::Postgres, black_box(&i)));
+                black_box(hand_q3(db, black_box(&i)));
+            }
+            "s1" => {
+                black_box(sea_q1(db, black_box(&i)));
+            }
+            "s2" => {
+                black_box(sea_q2(db, black_box(&i)));
+            }
+            "s3" => {
+                black_box(sea_q3(db, black_box(&i)));
+            }
+            "s4" => {
+                black_box(sea_q4(db, black_box(&i)));
             }
             _ => {}
         }
